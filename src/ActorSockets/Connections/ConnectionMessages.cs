@@ -1,0 +1,52 @@
+namespace ActorSockets.Connections;
+
+// The protocol between a stream handler and the connection actor that owns its socket.
+// Reads are asked (one at a time); writes are told, so several writes per read cost no round
+// trip. Every type is plain data so it crosses process boundaries unchanged.
+
+/// <summary>Read whatever is available, at most <paramref name="MaxBytes"/> (<c>recv(n)</c>).
+/// Answered with <see cref="ReadResult"/>; empty data means end of stream.</summary>
+public sealed record ReadAvailable(int MaxBytes);
+
+/// <summary>Read until <paramref name="Count"/> bytes or end of stream (<c>rfile.read(n)</c>).</summary>
+public sealed record ReadExactly(int Count);
+
+/// <summary>Read one line, newline included (<c>rfile.readline()</c>). At end of stream the
+/// rest without a newline, then empty. A line over the server's limit fails the read.</summary>
+public sealed record ReadLine;
+
+/// <summary>Queue bytes for the client (<c>wfile.write</c>). Not answered.</summary>
+public sealed record Write(byte[] Data);
+
+/// <summary>Answered with <see cref="Flushed"/> once every queued byte is in the kernel.</summary>
+public sealed record Flush
+{
+    /// <summary>The one instance.</summary>
+    public static readonly Flush Instance = new();
+}
+
+/// <summary>The answer to a read: the bytes, empty at end of stream.</summary>
+public sealed record ReadResult(byte[] Data);
+
+/// <summary>The answer to <see cref="Flush"/>.</summary>
+public sealed record Flushed
+{
+    /// <summary>The one instance.</summary>
+    public static readonly Flushed Instance = new();
+}
+
+/// <summary>Why a read or write could not be served.</summary>
+public enum IoFailure
+{
+    /// <summary>The line exceeded the server's maximum line length.</summary>
+    LineTooLong,
+    /// <summary>No byte arrived within the read timeout.</summary>
+    Timeout,
+    /// <summary>The connection was reset or closed under the request.</summary>
+    ConnectionLost,
+    /// <summary>The handler broke the protocol (for example two reads at once).</summary>
+    Misuse,
+}
+
+/// <summary>The answer to a read or flush that failed.</summary>
+public sealed record IoFailed(IoFailure Reason, string Message);

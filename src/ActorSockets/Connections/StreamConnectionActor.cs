@@ -1,0 +1,202 @@
+using System.Net.Sockets;
+using ActorSockets.Handlers;
+using ActorSockets.Servers;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorSockets.Connections;
+
+/// <summary>
+/// Owns one accepted stream socket (TCP or Unix) for the life of one request. It starts the
+/// handler, sends it Setup, Handle and Finish, serves its reads and writes as messages, and
+/// closes the socket with a clean FIN (shutdown(SHUT_WR), then close) once the handler is done
+/// or has failed. The handler never sees the socket, so it can live in another process.
+/// </summary>
+internal sealed class StreamConnectionActor : UntypedActor
+{
+    /// <summary>Everything a connection needs from its server.</summary>
+    internal sealed record Settings(ServerOptions Options, ServerHooks Hooks, HandlerLauncher Launcher);
+
+    private sealed record ReadTimedOut(int Generation);
+
+    private static readonly TimeSpan CloseFlushTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly Socket _socket;
+    private readonly RequestInfo _info;
+    private readonly Settings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ReadBuffer _reader;
+    private readonly WriteQueue _writer;
+    private IActorRef _handler = ActorRefs.Nobody;
+    private bool _handlerFailed;
+    private bool _closing;
+
+    private object? _pendingRead;
+    private IActorRef _pendingReader = ActorRefs.Nobody;
+    private int _readGeneration;
+    private ICancelable? _readTimer;
+
+    public StreamConnectionActor(Socket socket, RequestInfo info, Settings settings)
+    {
+        _socket = socket;
+        _info = info;
+        _settings = settings;
+        _reader = new ReadBuffer(socket, settings.Options.MaxLineLength);
+        _writer = new WriteQueue(socket, settings.Options.WriteBufferLimit);
+    }
+
+    /// <summary>A handler that throws is stopped, never restarted: a fresh handler on a
+    /// half-used connection would see a stream in an unknown state.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(error =>
+    {
+        _handlerFailed = true;
+        _settings.Hooks.HandleError(_info, error, _log);
+        return Directive.Stop;
+    }, loggingEnabled: false);
+
+    protected override void PreStart()
+    {
+        _handler = _settings.Launcher.Launch(Context, _info);
+        Context.Watch(_handler);
+        var setup = new Setup(_info, Self, _settings.Options.WriteBufferLimit);
+        _handler.Tell(setup, Self);
+        _handler.Tell(Handle.Instance, Self);
+        _handler.Tell(Finish.Instance, Self);
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case ReadLine or ReadAvailable or ReadExactly:
+                StartRead(message);
+                break;
+            case ReadBuffer.Received received:
+                _reader.OnReceived(received);
+                TryCompleteRead();
+                break;
+            case ReadTimedOut timedOut when timedOut.Generation == _readGeneration && _pendingRead is not null:
+                ReplyRead(new IoFailed(IoFailure.Timeout, $"no data within {_settings.Options.ReadTimeout}"));
+                break;
+            case Write write:
+                if (!_writer.Enqueue(write.Data, Self))
+                    FailConnection($"handler queued more than {_settings.Options.WriteBufferLimit} unsent bytes");
+                break;
+            case Flush:
+                _writer.Flush(Sender, Self);
+                break;
+            case WriteQueue.Sent sent:
+                _writer.OnSent(sent, Self);
+                if (_closing && _writer.IsIdle) CloseSocket();
+                break;
+            case HandlerDone:
+                BeginClose();
+                break;
+            case Terminated t when t.ActorRef.Equals(_handler):
+                if (!_handlerFailed && !_closing)
+                    _log.Debug("Handler {0} for {1} stopped before finishing", _info.HandlerName, _info.ClientAddress);
+                BeginClose();
+                break;
+            case ReadTimedOut:
+                break;
+            case ReceiveTimeout when _closing:
+                _log.Warning("Connection {0} ({1}): client did not take the last {2} bytes; closing anyway",
+                    _info.HandlerName, _info.ClientAddress, _writer.PendingBytes);
+                CloseSocket();
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void StartRead(object request)
+    {
+        if (_pendingRead is not null)
+        {
+            Sender.Tell(new IoFailed(IoFailure.Misuse, "a read is already pending on this connection"));
+            return;
+        }
+        _pendingRead = request;
+        _pendingReader = Sender;
+        if (TryCompleteRead() || _settings.Options.ReadTimeout is not { } timeout) return;
+        _readTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
+            timeout, Self, new ReadTimedOut(++_readGeneration), Self);
+    }
+
+    /// <summary>Answers the pending read if the buffer can; otherwise makes sure a receive is
+    /// under way. Returns whether the read was answered.</summary>
+    private bool TryCompleteRead()
+    {
+        if (_pendingRead is null) return false;
+        object? answer = _pendingRead switch
+        {
+            ReadLine => _reader.TryTakeLine(),
+            ReadAvailable r => _reader.TryTakeAvailable(r.MaxBytes),
+            ReadExactly r => _reader.TryTakeExactly(r.Count),
+            _ => null,
+        };
+        if (answer is null)
+        {
+            _reader.EnsureReceiving(Self);
+            return false;
+        }
+        ReplyRead(answer);
+        return true;
+    }
+
+    private void ReplyRead(object answer)
+    {
+        _readTimer?.Cancel();
+        _readTimer = null;
+        _readGeneration++;
+        var reader = _pendingReader;
+        _pendingRead = null;
+        _pendingReader = ActorRefs.Nobody;
+        reader.Tell(answer);
+    }
+
+    private void FailConnection(string why)
+    {
+        _log.Warning("Closing connection of {0} ({1}): {2}", _info.HandlerName, _info.ClientAddress, why);
+        Context.Stop(_handler);
+        _writer.Discard();
+        BeginClose();
+    }
+
+    /// <summary>Finish sending what the handler wrote, then close. Pending readers learn at once.</summary>
+    private void BeginClose()
+    {
+        if (_closing) return;
+        _closing = true;
+        if (_pendingRead is not null)
+            ReplyRead(new IoFailed(IoFailure.ConnectionLost, "the connection is closing"));
+        if (_writer.IsIdle) CloseSocket();
+        else Context.SetReceiveTimeout(CloseFlushTimeout);
+    }
+
+    private void CloseSocket()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The peer is already gone; closing is all that is left to do.
+        }
+        _socket.Close();
+        _log.Debug("Connection {0} ({1}) closed", _info.HandlerName, _info.ClientAddress);
+        Context.Stop(Self);
+    }
+
+    protected override void PostStop()
+    {
+        _readTimer?.Cancel();
+        if (_pendingRead is not null)
+            _pendingReader.Tell(new IoFailed(IoFailure.ConnectionLost, "the connection closed"));
+        _writer.FailWaiters();
+        _socket.Dispose();
+        _reader.Dispose();
+    }
+}

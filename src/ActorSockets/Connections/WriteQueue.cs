@@ -1,0 +1,118 @@
+using System.Net.Sockets;
+using Akka.Actor;
+
+namespace ActorSockets.Connections;
+
+/// <summary>
+/// The send side of a stream connection. Writes that arrive while a send is under way are
+/// gathered and go out together in one vectored send, so a handler that writes several times
+/// per request costs one system call. The queue is bounded: past the limit it refuses, and
+/// the connection fails instead of buffering without end. Used only from its actor's thread.
+/// </summary>
+internal sealed class WriteQueue(Socket socket, int limit)
+{
+    /// <summary>A send finished: <paramref name="Bytes"/> went to the kernel, or it failed.</summary>
+    internal sealed record Sent(int Bytes, Exception? Error);
+
+    private List<byte[]> _queue = [];
+    private readonly List<IActorRef> _flushWaiters = [];
+    private List<byte[]> _inFlight = [];
+    private int _queuedBytes;
+    private int _inFlightBytes;
+    private bool _sending;
+    private Exception? _failure;
+
+    /// <summary>Nothing queued and nothing being sent.</summary>
+    public bool IsIdle => !_sending && _queue.Count == 0;
+
+    /// <summary>Bytes written by the handler that are not yet in the kernel.</summary>
+    public int PendingBytes => _queuedBytes + _inFlightBytes;
+
+    /// <summary>Queues <paramref name="data"/>; false when that would pass the limit.</summary>
+    public bool Enqueue(byte[] data, IActorRef self)
+    {
+        if (_failure is not null || data.Length == 0) return true; // a dead peer: the next flush reports it
+        if (PendingBytes + data.Length > limit) return false;
+        _queue.Add(data);
+        _queuedBytes += data.Length;
+        if (!_sending) StartSend(self);
+        return true;
+    }
+
+    /// <summary>Answers <paramref name="requester"/> once everything queued so far is sent.</summary>
+    public void Flush(IActorRef requester, IActorRef self)
+    {
+        if (_failure is not null) requester.Tell(Lost(), self);
+        else if (IsIdle) requester.Tell(Flushed.Instance, self);
+        else _flushWaiters.Add(requester);
+    }
+
+    public void OnSent(Sent sent, IActorRef self)
+    {
+        _sending = false;
+        _inFlightBytes = 0;
+        _inFlight.Clear();
+        if (sent.Error is not null)
+        {
+            _failure = sent.Error;
+            Discard();
+            FailWaiters();
+            return;
+        }
+        if (_queue.Count > 0) StartSend(self);
+        else
+        {
+            foreach (var waiter in _flushWaiters) waiter.Tell(Flushed.Instance, self);
+            _flushWaiters.Clear();
+        }
+    }
+
+    /// <summary>Drops everything not yet handed to a send.</summary>
+    public void Discard()
+    {
+        _queue.Clear();
+        _queuedBytes = 0;
+    }
+
+    /// <summary>Tells every flush waiter the connection is gone.</summary>
+    public void FailWaiters()
+    {
+        foreach (var waiter in _flushWaiters) waiter.Tell(Lost());
+        _flushWaiters.Clear();
+    }
+
+    private IoFailed Lost() => new(IoFailure.ConnectionLost, _failure?.Message ?? "the connection closed");
+
+    private void StartSend(IActorRef self)
+    {
+        // The in-flight list is empty here (OnSent cleared it): swapping hands the queue over without copying.
+        (_inFlight, _queue) = (_queue, _inFlight);
+        _inFlightBytes = _queuedBytes;
+        _queuedBytes = 0;
+        _sending = true;
+        try
+        {
+            if (_inFlight.Count == 1)
+            {
+                var pending = socket.SendAsync(_inFlight[0].AsMemory(), SocketFlags.None);
+                if (pending.IsCompletedSuccessfully) self.Tell(new Sent(pending.Result, null));
+                else pending.AsTask().ContinueWith(Report, self, TaskContinuationOptions.ExecuteSynchronously);
+            }
+            else
+            {
+                // Stream sockets send every byte of the list before the task completes.
+                var segments = _inFlight.ConvertAll(b => new ArraySegment<byte>(b));
+                socket.SendAsync(segments, SocketFlags.None)
+                    .ContinueWith(Report, self, TaskContinuationOptions.ExecuteSynchronously);
+            }
+        }
+        catch (Exception e)
+        {
+            self.Tell(new Sent(0, e));
+        }
+    }
+
+    private static void Report(Task<int> t, object? self) => ((IActorRef)self!).Tell(t.IsCompletedSuccessfully
+        ? new Sent(t.Result, null)
+        : new Sent(0, t.Exception?.GetBaseException() ?? new OperationCanceledException()));
+}

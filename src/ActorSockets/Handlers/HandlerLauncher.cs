@@ -1,0 +1,21 @@
+using Akka.Actor;
+
+namespace ActorSockets.Handlers;
+
+/// <summary>
+/// Creates the handler actor for one request: where it runs is the server mode's business,
+/// and the connection talks to whatever reference comes back.
+/// </summary>
+internal abstract class HandlerLauncher
+{
+    /// <summary>Starts a handler for <paramref name="request"/>, supervised by <paramref name="connection"/>'s context when local.</summary>
+    public abstract IActorRef Launch(IActorContext connection, RequestInfo request);
+}
+
+/// <summary>Sync and threading modes: the handler is a child of its connection actor, so the
+/// connection's supervisor strategy is socketserver's <c>handle_error</c>.</summary>
+internal sealed class ChildHandlerLauncher(Props handlerProps) : HandlerLauncher
+{
+    public override IActorRef Launch(IActorContext connection, RequestInfo request)
+        => connection.ActorOf(handlerProps, request.HandlerName);
+}

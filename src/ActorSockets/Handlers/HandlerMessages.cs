@@ -1,0 +1,41 @@
+using Akka.Actor;
+
+namespace ActorSockets.Handlers;
+
+/// <summary>
+/// Who a request is for. Plain data (strings and actor references) so that the same message
+/// reaches a handler in another process unchanged.
+/// </summary>
+/// <param name="ClientAddress">The client, as <c>host:port</c> or a Unix socket path ("" when the client is unnamed).</param>
+/// <param name="ServerAddress">The address the server is bound to.</param>
+/// <param name="HandlerName">The handler actor's name, unique per request within a server.</param>
+/// <param name="Server">The listener actor, for <c>ShutdownServerAsync</c> and similar requests.</param>
+public sealed record RequestInfo(string ClientAddress, string ServerAddress, string HandlerName, IActorRef Server);
+
+/// <summary>First lifecycle message: socketserver's <c>setup()</c>.</summary>
+/// <param name="Request">Who the request is for.</param>
+/// <param name="Connection">The actor that owns the socket; all I/O is a message to it.</param>
+/// <param name="WriteBufferLimit">Unsent bytes the connection holds at most; writers flush before reaching it.</param>
+public sealed record Setup(RequestInfo Request, IActorRef Connection, int WriteBufferLimit);
+
+/// <summary>Second lifecycle message: socketserver's <c>handle()</c>.</summary>
+public sealed record Handle
+{
+    /// <summary>The one instance.</summary>
+    public static readonly Handle Instance = new();
+}
+
+/// <summary>Last lifecycle message: socketserver's <c>finish()</c>; delivered even when Handle threw.</summary>
+public sealed record Finish
+{
+    /// <summary>The one instance.</summary>
+    public static readonly Finish Instance = new();
+}
+
+/// <summary>Sent by a handler to its connection after Finish: the request is complete and the
+/// connection may close (socketserver's <c>shutdown_request</c>).</summary>
+public sealed record HandlerDone
+{
+    /// <summary>The one instance.</summary>
+    public static readonly HandlerDone Instance = new();
+}

@@ -1,0 +1,76 @@
+using System.Runtime.ExceptionServices;
+using ActorSockets.Servers;
+using Akka.Actor;
+
+namespace ActorSockets.Handlers;
+
+/// <summary>
+/// socketserver's <c>BaseRequestHandler</c> as an actor: one instance per request, receiving
+/// <see cref="Setup"/>, <see cref="Handle"/> and <see cref="Finish"/> in that order. Override
+/// <see cref="HandleAsync"/> (and, when needed, <see cref="SetupAsync"/> / <see cref="FinishAsync"/>).
+/// Finish runs even when Handle threw; the exception is then rethrown so the supervisor
+/// stops this handler and reports it to <see cref="ServerHooks.HandleError"/>.
+/// </summary>
+public abstract class RequestHandler : ReceiveActor
+{
+    private ExceptionDispatchInfo? _handleFailure;
+    private RequestInfo? _request;
+    private IActorRef? _connection;
+
+    /// <summary>Wires the three lifecycle messages to the overridable methods.</summary>
+    protected RequestHandler()
+    {
+        ReceiveAsync<Setup>(async setup =>
+        {
+            _request = setup.Request;
+            _connection = setup.Connection;
+            OnSetup(setup);
+            await SetupAsync();
+        });
+        ReceiveAsync<Handle>(async _ =>
+        {
+            try
+            {
+                await HandleAsync();
+            }
+            catch (Exception e)
+            {
+                _handleFailure = ExceptionDispatchInfo.Capture(e);
+            }
+        });
+        ReceiveAsync<Finish>(async _ =>
+        {
+            await FinishAsync();
+            _handleFailure?.Throw();
+            Connection.Tell(HandlerDone.Instance, Self);
+            Context.Stop(Self);
+        });
+    }
+
+    /// <summary>Who this request is for (socketserver's <c>client_address</c> and <c>server</c>).</summary>
+    protected RequestInfo Request => _request ?? throw new InvalidOperationException("Setup has not arrived yet.");
+
+    /// <summary>The client's address, as <c>host:port</c> or a Unix path.</summary>
+    protected string ClientAddress => Request.ClientAddress;
+
+    /// <summary>The connection actor that owns the socket.</summary>
+    protected IActorRef Connection => _connection ?? throw new InvalidOperationException("Setup has not arrived yet.");
+
+    /// <summary>Called when Setup arrives, before <see cref="SetupAsync"/>; lets subclasses read it.</summary>
+    private protected virtual void OnSetup(Setup setup) { }
+
+    /// <summary>socketserver's <c>setup()</c>: runs first. An exception here fails the request
+    /// before Handle; Finish is not called.</summary>
+    protected virtual Task SetupAsync() => Task.CompletedTask;
+
+    /// <summary>socketserver's <c>handle()</c>: serve the request.</summary>
+    protected abstract Task HandleAsync();
+
+    /// <summary>socketserver's <c>finish()</c>: runs after Handle, even when it threw.</summary>
+    protected virtual Task FinishAsync() => Task.CompletedTask;
+
+    /// <summary>Asks the server to stop serving (socketserver's <c>server.shutdown()</c>) and
+    /// waits until it has. Safe from inside a handler: the listener never waits for handlers.</summary>
+    protected Task ShutdownServerAsync(TimeSpan? timeout = null)
+        => Request.Server.Ask<ShutdownCompleted>(Shutdown.Instance, timeout ?? TimeSpan.FromSeconds(30));
+}

@@ -1,0 +1,98 @@
+using System.Text;
+using ActorSockets.Connections;
+using Akka.Actor;
+
+namespace ActorSockets.Handlers;
+
+/// <summary>
+/// socketserver's <c>StreamRequestHandler</c>: a handler for TCP and Unix stream connections
+/// with <c>rfile</c>/<c>wfile</c>-style reads and writes. Each read is a request to the
+/// connection actor; writes are sent without waiting, and wait for the client only when
+/// enough is unsent (so a client that does not read slows the handler down instead of
+/// filling memory). Reads return empty data (or <c>null</c> for text) at end of stream.
+/// </summary>
+public abstract class StreamRequestHandler : RequestHandler
+{
+    private int _unflushed;
+    private int _flushThreshold = 128 * 1024;
+
+    private protected override void OnSetup(Setup setup)
+        => _flushThreshold = Math.Max(1, setup.WriteBufferLimit / 2);
+
+    /// <summary>Reads one line including its <c>\n</c> (<c>rfile.readline()</c>); at end of stream
+    /// the remaining bytes, then an empty array. Throws <see cref="LineTooLongException"/>
+    /// past the server's <c>MaxLineLength</c>.</summary>
+    protected Task<byte[]> ReadLineBytesAsync() => ReadAsync(new ReadLine());
+
+    /// <summary>Reads one UTF-8 line without its line ending (<c>\n</c> or <c>\r\n</c>);
+    /// <c>null</c> at end of stream.</summary>
+    protected async Task<string?> ReadLineAsync()
+    {
+        var line = await ReadLineBytesAsync();
+        if (line.Length == 0) return null;
+        int length = line.Length;
+        if (line[length - 1] == '\n') length--;
+        if (length > 0 && line[length - 1] == '\r') length--;
+        return Encoding.UTF8.GetString(line, 0, length);
+    }
+
+    /// <summary>Reads whatever has arrived, at most <paramref name="maxBytes"/>, waiting only when
+    /// nothing has (<c>request.recv(n)</c>); empty at end of stream.</summary>
+    protected Task<byte[]> ReceiveAsync(int maxBytes = 4096)
+        => ReadAsync(new ReadAvailable(Math.Min(maxBytes, ReadBuffer.MaxChunk)));
+
+    /// <summary>Reads exactly <paramref name="count"/> bytes, fewer only at end of stream (<c>rfile.read(n)</c>).</summary>
+    protected async Task<byte[]> ReadExactlyAsync(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count <= ReadBuffer.MaxChunk) return await ReadAsync(new ReadExactly(count));
+        using var collected = new MemoryStream(count);
+        while (collected.Length < count)
+        {
+            var chunk = await ReadAsync(new ReadExactly((int)Math.Min(ReadBuffer.MaxChunk, count - collected.Length)));
+            if (chunk.Length == 0) break;
+            collected.Write(chunk);
+        }
+        return collected.ToArray();
+    }
+
+    /// <summary>Sends <paramref name="data"/> to the client (<c>wfile.write</c> / <c>sendall</c>).
+    /// Returns at once unless too much is unsent, then waits for the client to take some.</summary>
+    protected async Task WriteAsync(ReadOnlyMemory<byte> data)
+    {
+        while (data.Length > 0)
+        {
+            var chunk = data[..Math.Min(data.Length, _flushThreshold)];
+            Connection.Tell(new Write(chunk.ToArray()), Self);
+            _unflushed += chunk.Length;
+            data = data[chunk.Length..];
+            if (_unflushed >= _flushThreshold) await FlushAsync();
+        }
+    }
+
+    /// <summary>Sends <paramref name="text"/> as UTF-8.</summary>
+    protected Task WriteAsync(string text) => WriteAsync(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Waits until everything written so far is in the kernel's hands (<c>wfile.flush()</c>).</summary>
+    protected async Task FlushAsync()
+    {
+        await AskConnection(Flush.Instance);
+        _unflushed = 0;
+    }
+
+    private async Task<byte[]> ReadAsync(object request) => ((ReadResult)await AskConnection(request)).Data;
+
+    private async Task<object> AskConnection(object request)
+    {
+        var answer = await Connection.Ask<object>(request);
+        return answer is IoFailed failed ? throw ToException(failed) : answer;
+    }
+
+    private static Exception ToException(IoFailed failed) => failed.Reason switch
+    {
+        IoFailure.LineTooLong => new LineTooLongException(failed.Message),
+        IoFailure.Timeout => new ReadTimeoutException(failed.Message),
+        IoFailure.ConnectionLost => new ConnectionLostException(failed.Message),
+        _ => new InvalidOperationException(failed.Message),
+    };
+}

@@ -1,0 +1,81 @@
+using System.Net;
+
+namespace ActorSockets.Servers;
+
+// The listener actor's public protocol. SocketServer wraps it in async methods; hosting code
+// and handlers may also send these directly (they are plain data).
+
+/// <summary>Bind and listen (socketserver's <c>server_bind</c> + <c>server_activate</c>).
+/// Answered with <see cref="Bound"/> or a <c>Status.Failure</c>.</summary>
+public sealed record Bind
+{
+    /// <summary>The one instance.</summary>
+    public static readonly Bind Instance = new();
+}
+
+/// <summary>The server is bound; <paramref name="Endpoint"/> is the real address (port 0 resolved).</summary>
+public sealed record Bound(EndPoint Endpoint);
+
+/// <summary>Serve until <see cref="Shutdown"/> (<c>serve_forever</c>). Answered with
+/// <see cref="ServeStopped"/> when serving stops.</summary>
+public sealed record ServeForever
+{
+    /// <summary>The one instance.</summary>
+    public static readonly ServeForever Instance = new();
+}
+
+/// <summary>The answer to <see cref="ServeForever"/>: serving has stopped.</summary>
+public sealed record ServeStopped
+{
+    /// <summary>The one instance.</summary>
+    public static readonly ServeStopped Instance = new();
+}
+
+/// <summary>Serve exactly one request (<c>handle_request</c>), waiting at most the shorter of
+/// <paramref name="Timeout"/> and the server's <c>Timeout</c>. Answered with <see cref="OneRequestHandled"/>.</summary>
+public sealed record HandleOneRequest(TimeSpan? Timeout);
+
+/// <summary>What <see cref="HandleOneRequest"/> came to.</summary>
+public enum RequestOutcome
+{
+    /// <summary>A client was accepted and its request processed (in sync mode: completed).</summary>
+    Served,
+    /// <summary>A client came but was refused by the allow/deny lists or <c>VerifyRequest</c>.</summary>
+    Refused,
+    /// <summary>No client came in time; <c>HandleTimeout</c> was called.</summary>
+    TimedOut,
+}
+
+/// <summary>The answer to <see cref="HandleOneRequest"/>.</summary>
+public sealed record OneRequestHandled(RequestOutcome Outcome);
+
+/// <summary>Stop serving (socketserver's <c>shutdown()</c>): no new client is accepted, requests
+/// in flight go on. Answered with <see cref="ShutdownCompleted"/> once the serve loop stopped.
+/// Safe to send from inside a handler.</summary>
+public sealed record Shutdown
+{
+    /// <summary>The one instance.</summary>
+    public static readonly Shutdown Instance = new();
+}
+
+/// <summary>The answer to <see cref="Shutdown"/>.</summary>
+public sealed record ShutdownCompleted
+{
+    /// <summary>The one instance.</summary>
+    public static readonly ShutdownCompleted Instance = new();
+}
+
+/// <summary>Release the address and stop (<c>server_close()</c>); with <c>BlockOnClose</c> first
+/// wait up to <c>DrainTimeout</c> for requests in flight. Answered with <see cref="Closed"/>.</summary>
+public sealed record Close
+{
+    /// <summary>The one instance.</summary>
+    public static readonly Close Instance = new();
+}
+
+/// <summary>The answer to <see cref="Close"/>: the address is free and every connection is closed.</summary>
+public sealed record Closed
+{
+    /// <summary>The one instance.</summary>
+    public static readonly Closed Instance = new();
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace ActorSockets.Servers;
+
+/// <summary>
+/// Creates and binds a server's socket from its options (socketserver's <c>server_bind</c>
+/// and <c>server_activate</c>), and cleans up after it (<c>server_close</c>). A Unix path left
+/// behind by a crashed server is replaced; a path a live server listens on is never taken.
+/// </summary>
+internal static class ListeningSocket
+{
+    /// <summary>Binds (and for streams, listens). Throws <see cref="SocketException"/> or
+    /// <see cref="IOException"/> with a message naming the address.</summary>
+    public static Socket Open(ServerOptions options)
+    {
+        var endpoint = options.Endpoint;
+        var type = options.Kind == SocketKind.Stream ? SocketType.Stream : SocketType.Dgram;
+        var protocol = endpoint is UnixDomainSocketEndPoint ? ProtocolType.Unspecified
+            : options.Kind == SocketKind.Stream ? ProtocolType.Tcp : ProtocolType.Udp;
+        var socket = new Socket(endpoint.AddressFamily, type, protocol);
+        try
+        {
+            if (endpoint is UnixDomainSocketEndPoint unix) ClaimUnixPath(unix, type);
+            else ApplyIpOptions(socket, options);
+            socket.Bind(endpoint);
+            if (type == SocketType.Stream) socket.Listen(options.Backlog);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Closes the socket and removes its Unix path, if it has one.</summary>
+    public static void Release(Socket socket, EndPoint? bound)
+    {
+        socket.Dispose();
+        if (bound is UnixDomainSocketEndPoint unix && PathOf(unix) is { Length: > 0 } path)
+        {
+            try { File.Delete(path); }
+            catch (IOException) { /* already gone or not ours to delete: nothing to clean */ }
+        }
+    }
+
+    /// <summary>The filesystem path of a Unix endpoint ("" for an unnamed one).</summary>
+    public static string PathOf(UnixDomainSocketEndPoint endpoint) => endpoint.ToString() ?? "";
+
+    private static void ApplyIpOptions(Socket socket, ServerOptions options)
+    {
+        if (options.ReuseAddress)
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        if (options.ReusePort)
+            socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+        if (socket.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = options.DualMode;
+    }
+
+    private static void ClaimUnixPath(UnixDomainSocketEndPoint endpoint, SocketType type)
+    {
+        var path = PathOf(endpoint);
+        if (path.Length == 0 || !File.Exists(path)) return;
+        if (IsLive(endpoint, type))
+            throw new IOException($"Unix socket path '{path}' is in use by a running server; refusing to take it over.");
+        File.Delete(path); // stale: left behind by a server that did not close
+    }
+
+    private static bool IsLive(UnixDomainSocketEndPoint endpoint, SocketType type)
+    {
+        using var probe = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(endpoint);
+            return true;
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable)
+        {
+            return false;
+        }
+        catch (SocketException)
+        {
+            return true; // something answers there in some way: do not delete it
+        }
+    }
+
+    // SO_REUSEPORT has no SocketOptionName on Linux; these are the Linux values.
+    private const int SolSocket = 1;
+    private const int SoReusePort = 15;
+}

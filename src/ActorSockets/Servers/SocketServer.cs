@@ -1,0 +1,159 @@
+using System.Net;
+using ActorSockets.Handlers;
+using Akka.Actor;
+
+namespace ActorSockets.Servers;
+
+/// <summary>
+/// A server: socketserver's <c>TCPServer</c> and friends as an awaitable object around a
+/// listener actor. <see cref="StartAsync"/> binds (the constructor alone does not:
+/// <c>bind_and_activate=False</c>); <see cref="ServeForeverAsync"/> serves until
+/// <see cref="ShutdownAsync"/>; <see cref="DisposeAsync"/> shuts down and closes.
+/// </summary>
+/// <example><code>
+/// await using var server = await SocketServer.StartAsync(ServerOptions.Tcp(port: 0), Props.Create&lt;Echo&gt;());
+/// Console.WriteLine($"LISTENING {server.Port}");
+/// await server.ServeForeverAsync(cancellationToken);
+/// </code></example>
+public sealed class SocketServer : IAsyncDisposable, IDisposable
+{
+    private static readonly TimeSpan ControlTimeout = TimeSpan.FromSeconds(30);
+    private static int _serverCount;
+
+    private readonly ActorSystem _system;
+    private readonly bool _ownsSystem;
+    private readonly Task _listenerStopped;
+    private int _disposed;
+
+    /// <summary>Creates a server without binding it (socketserver's <c>bind_and_activate=False</c>):
+    /// call <see cref="BindAsync"/> next.</summary>
+    /// <param name="options">Address, mode and limits; validated here.</param>
+    /// <param name="handlerProps">How to create one handler actor per request.</param>
+    /// <param name="hooks">Server hooks (verify_request, handle_error, ...); <c>null</c> for the defaults.</param>
+    /// <param name="system">The actor system to run in; <c>null</c> creates one the server owns and terminates on dispose.</param>
+    /// <param name="name">The listener actor's name; unique per actor system.</param>
+    public SocketServer(ServerOptions options, Props handlerProps, ServerHooks? hooks = null,
+        ActorSystem? system = null, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handlerProps);
+        options.Validate();
+        Options = options;
+        _ownsSystem = system is null;
+        _system = system ?? ServerActorSystem.Create();
+        Listener = _system.ActorOf(ListenerProps(options, handlerProps, hooks ?? ServerHooks.Default),
+            name ?? $"server-{Interlocked.Increment(ref _serverCount)}");
+        _listenerStopped = Listener.WatchAsync();
+    }
+
+    /// <summary>Creates and binds a server in one step (socketserver's constructor).</summary>
+    public static async Task<SocketServer> StartAsync(ServerOptions options, Props handlerProps,
+        ServerHooks? hooks = null, ActorSystem? system = null, string? name = null)
+    {
+        var server = new SocketServer(options, handlerProps, hooks, system, name);
+        try
+        {
+            await server.BindAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The options the server was created with.</summary>
+    public ServerOptions Options { get; }
+
+    /// <summary>The listener actor; it speaks the messages in <c>ListenerMessages.cs</c>.</summary>
+    public IActorRef Listener { get; }
+
+    /// <summary>The actor system the server runs in.</summary>
+    public ActorSystem System => _system;
+
+    /// <summary>The bound address, port 0 resolved (socketserver's <c>server_address</c>); null before binding.</summary>
+    public EndPoint? ServerAddress { get; private set; }
+
+    /// <summary>The bound TCP/UDP port, or 0 for Unix sockets and before binding.</summary>
+    public int Port => (ServerAddress as IPEndPoint)?.Port ?? 0;
+
+    /// <summary>Binds and listens (<c>server_bind</c> + <c>server_activate</c>).</summary>
+    public async Task<EndPoint> BindAsync()
+    {
+        var bound = await AskListener<Bound>(Bind.Instance, ControlTimeout);
+        ServerAddress = bound.Endpoint;
+        return bound.Endpoint;
+    }
+
+    /// <summary>Serves clients until <see cref="ShutdownAsync"/> is called or
+    /// <paramref name="cancellationToken"/> fires (<c>serve_forever</c>).</summary>
+    public async Task ServeForeverAsync(CancellationToken cancellationToken = default)
+    {
+        var stopped = AskListener<ServeStopped>(ServeForever.Instance, Timeout.InfiniteTimeSpan);
+        await using (cancellationToken.Register(() => Listener.Tell(Shutdown.Instance)))
+            await stopped;
+    }
+
+    /// <summary>Starts serving in the background and returns at once (a daemon
+    /// <c>serve_forever</c> thread in socketserver terms). The returned task ends when serving stops.</summary>
+    public Task Start() => ServeForeverAsync();
+
+    /// <summary>Serves exactly one request (<c>handle_request</c>), waiting at most the shorter of
+    /// <paramref name="timeout"/> and <see cref="ServerOptions.Timeout"/>; on timeout calls
+    /// <see cref="ServerHooks.HandleTimeout"/>. In sync mode returns once the request finished.</summary>
+    public async Task<RequestOutcome> HandleRequestAsync(TimeSpan? timeout = null)
+    {
+        var answer = await AskListener<OneRequestHandled>(new HandleOneRequest(timeout), Timeout.InfiniteTimeSpan);
+        return answer.Outcome;
+    }
+
+    /// <summary>Stops serving and returns once the serve loop has stopped (<c>shutdown()</c>).
+    /// Requests in flight go on. Safe to call from a handler.</summary>
+    public Task ShutdownAsync() => AskListener<ShutdownCompleted>(Shutdown.Instance, ControlTimeout);
+
+    /// <summary>Releases the address (<c>server_close()</c>); with <see cref="ServerOptions.BlockOnClose"/>
+    /// first waits up to <see cref="ServerOptions.DrainTimeout"/> for requests in flight.</summary>
+    public async Task CloseAsync()
+    {
+        if (_listenerStopped.IsCompleted) return; // closed already
+        await AskListener<Closed>(Close.Instance, Options.DrainTimeout + ControlTimeout);
+    }
+
+    /// <summary>Shuts down, closes, and terminates the actor system if the server created it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        try
+        {
+            if (!_listenerStopped.IsCompleted) await CloseAsync(); // closing stops serving first
+        }
+        catch (ObjectDisposedException)
+        {
+            // The listener stopped while we asked: nothing left to close.
+        }
+        finally
+        {
+            if (_ownsSystem) await _system.Terminate();
+        }
+    }
+
+    /// <inheritdoc cref="DisposeAsync"/>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Asks the listener, failing fast with <see cref="ObjectDisposedException"/> once it has
+    /// stopped instead of waiting for a timeout. The listener answers every waiter before it stops,
+    /// so an answer that raced with the stop still wins.</summary>
+    private async Task<T> AskListener<T>(object message, TimeSpan timeout)
+    {
+        if (_listenerStopped.IsCompleted) throw Gone();
+        var ask = Listener.Ask<T>(message, timeout);
+        await Task.WhenAny(ask, _listenerStopped);
+        return ask.IsCompleted ? await ask : throw Gone();
+    }
+
+    private static ObjectDisposedException Gone() => new(nameof(SocketServer), "The server is closed.");
+
+    internal static Props ListenerProps(ServerOptions options, Props handlerProps, ServerHooks hooks)
+        => Props.Create(() => new StreamListenerActor(options, hooks, new ChildHandlerLauncher(handlerProps)));
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace ActorSockets.Tests.Support;
+
+/// <summary>
+/// A sample server run as a real child process (<c>dotnet Sample.dll args</c>). Waits for its
+/// <c>LISTENING</c> line with a deadline; stopping sends SIGTERM; disposing kills it if still alive.
+/// </summary>
+public sealed class SampleProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly TaskCompletionSource<string> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SampleProcess(Process process) => _process = process;
+
+    public string Listening { get; private set; } = "";
+    public int Port => int.Parse(Listening);
+    public int Pid => _process.Id;
+    public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
+    public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+
+    /// <summary>Starts sample <paramref name="name"/> and waits until it prints LISTENING.</summary>
+    public static async Task<SampleProcess> StartAsync(string name, params string[] args)
+    {
+        var sample = Launch(name, args);
+        var done = await Task.WhenAny(sample._listening.Task, sample._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(30)));
+        if (done != sample._listening.Task)
+        {
+            sample.Dispose();
+            throw new InvalidOperationException($"{name} did not print LISTENING. stderr:\n{sample.Stderr}");
+        }
+        sample.Listening = await sample._listening.Task;
+        return sample;
+    }
+
+    /// <summary>Starts sample <paramref name="name"/> without waiting for anything.</summary>
+    public static SampleProcess Launch(string name, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(SampleDll(name));
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var sample = new SampleProcess(process);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (sample._stdout) sample._stdout.AppendLine(e.Data);
+            if (e.Data.StartsWith("LISTENING ")) sample._listening.TrySetResult(e.Data["LISTENING ".Length..]);
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (sample._stderr) sample._stderr.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return sample;
+    }
+
+    /// <summary>Sends SIGTERM and returns the exit code (fails the test after the deadline).</summary>
+    public async Task<int> StopAsync(TimeSpan? within = null)
+    {
+        Signal("TERM");
+        return await WaitForExitAsync(within);
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan? within = null)
+    {
+        await _process.WaitForExitAsync().Within(within ?? TimeSpan.FromSeconds(30), "sample process exit");
+        return _process.ExitCode;
+    }
+
+    public void Signal(string signal) => Process.Start("kill", $"-{signal} {_process.Id}")!.WaitForExit();
+
+    /// <summary>The built sample, next to the test assembly's configuration.</summary>
+    public static string SampleDll(string name)
+    {
+        var root = RepoRoot();
+        var configuration = AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug";
+        var dll = Path.Combine(root, "samples", name, "bin", configuration, "net10.0", name + ".dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Sample {name} is not built", dll);
+    }
+
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "ActorSockets.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("ActorSockets.sln not found above the test assembly");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+        catch (InvalidOperationException) { /* never started */ }
+        _process.Dispose();
+    }
+}

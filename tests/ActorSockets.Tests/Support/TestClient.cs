@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace ActorSockets.Tests.Support;
+
+/// <summary>A plain blocking-free socket client for tests, with a deadline on every read.</summary>
+public sealed class TestClient : IDisposable
+{
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    private readonly byte[] _buffer = new byte[65536];
+    private readonly MemoryStream _pending = new();
+
+    private TestClient(Socket socket) => Socket = socket;
+
+    public Socket Socket { get; }
+
+    /// <summary>Connects to a TCP port on 127.0.0.1, optionally from another loopback address.</summary>
+    public static async Task<TestClient> ConnectAsync(int port, string? fromAddress = null)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (fromAddress is not null) socket.Bind(new IPEndPoint(IPAddress.Parse(fromAddress), 0));
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).Within(DefaultTimeout, $"connect to {port}");
+        return new TestClient(socket);
+    }
+
+    /// <summary>Connects to a Unix stream socket path.</summary>
+    public static async Task<TestClient> ConnectUnixAsync(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path)).Within(DefaultTimeout, $"connect to {path}");
+        return new TestClient(socket);
+    }
+
+    public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
+
+    public async Task SendAsync(byte[] data) => await Socket.SendAsync(data, SocketFlags.None);
+
+    public void HalfClose() => Socket.Shutdown(SocketShutdown.Send);
+
+    /// <summary>One line including its newline; the rest at end of stream (may be empty).</summary>
+    public async Task<string> ReadLineAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        while (true)
+        {
+            var bytes = _pending.ToArray();
+            int newline = Array.IndexOf(bytes, (byte)'\n');
+            if (newline >= 0) return Take(bytes, newline + 1);
+            int n = await Socket.ReceiveAsync(_buffer, SocketFlags.None, cts.Token);
+            if (n == 0) return Take(bytes, bytes.Length);
+            _pending.Write(_buffer, 0, n);
+        }
+    }
+
+    /// <summary>Everything until the server closes (end of stream).</summary>
+    public async Task<string> ReadToEndAsync(TimeSpan? timeout = null)
+        => Encoding.UTF8.GetString(await ReadToEndBytesAsync(timeout));
+
+    public async Task<byte[]> ReadToEndBytesAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        while (true)
+        {
+            int n = await Socket.ReceiveAsync(_buffer, SocketFlags.None, cts.Token);
+            if (n == 0) break;
+            _pending.Write(_buffer, 0, n);
+        }
+        var all = _pending.ToArray();
+        _pending.SetLength(0);
+        return all;
+    }
+
+    /// <summary>Whether the server closed the connection (end of stream or reset) within the deadline.</summary>
+    public async Task<bool> IsClosedByServerAsync(TimeSpan? timeout = null)
+    {
+        try
+        {
+            var rest = await ReadToEndBytesAsync(timeout);
+            return rest.Length == 0;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+    }
+
+    private string Take(byte[] bytes, int count)
+    {
+        _pending.SetLength(0);
+        _pending.Write(bytes, count, bytes.Length - count);
+        return Encoding.UTF8.GetString(bytes, 0, count);
+    }
+
+    public void Dispose() => Socket.Dispose();
+}
