@@ -30,48 +30,22 @@ public static class ForkingConfig
         var seedList = string.Join(", ", seeds.Select(s => $"\"{s}\""));
         var bindings = string.Join("\n", WireSerializer.Types.Select(t => $"\"{t.FullName}, ActorSockets\" = actorsockets"));
         return ConfigurationFactory.ParseString($$"""
-            akka {
-              actor {
-                provider = cluster
-                serializers.actorsockets = "ActorSockets.Forking.WireSerializer, ActorSockets"
-                serialization-bindings {
-                  {{bindings}}
-                }
-              }
-              remote.log-remote-lifecycle-events = off
-              remote.dot-netty.tcp {
-                hostname = "{{host}}"
-                port = {{port}}
-                # Reads and writes cross in chunks of at most 64 KiB; leave room for framing.
-                maximum-frame-size = 256000b
-              }
-              cluster {
-                roles = ["{{role}}"]
-                seed-nodes = [{{seedList}}]
-                log-info = off
-                # The listener is the oldest member; keep-oldest keeps its side of any partition,
-                # and workers cut off from it down themselves (and exit).
-                downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
-                split-brain-resolver {
-                  active-strategy = keep-oldest
-                  stable-after = 5s
-                  keep-oldest.down-if-alone = on
-                }
-                failure-detector {
-                  heartbeat-interval = 1s
-                  acceptable-heartbeat-pause = 4s
-                }
-                run-coordinated-shutdown-when-down = on
-                # A worker that cannot reach any listener gives up instead of retrying forever.
-                shutdown-after-unsuccessful-join-seed-nodes = 60s
-              }
-              # Leaving a cluster whose listener is already dead must not keep a worker around.
-              coordinated-shutdown.phases {
-                cluster-leave.timeout = 3s
-                cluster-exiting.timeout = 3s
-              }
-              coordinated-shutdown.run-by-actor-system-terminate = on
+            akka.actor.serialization-bindings {
+              {{bindings}}
             }
-            """);
+            akka.remote.dot-netty.tcp.hostname = "{{host}}"
+            akka.remote.dot-netty.tcp.port = {{port}}
+            akka.cluster.roles = ["{{role}}"]
+            akka.cluster.seed-nodes = [{{seedList}}]
+            """).WithFallback(ClusterDefaults.Value);
     }
+
+    /// <summary>hocon/cluster.conf, compiled in: the one source of the cluster settings.</summary>
+    private static readonly Lazy<Config> ClusterDefaults = new(() =>
+    {
+        using var stream = typeof(ForkingConfig).Assembly.GetManifestResourceStream("ActorSockets.cluster.conf")
+            ?? throw new InvalidOperationException("cluster.conf is not embedded in ActorSockets");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    });
 }
