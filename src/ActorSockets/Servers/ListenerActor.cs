@@ -23,7 +23,8 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
     /// <param name="Request">What arrived.</param>
     /// <param name="FromSocket">False when replayed from the early queue, so no receive just ended.</param>
     private sealed record Arrived(TRequest Request, bool FromSocket);
-    private sealed record ArrivalFailed(Exception Error);
+    // A receive cancelled by close often ends after the listener stopped: not worth a dead-letter warning.
+    private sealed record ArrivalFailed(Exception Error) : IDeadLetterSuppression;
     private sealed record RetryReceive;
     private sealed record ServiceTick;
     private sealed record OneRequestTimedOut;
@@ -283,7 +284,7 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
         ReceiveNextAsync(_socket, _receiveCancel.Token).ContinueWith(
             static (t, self) => ((IActorRef)self!).Tell(t.IsCompletedSuccessfully
                 ? new Arrived(t.Result, FromSocket: true)
-                : new ArrivalFailed(t.Exception?.GetBaseException() ?? new OperationCanceledException())),
+                : new ArrivalFailed(t.Exception?.GetBaseException() ?? new OperationCanceledException()), ActorRefs.NoSender),
             Self, TaskContinuationOptions.ExecuteSynchronously);
     }
 
