@@ -237,6 +237,16 @@ public class DatagramServerTests(ITestOutputHelper output) : ServerTestKit(outpu
     }
 
     [Fact]
+    public async Task ReusePort_lets_two_UDP_servers_share_a_port()
+    {
+        var first = await ServeAsync(ServerOptions.Udp() with { ReusePort = true }, Props.Create<DatagramEchoHandler>());
+        var second = await ServeAsync(ServerOptions.Udp(port: first.Port) with { ReusePort = true }, Props.Create<DatagramEchoHandler>());
+        Assert.Equal(first.Port, second.Port);
+        using var client = DatagramClient.Udp(first.Port);
+        Assert.Equal("either", await client.RoundTripAsync("either"));
+    }
+
+    [Fact]
     public async Task An_IPv6_UDP_server_echoes()
     {
         var server = await ServeAsync(ServerOptions.Udp("::1"), Props.Create<DatagramEchoHandler>());
