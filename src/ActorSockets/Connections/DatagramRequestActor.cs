@@ -7,18 +7,16 @@ using Akka.Event;
 
 namespace ActorSockets.Connections;
 
-/// <summary>The handler's first message on a datagram server: the datagram itself
-/// (socketserver's <c>self.packet</c>). Arrives before <see cref="Setup"/>.</summary>
-public sealed record DatagramPayload(byte[] Data);
-
 /// <summary>
 /// Serves one datagram for the life of one request (socketserver's <c>DatagramRequestHandler</c>
-/// plumbing). It hands the datagram to the handler, gathers the handler's
+/// plumbing). It answers the handler's <see cref="ReadAvailable"/> with the datagram (at most
+/// <c>MaxBytes</c> of it, from the start each time), gathers the handler's
 /// <see cref="Write"/>s and, when the handler is done (or failed, as socketserver's
 /// <c>finish()</c> still sends), sends them to the client as ONE datagram through the
 /// listener's socket. A <see cref="Flush"/> sends what was written so far at once, for handlers
 /// that answer more than once. A handler that wrote nothing sends nothing (socketserver would
-/// send an empty datagram; write zero bytes to get one). The handler never sees the socket.
+/// send an empty datagram; write zero bytes to get one). The handler never sees the socket and
+/// every message it exchanges is plain data, so it may run in a worker process (forking mode).
 /// </summary>
 internal sealed class DatagramRequestActor : RequestActor
 {
@@ -44,12 +42,16 @@ internal sealed class DatagramRequestActor : RequestActor
         _client = client;
     }
 
-    protected override object RequestData => new DatagramPayload(_data);
-
     protected override void OnReceive(object message)
     {
         switch (message)
         {
+            case ReadAvailable read:
+                Sender.Tell(new ReadResult(read.MaxBytes >= _data.Length ? _data : _data[..Math.Max(0, read.MaxBytes)]));
+                break;
+            case ReadLine or ReadExactly:
+                Sender.Tell(new IoFailed(IoFailure.Misuse, "a datagram request answers ReadAvailable only: the datagram is not a stream"));
+                break;
             case Write write when !_done:
                 if (_reply.WrittenCount + write.Data.Length > Settings.Options.WriteBufferLimit)
                 {

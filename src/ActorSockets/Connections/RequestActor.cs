@@ -27,9 +27,6 @@ internal abstract class RequestActor(RequestInfo info, RequestSettings settings)
     /// <summary>Whether the handler threw and was stopped by supervision.</summary>
     protected bool HandlerFailed { get; private set; }
 
-    /// <summary>A message the handler gets before <see cref="Setup"/> (a datagram's bytes), or null.</summary>
-    protected virtual object? RequestData => null;
-
     /// <summary>A handler that throws is stopped, never restarted: a fresh handler on a
     /// half-served request would see it in an unknown state.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(error =>
@@ -43,7 +40,6 @@ internal abstract class RequestActor(RequestInfo info, RequestSettings settings)
     {
         Handler = Settings.Launcher.Launch(Context, Info);
         Context.Watch(Handler);
-        if (RequestData is { } data) Handler.Tell(data, Self);
         Handler.Tell(new Setup(Info, Self, Settings.Options.WriteBufferLimit), Self);
         Handler.Tell(Handle.Instance, Self);
         Handler.Tell(Finish.Instance, Self);

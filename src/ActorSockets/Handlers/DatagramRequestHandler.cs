@@ -16,12 +16,15 @@ public abstract class DatagramRequestHandler : RequestHandler
 {
     private byte[] _data = [];
 
-    /// <summary>Takes the datagram, which the request actor sends before Setup.</summary>
-    protected DatagramRequestHandler() => Receive<DatagramPayload>(payload => _data = payload.Data);
-
-    /// <summary>The datagram's bytes (socketserver's <c>self.packet</c>); never longer than the
-    /// server's <c>MaxPacketSize</c>, since larger datagrams are dropped before any handler runs.</summary>
+    /// <summary>The datagram's bytes (socketserver's <c>self.packet</c>), there from
+    /// <see cref="RequestHandler.SetupAsync"/> on; never longer than the server's
+    /// <c>MaxPacketSize</c>, since larger datagrams are dropped before any handler runs.</summary>
     protected byte[] Data => _data;
+
+    /// <summary>Fetches the datagram from the request actor (a message, not a socket read, so the
+    /// handler may live in a worker process).</summary>
+    private protected override async Task BeforeSetupAsync()
+        => _data = ((ReadResult)await Connection.AskIo(new ReadAvailable(int.MaxValue))).Data;
 
     /// <summary>The datagram as UTF-8 text.</summary>
     protected string Text => Encoding.UTF8.GetString(_data);
