@@ -33,7 +33,13 @@ public abstract class DatagramRequestHandler : RequestHandler
     /// bytes still makes the reply an (empty) datagram.</summary>
     protected Task WriteAsync(ReadOnlyMemory<byte> data)
     {
-        Connection.Tell(new Write(data.ToArray()), Self);
+        do // chunks stay small enough to cross from a worker process in one remoting frame
+        {
+            var chunk = data[..Math.Min(data.Length, ReadBuffer.MaxChunk)];
+            Connection.Tell(new Write(chunk.ToArray()), Self);
+            data = data[chunk.Length..];
+        }
+        while (data.Length > 0);
         return Task.CompletedTask;
     }
 

@@ -113,6 +113,8 @@ public sealed record ServerOptions
         int maxPacket = Endpoint is UnixDomainSocketEndPoint ? MaxUnixPacketSize : MaxUdpPacketSize;
         if (MaxPacketSize < 1 || MaxPacketSize > maxPacket)
             throw Bad(nameof(MaxPacketSize), $"must be between 1 and {maxPacket} bytes");
+        if (Kind == SocketKind.Datagram && Mode == ServerMode.Forking && MaxPacketSize > Connections.ReadBuffer.MaxChunk)
+            throw Bad(nameof(MaxPacketSize), $"must be at most {Connections.ReadBuffer.MaxChunk} bytes in forking mode, to reach a worker in one message");
         if (UnixSocketMode is not null && Endpoint is not UnixDomainSocketEndPoint)
             throw Bad(nameof(UnixSocketMode), "applies only to a Unix socket path");
         if (Backlog < 1) throw Bad(nameof(Backlog), "must be at least 1");

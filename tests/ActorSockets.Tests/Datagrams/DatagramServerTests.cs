@@ -255,15 +255,32 @@ public class DatagramServerTests(ITestOutputHelper output) : ServerTestKit(outpu
     }
 
     [Theory]
-    [InlineData("MaxPacketSize")]
-    [InlineData("UnixSocketMode")]
-    public void Invalid_datagram_options_fail_with_the_setting_named(string setting)
+    [InlineData("MaxPacketSize", "udp")]
+    [InlineData("MaxPacketSize", "forking")]
+    [InlineData("UnixSocketMode", "udp")]
+    public void Invalid_datagram_options_fail_with_the_setting_named(string setting, string variant)
     {
-        var options = setting == "MaxPacketSize"
-            ? ServerOptions.Udp() with { MaxPacketSize = 70000 }
-            : ServerOptions.Udp() with { UnixSocketMode = UnixFileMode.UserRead };
+        var options = (setting, variant) switch
+        {
+            ("MaxPacketSize", "udp") => ServerOptions.Udp() with { MaxPacketSize = 70000 }, // over the UDP maximum
+            ("MaxPacketSize", _) => ServerOptions.UnixDatagram(NewUnixPath(), ServerMode.Forking) with { MaxPacketSize = 100_000 },
+            _ => ServerOptions.Udp() with { UnixSocketMode = UnixFileMode.UserRead },
+        };
         var error = Assert.Throws<ArgumentException>(() => new SocketServer(options, Props.Create<DatagramEchoHandler>(), system: Sys));
         Assert.Contains(setting, error.Message);
+    }
+
+    [Fact]
+    public async Task A_reply_written_in_pieces_larger_than_a_message_chunk_leaves_as_one_datagram()
+    {
+        var path = NewUnixPath();
+        var server = await ServeAsync(ServerOptions.UnixDatagram(path), Props.Create<BigReplyDatagramHandler>());
+        using var client = DatagramClient.Unix(path);
+
+        await client.SendAsync("100000");
+        var reply = await client.ReceiveBytesAsync();
+        Assert.Equal(100_000, reply.Length);
+        Assert.Equal(Enumerable.Range(0, 100_000).Select(i => (byte)(i % 251)), reply);
     }
 
     private static DatagramStats Stats(SocketServer server)

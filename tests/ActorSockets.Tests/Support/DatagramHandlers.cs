@@ -56,3 +56,15 @@ public sealed class ShutdownDatagramHandler : DatagramRequestHandler
         await WriteAsync("shut down");
     }
 }
+
+/// <summary>Answers "N" with N bytes (i % 251), written as one 70 KB piece and the rest.</summary>
+public sealed class BigReplyDatagramHandler : DatagramRequestHandler
+{
+    protected override async Task HandleAsync()
+    {
+        var reply = Enumerable.Range(0, int.Parse(Text)).Select(i => (byte)(i % 251)).ToArray();
+        int first = Math.Min(reply.Length, 70_000);
+        await WriteAsync(reply.AsMemory(0, first));
+        await WriteAsync(reply.AsMemory(first));
+    }
+}
