@@ -4,14 +4,16 @@
 //   count    one request = one increment of a counter actor in the listener; answers the new value
 //   total    answers the counter's value
 //   fail     throws in Handle when the line is "boom", else echoes it with the pid
+// With --udp every handler is the datagram form of pid: "<pid> <datagram>"; "boom" throws.
 using System.CommandLine;
 using ActorSockets.CommandLine;
 using ActorSockets.Handlers;
+using ActorSockets.Servers;
 using Akka.Actor;
 
 var handler = new Option<string>("--handler") { Description = "pid | count | total | fail", DefaultValueFactory = _ => "pid" };
 return await ServerCommandLine.RunAsync(args, "ActorSockets test server",
-    cli => cli.Parsed.GetValue(handler) switch
+    cli => cli.Options.Kind == SocketKind.Datagram ? Props.Create<PidDatagramHandler>() : cli.Parsed.GetValue(handler) switch
     {
         "count" => Props.Create(() => new CounterHandler(true)),
         "total" => Props.Create(() => new CounterHandler(false)),
@@ -31,6 +33,13 @@ sealed class PidEchoHandler : StreamRequestHandler
             await WriteAsync($"{Environment.ProcessId} {line}\n");
         }
     }
+}
+
+/// <summary>Answers a datagram with the process id and the datagram; "boom" throws.</summary>
+sealed class PidDatagramHandler : DatagramRequestHandler
+{
+    protected override Task HandleAsync()
+        => Text == "boom" ? throw new InvalidOperationException("boom requested") : WriteAsync($"{Environment.ProcessId} {Text}");
 }
 
 /// <summary>Increments (or reads) the listener's counter: shared state done with an actor, not

@@ -12,23 +12,15 @@ namespace ActorSockets.Connections;
 /// closes the socket with a clean FIN (shutdown(SHUT_WR), then close) once the handler is done
 /// or has failed. The handler never sees the socket, so it can live in another process.
 /// </summary>
-internal sealed class StreamConnectionActor : UntypedActor
+internal sealed class StreamConnectionActor : RequestActor
 {
-    /// <summary>Everything a connection needs from its server.</summary>
-    internal sealed record Settings(ServerOptions Options, ServerHooks Hooks, HandlerLauncher Launcher);
-
     private sealed record ReadTimedOut(int Generation);
 
     private static readonly TimeSpan CloseFlushTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Socket _socket;
-    private readonly RequestInfo _info;
-    private readonly Settings _settings;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ReadBuffer _reader;
     private readonly WriteQueue _writer;
-    private IActorRef _handler = ActorRefs.Nobody;
-    private bool _handlerFailed;
     private bool _closing;
 
     private object? _pendingRead;
@@ -36,32 +28,11 @@ internal sealed class StreamConnectionActor : UntypedActor
     private int _readGeneration;
     private ICancelable? _readTimer;
 
-    public StreamConnectionActor(Socket socket, RequestInfo info, Settings settings)
+    public StreamConnectionActor(Socket socket, RequestInfo info, RequestSettings settings) : base(info, settings)
     {
         _socket = socket;
-        _info = info;
-        _settings = settings;
         _reader = new ReadBuffer(socket, settings.Options.MaxLineLength);
         _writer = new WriteQueue(socket, settings.Options.WriteBufferLimit);
-    }
-
-    /// <summary>A handler that throws is stopped, never restarted: a fresh handler on a
-    /// half-used connection would see a stream in an unknown state.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(error =>
-    {
-        _handlerFailed = true;
-        _settings.Hooks.HandleError(_info, error, _log);
-        return Directive.Stop;
-    }, loggingEnabled: false);
-
-    protected override void PreStart()
-    {
-        _handler = _settings.Launcher.Launch(Context, _info);
-        Context.Watch(_handler);
-        var setup = new Setup(_info, Self, _settings.Options.WriteBufferLimit);
-        _handler.Tell(setup, Self);
-        _handler.Tell(Handle.Instance, Self);
-        _handler.Tell(Finish.Instance, Self);
     }
 
     protected override void OnReceive(object message)
@@ -76,11 +47,11 @@ internal sealed class StreamConnectionActor : UntypedActor
                 TryCompleteRead();
                 break;
             case ReadTimedOut timedOut when timedOut.Generation == _readGeneration && _pendingRead is not null:
-                ReplyRead(new IoFailed(IoFailure.Timeout, $"no data within {_settings.Options.ReadTimeout}"));
+                ReplyRead(new IoFailed(IoFailure.Timeout, $"no data within {Settings.Options.ReadTimeout}"));
                 break;
             case Write write:
                 if (!_writer.Enqueue(write.Data, Self))
-                    FailConnection($"handler queued more than {_settings.Options.WriteBufferLimit} unsent bytes");
+                    FailConnection($"handler queued more than {Settings.Options.WriteBufferLimit} unsent bytes");
                 break;
             case Flush:
                 _writer.Flush(Sender, Self);
@@ -92,16 +63,16 @@ internal sealed class StreamConnectionActor : UntypedActor
             case HandlerDone:
                 BeginClose();
                 break;
-            case Terminated t when t.ActorRef.Equals(_handler):
-                if (!_handlerFailed && !_closing)
-                    _log.Debug("Handler {0} for {1} stopped before finishing", _info.HandlerName, _info.ClientAddress);
+            case Terminated t when t.ActorRef.Equals(Handler):
+                if (!HandlerFailed && !_closing)
+                    Log.Debug("Handler {0} for {1} stopped before finishing", Info.HandlerName, Info.ClientAddress);
                 BeginClose();
                 break;
             case ReadTimedOut:
                 break;
             case ReceiveTimeout when _closing:
-                _log.Warning("Connection {0} ({1}): client did not take the last {2} bytes; closing anyway",
-                    _info.HandlerName, _info.ClientAddress, _writer.PendingBytes);
+                Log.Warning("Connection {0} ({1}): client did not take the last {2} bytes; closing anyway",
+                    Info.HandlerName, Info.ClientAddress, _writer.PendingBytes);
                 CloseSocket();
                 break;
             default:
@@ -119,7 +90,7 @@ internal sealed class StreamConnectionActor : UntypedActor
         }
         _pendingRead = request;
         _pendingReader = Sender;
-        if (TryCompleteRead() || _settings.Options.ReadTimeout is not { } timeout) return;
+        if (TryCompleteRead() || Settings.Options.ReadTimeout is not { } timeout) return;
         _readTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
             timeout, Self, new ReadTimedOut(++_readGeneration), Self);
     }
@@ -158,8 +129,8 @@ internal sealed class StreamConnectionActor : UntypedActor
 
     private void FailConnection(string why)
     {
-        _log.Warning("Closing connection of {0} ({1}): {2}", _info.HandlerName, _info.ClientAddress, why);
-        Context.Stop(_handler);
+        Log.Warning("Closing connection of {0} ({1}): {2}", Info.HandlerName, Info.ClientAddress, why);
+        Context.Stop(Handler);
         _writer.Discard();
         BeginClose();
     }
@@ -186,7 +157,7 @@ internal sealed class StreamConnectionActor : UntypedActor
             // The peer is already gone; closing is all that is left to do.
         }
         _socket.Close();
-        _log.Debug("Connection {0} ({1}) closed", _info.HandlerName, _info.ClientAddress);
+        Log.Debug("Connection {0} ({1}) closed", Info.HandlerName, Info.ClientAddress);
         Context.Stop(Self);
     }
 

@@ -25,6 +25,7 @@ public abstract class RequestHandler : ReceiveActor
             _request = setup.Request;
             _connection = setup.Connection;
             OnSetup(setup);
+            await BeforeSetupAsync();
             await SetupAsync();
         });
         ReceiveAsync<Handle>(async _ =>
@@ -58,6 +59,10 @@ public abstract class RequestHandler : ReceiveActor
 
     /// <summary>Called when Setup arrives, before <see cref="SetupAsync"/>; lets subclasses read it.</summary>
     private protected virtual void OnSetup(Setup setup) { }
+
+    /// <summary>Runs after <see cref="OnSetup"/> and before <see cref="SetupAsync"/>, for what a
+    /// handler kind must fetch before user code runs (a datagram handler's datagram).</summary>
+    private protected virtual Task BeforeSetupAsync() => Task.CompletedTask;
 
     /// <summary>socketserver's <c>setup()</c>: runs first. An exception here fails the request
     /// before Handle; Finish is not called.</summary>

@@ -1,3 +1,6 @@
+using ActorSockets.Connections;
+using Akka.Actor;
+
 namespace ActorSockets.Handlers;
 
 /// <summary>A line longer than the server's <c>MaxLineLength</c> arrived; nothing was buffered past the limit.</summary>
@@ -8,3 +11,22 @@ public sealed class ReadTimeoutException(string message) : TimeoutException(mess
 
 /// <summary>The client reset the connection, or the connection closed under a read or flush.</summary>
 public sealed class ConnectionLostException(string message) : IOException(message);
+
+/// <summary>Turns a request actor's <see cref="IoFailed"/> answer into the exception a handler sees.</summary>
+internal static class IoErrors
+{
+    /// <summary>Asks <paramref name="connection"/> and returns its answer, throwing if it is an <see cref="IoFailed"/>.</summary>
+    public static async Task<object> AskIo(this IActorRef connection, object request)
+    {
+        var answer = await connection.Ask<object>(request);
+        return answer is IoFailed failed ? throw ToException(failed) : answer;
+    }
+
+    public static Exception ToException(IoFailed failed) => failed.Reason switch
+    {
+        IoFailure.LineTooLong => new LineTooLongException(failed.Message),
+        IoFailure.Timeout => new ReadTimeoutException(failed.Message),
+        IoFailure.ConnectionLost => new ConnectionLostException(failed.Message),
+        _ => new InvalidOperationException(failed.Message),
+    };
+}

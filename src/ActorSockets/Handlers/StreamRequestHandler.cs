@@ -83,17 +83,5 @@ public abstract class StreamRequestHandler : RequestHandler
 
     private async Task<byte[]> ReadAsync(object request) => ((ReadResult)await AskConnection(request)).Data;
 
-    private async Task<object> AskConnection(object request)
-    {
-        var answer = await Connection.Ask<object>(request);
-        return answer is IoFailed failed ? throw ToException(failed) : answer;
-    }
-
-    private static Exception ToException(IoFailed failed) => failed.Reason switch
-    {
-        IoFailure.LineTooLong => new LineTooLongException(failed.Message),
-        IoFailure.Timeout => new ReadTimeoutException(failed.Message),
-        IoFailure.ConnectionLost => new ConnectionLostException(failed.Message),
-        _ => new InvalidOperationException(failed.Message),
-    };
+    private Task<object> AskConnection(object request) => Connection.AskIo(request);
 }

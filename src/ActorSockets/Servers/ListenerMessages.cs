@@ -40,7 +40,8 @@ public enum RequestOutcome
 {
     /// <summary>A client was accepted and its request processed (in sync mode: completed).</summary>
     Served,
-    /// <summary>A client came but was refused by the allow/deny lists or <c>VerifyRequest</c>.</summary>
+    /// <summary>A client came but was refused by the allow/deny lists or <c>VerifyRequest</c>
+    /// (or, on a datagram server, its datagram was over <c>MaxPacketSize</c> and dropped).</summary>
     Refused,
     /// <summary>No client came in time; <c>HandleTimeout</c> was called.</summary>
     TimedOut,

@@ -24,6 +24,7 @@ internal static class ListeningSocket
             if (endpoint is UnixDomainSocketEndPoint unix) ClaimUnixPath(unix, type);
             else ApplyIpOptions(socket, options);
             socket.Bind(endpoint);
+            if (endpoint is UnixDomainSocketEndPoint bound && options.UnixSocketMode is { } mode) SetMode(bound, mode);
             if (type == SocketType.Stream) socket.Listen(options.Backlog);
             return socket;
         }
@@ -48,9 +49,15 @@ internal static class ListeningSocket
     /// <summary>The filesystem path of a Unix endpoint ("" for an unnamed one).</summary>
     public static string PathOf(UnixDomainSocketEndPoint endpoint) => endpoint.ToString() ?? "";
 
+    private static void SetMode(UnixDomainSocketEndPoint endpoint, UnixFileMode mode)
+    {
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("UnixSocketMode is not supported on Windows.");
+        File.SetUnixFileMode(PathOf(endpoint), mode);
+    }
+
     private static void ApplyIpOptions(Socket socket, ServerOptions options)
     {
-        if (options.ReuseAddress)
+        if (options.ReuseAddress ?? options.Kind == SocketKind.Stream)
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         if (options.ReusePort)
             socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));

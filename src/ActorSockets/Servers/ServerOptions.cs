@@ -23,9 +23,11 @@ public sealed record ServerOptions
     /// a modern server wants more so bursts of connects are not refused.</summary>
     public int Backlog { get; init; } = 512;
 
-    /// <summary>SO_REUSEADDR before bind (socketserver's <c>allow_reuse_address</c>), so a
-    /// restarted server can bind at once while old connections sit in TIME_WAIT.</summary>
-    public bool ReuseAddress { get; init; } = true;
+    /// <summary>SO_REUSEADDR before bind (socketserver's <c>allow_reuse_address</c>). <c>null</c>
+    /// (the default) means on for streams, so a restarted server can bind at once while old
+    /// connections sit in TIME_WAIT, and off for datagrams, because on Linux it lets a second
+    /// UDP server bind the same port and take some of its datagrams.</summary>
+    public bool? ReuseAddress { get; init; }
 
     /// <summary>SO_REUSEPORT before bind (socketserver's <c>allow_reuse_port</c>).</summary>
     public bool ReusePort { get; init; }
@@ -68,6 +70,15 @@ public sealed record ServerOptions
     /// <summary>Worker processes and limits for <see cref="ServerMode.Forking"/>; ignored in other modes.</summary>
     public Forking.ForkingOptions Forking { get; init; } = new();
 
+    /// <summary>Largest datagram a datagram server takes (socketserver's <c>max_packet_size</c>,
+    /// 8192). A larger one is never handed to a handler cut short: it is dropped, logged as a
+    /// warning and counted (<see cref="DatagramStats.Oversize"/>).</summary>
+    public int MaxPacketSize { get; init; } = 8192;
+
+    /// <summary>File permissions set on a Unix socket path right after bind (connecting needs
+    /// write permission); <c>null</c> leaves what the process umask gives.</summary>
+    public UnixFileMode? UnixSocketMode { get; init; }
+
     /// <summary>Client networks admitted; empty admits all (checked before <see cref="Deny"/>).</summary>
     public IReadOnlyList<IPNetwork> Allow { get; init; } = [];
 
@@ -82,12 +93,30 @@ public sealed record ServerOptions
     public static ServerOptions UnixStream(string path, ServerMode mode = ServerMode.Threading)
         => new() { Endpoint = new UnixDomainSocketEndPoint(path), Mode = mode };
 
+    /// <summary>A UDP server on <paramref name="host"/>:<paramref name="port"/> (port 0 picks one);
+    /// the default mode makes it socketserver's <c>ThreadingUDPServer</c>.</summary>
+    public static ServerOptions Udp(string host = "127.0.0.1", int port = 0, ServerMode mode = ServerMode.Threading)
+        => Tcp(host, port, mode) with { Kind = SocketKind.Datagram };
+
+    /// <summary>A Unix datagram server on a filesystem path. Replies reach only clients that
+    /// bound a path of their own.</summary>
+    public static ServerOptions UnixDatagram(string path, ServerMode mode = ServerMode.Threading)
+        => UnixStream(path, mode) with { Kind = SocketKind.Datagram };
+
     /// <summary>Checks every setting and throws <see cref="ArgumentException"/> naming the first bad one.</summary>
     public void Validate()
     {
         if (Endpoint is IPEndPoint ip && (ip.Port < 0 || ip.Port > 65535))
             throw Bad(nameof(Endpoint), $"port {ip.Port} is outside 0..65535");
+        if (!Enum.IsDefined(Kind)) throw Bad(nameof(Kind), $"unknown kind {Kind}");
         if (!Enum.IsDefined(Mode)) throw Bad(nameof(Mode), $"unknown mode {Mode}");
+        int maxPacket = Endpoint is UnixDomainSocketEndPoint ? MaxUnixPacketSize : MaxUdpPacketSize;
+        if (MaxPacketSize < 1 || MaxPacketSize > maxPacket)
+            throw Bad(nameof(MaxPacketSize), $"must be between 1 and {maxPacket} bytes");
+        if (Kind == SocketKind.Datagram && Mode == ServerMode.Forking && MaxPacketSize > Connections.ReadBuffer.MaxChunk)
+            throw Bad(nameof(MaxPacketSize), $"must be at most {Connections.ReadBuffer.MaxChunk} bytes in forking mode, to reach a worker in one message");
+        if (UnixSocketMode is not null && Endpoint is not UnixDomainSocketEndPoint)
+            throw Bad(nameof(UnixSocketMode), "applies only to a Unix socket path");
         if (Backlog < 1) throw Bad(nameof(Backlog), "must be at least 1");
         if (MaxLineLength < 1) throw Bad(nameof(MaxLineLength), "must be at least 1");
         if (WriteBufferLimit < 1024) throw Bad(nameof(WriteBufferLimit), "must be at least 1024 bytes");
@@ -97,6 +126,11 @@ public sealed record ServerOptions
         if (DrainTimeout < TimeSpan.Zero) throw Bad(nameof(DrainTimeout), "must not be negative");
         if (Mode == ServerMode.Forking) Forking.Validate();
     }
+
+    // The largest UDP payload (IPv6 jumbograms aside), and a cap far above Linux's default
+    // Unix datagram limit (the socket buffer, about 200 KiB) that keeps the buffer sane.
+    private const int MaxUdpPacketSize = 65535;
+    private const int MaxUnixPacketSize = 4 * 1024 * 1024;
 
     internal static ArgumentException Bad(string setting, string why)
         => new($"Invalid server setting '{setting}': {why}.", setting);

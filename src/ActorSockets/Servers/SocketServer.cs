@@ -190,5 +190,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     private static ObjectDisposedException Gone() => new(nameof(SocketServer), "The server is closed.");
 
     internal static Props ListenerProps(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
-        => Props.Create(() => new StreamListenerActor(options, hooks, launcher));
+        => options.Kind == SocketKind.Datagram
+            ? Props.Create(() => new DatagramListenerActor(options, hooks, launcher))
+            : Props.Create(() => new StreamListenerActor(options, hooks, launcher));
 }

@@ -13,6 +13,7 @@ namespace ActorSockets.Tests.Forking;
 /// is the listener and relaunches itself as its workers. Tests in this class run one after
 /// another (one xunit collection) so the 2-core machine is not flooded with processes.
 /// </summary>
+[Collection(WorkerProcesses.Collection)]
 public class ForkingModeTests(ITestOutputHelper output)
 {
     private const string Program = "ActorSockets.TestServer";

@@ -20,6 +20,7 @@ public abstract class ServerTestKit(ITestOutputHelper output) : TestKit(Config, 
 
     private readonly List<SocketServer> _servers = [];
     private readonly List<IDisposable> _disposables = [];
+    private readonly List<string> _unixPaths = [];
 
     protected static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
@@ -39,6 +40,14 @@ public abstract class ServerTestKit(ITestOutputHelper output) : TestKit(Config, 
         return item;
     }
 
+    /// <summary>A fresh Unix socket path, deleted (if still there) when the test ends.</summary>
+    protected string NewUnixPath()
+    {
+        var path = UnixPaths.New();
+        _unixPaths.Add(path);
+        return path;
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     async Task IAsyncLifetime.DisposeAsync()
@@ -46,5 +55,6 @@ public abstract class ServerTestKit(ITestOutputHelper output) : TestKit(Config, 
         foreach (var item in _disposables) item.Dispose();
         foreach (var server in _servers)
             await server.DisposeAsync().AsTask().Within(TimeSpan.FromSeconds(60), "server close");
+        foreach (var path in _unixPaths) File.Delete(path);
     }
 }

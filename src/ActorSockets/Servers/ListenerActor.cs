@@ -1,0 +1,417 @@
+using System.Net;
+using System.Net.Sockets;
+using ActorSockets.Connections;
+using ActorSockets.Handlers;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorSockets.Servers;
+
+/// <summary>
+/// socketserver's <c>BaseServer</c> loop as actor states, shared by every kind of server:
+/// unbound → idle (bound, not taking requests) → serving (<c>serve_forever</c>) or handling one
+/// request (<c>handle_request</c>) → back to idle on shutdown → closing (drain) → stopped.
+/// A subclass supplies how the next request arrives (<c>get_request</c>: an accepted
+/// connection, a received datagram) and the actor that serves it (<c>process_request</c>).
+/// In sync mode the next request is taken only after the previous one's actor stopped, in
+/// forking mode while fewer than max_children are in flight, in threading mode at once.
+/// Only one receive is in flight at a time.
+/// </summary>
+/// <typeparam name="TRequest">What one arrival is: an accepted socket, a datagram.</typeparam>
+internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers where TRequest : notnull
+{
+    /// <param name="Request">What arrived.</param>
+    /// <param name="FromSocket">False when replayed from the early queue, so no receive just ended.</param>
+    private sealed record Arrived(TRequest Request, bool FromSocket);
+    // A receive cancelled by close often ends after the listener stopped: not worth a dead-letter warning.
+    private sealed record ArrivalFailed(Exception Error) : IDeadLetterSuppression;
+    private sealed record RetryReceive;
+    private sealed record ServiceTick;
+    private sealed record OneRequestTimedOut;
+    private sealed record CloseDeadline;
+
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
+
+    private readonly HashSet<IActorRef> _requests = [];
+    private readonly Queue<TRequest> _arrivedEarly = new();
+    private readonly List<IActorRef> _closeWaiters = [];
+    private Socket? _socket;
+    private long _requestCount;
+    private CancellationTokenSource? _receiveCancel; // set while the state wants requests
+    private bool _receiveInFlight;
+    private IActorRef _serveWaiter = ActorRefs.Nobody;
+    private IActorRef _oneRequestWaiter = ActorRefs.Nobody;
+    private IActorRef? _oneRequestActor;
+
+    protected ListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
+        => Settings = new RequestSettings(options, hooks, launcher);
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected RequestSettings Settings { get; }
+    protected ServerOptions Options => Settings.Options;
+    protected ServerHooks Hooks => Settings.Hooks;
+    protected ILoggingAdapter Log { get; } = Context.GetLogger();
+
+    /// <summary>The bound address (port 0 resolved); null before binding.</summary>
+    protected EndPoint? BoundAddress { get; private set; }
+
+    /// <summary>Waits for the next request on <paramref name="socket"/> (<c>get_request</c>).
+    /// Runs off the actor's thread: it must touch nothing but the socket and its own buffers.</summary>
+    protected abstract Task<TRequest> ReceiveNextAsync(Socket socket, CancellationToken cancel);
+
+    /// <summary>The client a request came from, for admission and for handlers.</summary>
+    protected abstract EndPoint? ClientOf(TRequest request);
+
+    /// <summary>Starts the actor that serves one admitted request (<c>process_request</c>).</summary>
+    protected abstract IActorRef StartRequest(TRequest request, Socket socket, RequestInfo info, long id);
+
+    /// <summary>Lets go of a request that will not be served (refused, or arrived while closing).</summary>
+    protected abstract void Discard(TRequest request);
+
+    /// <summary>Whether a request may be served at all, before admission; a subclass that says
+    /// no has logged why. Datagrams use it to drop oversize packets.</summary>
+    protected virtual bool IsServable(TRequest request) => true;
+
+    /// <summary>Whether the socket stays open until the drain ends. Streams free the address at
+    /// once (their connections have sockets of their own); datagram replies go out through it.</summary>
+    protected virtual bool KeepsSocketWhileDraining => false;
+
+    /// <summary>Messages a subclass adds to the protocol; return whether it was one.</summary>
+    protected virtual bool ReceiveOther(object message) => false;
+
+    protected override void OnReceive(object message) => Unbound(message);
+
+    private void Unbound(object message)
+    {
+        switch (message)
+        {
+            case Bind:
+                try
+                {
+                    _socket = ListeningSocket.Open(Options);
+                    BoundAddress = _socket.LocalEndPoint;
+                    Log.Info("Server bound to {0} ({1}, {2} mode)", Admission.Describe(BoundAddress), Options.Kind, Options.Mode);
+                    Sender.Tell(new Bound(BoundAddress!));
+                    Become(Idle);
+                }
+                catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
+                {
+                    var error = new IOException($"Cannot bind {Admission.Describe(Options.Endpoint)}: {e.Message}", e);
+                    Log.Error(error, "Bind failed");
+                    Sender.Tell(new Status.Failure(error));
+                }
+                break;
+            case Close:
+                Sender.Tell(Closed.Instance);
+                Context.Stop(Self);
+                break;
+            default:
+                Other(message, "the server is not bound yet");
+                break;
+        }
+    }
+
+    private void Idle(object message)
+    {
+        switch (message)
+        {
+            case ServeForever:
+                _serveWaiter = Sender;
+                Timers.StartPeriodicTimer(nameof(ServiceTick), new ServiceTick(), Options.ServiceInterval);
+                Become(Serving);
+                ReceiveNext();
+                break;
+            case HandleOneRequest one:
+                _oneRequestWaiter = Sender;
+                var timeout = Shorter(one.Timeout, Options.Timeout);
+                if (timeout is { } t) Timers.StartSingleTimer(nameof(OneRequestTimedOut), new OneRequestTimedOut(), t);
+                Become(HandlingOne);
+                ReceiveNext();
+                break;
+            case Shutdown:
+                Sender.Tell(ShutdownCompleted.Instance);
+                break;
+            case Close:
+                BeginClose();
+                break;
+            default:
+                Common(message);
+                break;
+        }
+    }
+
+    private void Serving(object message)
+    {
+        switch (message)
+        {
+            case Arrived arrived:
+                TookArrival(arrived);
+                Serve(arrived.Request);
+                ReceiveNext();
+                break;
+            case Terminated t when _requests.Remove(t.ActorRef):
+                ReceiveNext();
+                break;
+            case ServiceTick:
+                RunHook(Hooks.ServiceActions, nameof(ServerHooks.ServiceActions));
+                break;
+            case Shutdown:
+                StopServing();
+                Sender.Tell(ShutdownCompleted.Instance);
+                break;
+            case Close:
+                StopServing();
+                BeginClose();
+                break;
+            default:
+                Common(message);
+                break;
+        }
+    }
+
+    private void HandlingOne(object message)
+    {
+        switch (message)
+        {
+            case Arrived arrived:
+                TookArrival(arrived);
+                Timers.Cancel(nameof(OneRequestTimedOut));
+                StopReceiving();
+                _oneRequestActor = Serve(arrived.Request);
+                if (_oneRequestActor is null) FinishOneRequest(RequestOutcome.Refused);
+                else if (Options.Mode == ServerMode.Threading) FinishOneRequest(RequestOutcome.Served);
+                break;
+            case Terminated t when _requests.Remove(t.ActorRef):
+                if (t.ActorRef.Equals(_oneRequestActor)) FinishOneRequest(RequestOutcome.Served);
+                break;
+            case OneRequestTimedOut:
+                StopReceiving();
+                RunHook(Hooks.HandleTimeout, nameof(ServerHooks.HandleTimeout));
+                FinishOneRequest(RequestOutcome.TimedOut);
+                break;
+            case Shutdown:
+                Sender.Tell(ShutdownCompleted.Instance);
+                break;
+            case Close:
+                StopReceiving();
+                FinishOneRequest(RequestOutcome.TimedOut);
+                BeginClose();
+                break;
+            default:
+                Common(message);
+                break;
+        }
+    }
+
+    private void Closing(object message)
+    {
+        switch (message)
+        {
+            case Terminated t when _requests.Remove(t.ActorRef):
+                if (_requests.Count == 0) FinishClose();
+                break;
+            case CloseDeadline:
+                Log.Warning("Drain deadline of {0} passed; stopping {1} requests still in flight",
+                    Options.DrainTimeout, _requests.Count);
+                foreach (var request in _requests) Context.Stop(request);
+                break;
+            case Close:
+                _closeWaiters.Add(Sender);
+                break;
+            case Arrived arrived:
+                TookArrival(arrived);
+                Discard(arrived.Request);
+                break;
+            default:
+                Other(message, "the server is closing");
+                break;
+        }
+    }
+
+    /// <summary>Messages every bound state treats alike.</summary>
+    private void Common(object message)
+    {
+        switch (message)
+        {
+            case Arrived arrived: // came after receiving stopped: keep it for the next serve
+                TookArrival(arrived);
+                _arrivedEarly.Enqueue(arrived.Request);
+                break;
+            case ArrivalFailed failed:
+                _receiveInFlight = false;
+                OnReceiveFailed(failed.Error);
+                break;
+            case Terminated t:
+                _requests.Remove(t.ActorRef);
+                break;
+            case RetryReceive:
+                if (_receiveCancel is not null) ReceiveNext();
+                break;
+            case ServiceTick or OneRequestTimedOut:
+                break;
+            default:
+                Other(message, "the server is busy with another request");
+                break;
+        }
+    }
+
+    private void TookArrival(Arrived arrived)
+    {
+        if (arrived.FromSocket) _receiveInFlight = false;
+    }
+
+    /// <summary>Requests served at once: one in sync mode (plain TCPServer), max_children in
+    /// forking mode, unbounded in threading mode.</summary>
+    private int ConcurrencyLimit => Options.Mode switch
+    {
+        ServerMode.Sync => 1,
+        ServerMode.Forking => Options.Forking.MaxChildren,
+        _ => int.MaxValue,
+    };
+
+    private void ReceiveNext()
+    {
+        if (_requests.Count >= ConcurrencyLimit) return; // the rest wait in the kernel (backlog, receive buffer)
+        if (_arrivedEarly.TryDequeue(out var early))
+        {
+            Self.Tell(new Arrived(early, FromSocket: false));
+            return;
+        }
+        _receiveCancel ??= new CancellationTokenSource();
+        if (_receiveInFlight || _socket is null) return;
+        _receiveInFlight = true;
+        ReceiveNextAsync(_socket, _receiveCancel.Token).ContinueWith(
+            static (t, self) => ((IActorRef)self!).Tell(t.IsCompletedSuccessfully
+                ? new Arrived(t.Result, FromSocket: true)
+                : new ArrivalFailed(t.Exception?.GetBaseException() ?? new OperationCanceledException()), ActorRefs.NoSender),
+            Self, TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    private void OnReceiveFailed(Exception error)
+    {
+        if (_socket is null || error is ObjectDisposedException) return;
+        if (error is OperationCanceledException)
+        {
+            // Cancelled by a stop; if serving resumed meanwhile, its receive waited for this one.
+            if (_receiveCancel is not null) ReceiveNext();
+            return;
+        }
+        // ECONNABORTED, EMFILE and friends must not end the server: log, wait a little, go on.
+        Log.Warning("Receiving on {0} failed: {1}", Admission.Describe(BoundAddress), error.Message);
+        Timers.StartSingleTimer(nameof(RetryReceive), new RetryReceive(), RetryDelay);
+    }
+
+    private void StopReceiving()
+    {
+        _receiveCancel?.Cancel();
+        _receiveCancel?.Dispose();
+        _receiveCancel = null;
+    }
+
+    private void StopServing()
+    {
+        StopReceiving();
+        Timers.Cancel(nameof(ServiceTick));
+        _serveWaiter.Tell(ServeStopped.Instance);
+        _serveWaiter = ActorRefs.Nobody;
+        Log.Info("Server on {0} stopped serving", Admission.Describe(BoundAddress));
+        Become(Idle);
+    }
+
+    private void FinishOneRequest(RequestOutcome outcome)
+    {
+        Timers.Cancel(nameof(OneRequestTimedOut));
+        _oneRequestWaiter.Tell(new OneRequestHandled(outcome));
+        _oneRequestWaiter = ActorRefs.Nobody;
+        _oneRequestActor = null;
+        Become(Idle);
+    }
+
+    /// <summary>Admits the request and starts its actor, or discards it. Returns the request
+    /// actor, or null when not served.</summary>
+    private IActorRef? Serve(TRequest request)
+    {
+        if (!IsServable(request))
+        {
+            Discard(request);
+            return null;
+        }
+        var client = ClientOf(request);
+        if (Admission.Refusal(Options, Hooks, client) is { } why)
+        {
+            Log.Debug("Refused {0}: {1}", Admission.Describe(client), why);
+            Discard(request);
+            return null;
+        }
+        long id = ++_requestCount;
+        var info = new RequestInfo(Admission.Describe(client), Admission.Describe(BoundAddress), $"handler-{id}", Self);
+        var actor = StartRequest(request, _socket!, info, id);
+        Context.Watch(actor);
+        _requests.Add(actor);
+        Log.Debug("Accepted {0} as {1}", info.ClientAddress, info.HandlerName);
+        return actor;
+    }
+
+    private void BeginClose()
+    {
+        _closeWaiters.Add(Sender);
+        StopReceiving();
+        if (!KeepsSocketWhileDraining) ReleaseSocket();
+        while (_arrivedEarly.TryDequeue(out var early)) Discard(early);
+        Log.Info("Server on {0} closing, {1} requests in flight", Admission.Describe(BoundAddress), _requests.Count);
+        Become(Closing);
+        if (!Options.BlockOnClose)
+            foreach (var request in _requests) Context.Stop(request);
+        if (_requests.Count == 0) FinishClose();
+        else Timers.StartSingleTimer(nameof(CloseDeadline), new CloseDeadline(), Options.DrainTimeout);
+    }
+
+    private void FinishClose()
+    {
+        ReleaseSocket();
+        Log.Info("Server on {0} closed", Admission.Describe(BoundAddress));
+        foreach (var waiter in _closeWaiters) waiter.Tell(Closed.Instance);
+        _closeWaiters.Clear();
+        Context.Stop(Self);
+    }
+
+    private void ReleaseSocket()
+    {
+        if (_socket is not null) ListeningSocket.Release(_socket, BoundAddress);
+        _socket = null;
+    }
+
+    private void RunHook(Action hook, string name)
+    {
+        try
+        {
+            hook();
+        }
+        catch (Exception e)
+        {
+            Log.Error(e, "{0} hook failed", name);
+        }
+    }
+
+    private void Other(object message, string why)
+    {
+        if (ReceiveOther(message)) return;
+        if (message is Bind or ServeForever or HandleOneRequest)
+            Sender.Tell(new Status.Failure(new InvalidOperationException($"Cannot {message.GetType().Name}: {why}.")));
+        else Unhandled(message);
+    }
+
+    private static TimeSpan? Shorter(TimeSpan? a, TimeSpan? b)
+        => a is null ? b : b is null ? a : a < b ? a : b;
+
+    protected override void PostStop()
+    {
+        StopReceiving();
+        ReleaseSocket();
+        while (_arrivedEarly.TryDequeue(out var early)) Discard(early);
+        _serveWaiter.Tell(ServeStopped.Instance);
+        _oneRequestWaiter.Tell(new OneRequestHandled(RequestOutcome.TimedOut));
+        foreach (var waiter in _closeWaiters) waiter.Tell(Closed.Instance);
+    }
+}
