@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using ActorSockets.Handlers;
+using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;
 
@@ -55,7 +56,7 @@ internal sealed class DatagramRequestActor : RequestActor
             case Write write when !_done:
                 if (_reply.WrittenCount + write.Data.Length > Settings.Options.WriteBufferLimit)
                 {
-                    Fail($"handler wrote more than {Settings.Options.WriteBufferLimit} bytes for one reply");
+                    Abandon(ServerEvent.WriteLimit, $"handler wrote more than {Settings.Options.WriteBufferLimit} bytes for one reply; dropping it");
                     break;
                 }
                 _reply.Write(write.Data);
@@ -99,9 +100,8 @@ internal sealed class DatagramRequestActor : RequestActor
         if (_sending == 0) Context.Stop(Self);
     }
 
-    private void Fail(string why)
+    protected override void StopRequest()
     {
-        Log.Warning("Dropping the reply of {0} ({1}): {2}", Info.HandlerName, Info.ClientAddress, why);
         Context.Stop(Handler);
         _reply.Clear();
         _replyWritten = false;

@@ -6,17 +6,26 @@ using Akka.Event;
 namespace ActorSockets.Connections;
 
 /// <summary>Everything a request actor needs from its server.</summary>
-internal sealed record RequestSettings(ServerOptions Options, ServerHooks Hooks, HandlerLauncher Launcher);
+internal sealed record RequestSettings(ServerOptions Options, ServerHooks Hooks, HandlerLauncher Launcher)
+{
+    /// <summary>The server's counters, shared by its listener and every request actor.</summary>
+    public ServerCounters Counters { get; } = new();
+}
 
 /// <summary>
 /// What every per-request actor (a stream connection, a datagram request) does with its
 /// handler: starts it as a child through the server's <see cref="HandlerLauncher"/>, sends it
 /// <see cref="Setup"/>, <see cref="Handle"/> and <see cref="Finish"/>, and supervises it
-/// (socketserver's <c>finish_request</c> and <c>handle_error</c>). Subclasses own the socket
-/// side and serve the handler's I/O messages.
+/// (socketserver's <c>finish_request</c> and <c>handle_error</c>), and ends the request when
+/// <see cref="ServerOptions.RequestDeadline"/> passes. Subclasses own the socket side and serve
+/// the handler's I/O messages.
 /// </summary>
-internal abstract class RequestActor(RequestInfo info, RequestSettings settings) : UntypedActor
+internal abstract class RequestActor(RequestInfo info, RequestSettings settings) : UntypedActor, IWithTimers
 {
+    private sealed record DeadlinePassed;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
     protected RequestInfo Info { get; } = info;
     protected RequestSettings Settings { get; } = settings;
     protected ILoggingAdapter Log { get; } = Context.GetLogger();
@@ -32,6 +41,7 @@ internal abstract class RequestActor(RequestInfo info, RequestSettings settings)
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(error =>
     {
         HandlerFailed = true;
+        Settings.Counters.Count(ServerEvent.HandlerFailure);
         Settings.Hooks.HandleError(Info, error, Log);
         return Directive.Stop;
     }, loggingEnabled: false);
@@ -43,5 +53,27 @@ internal abstract class RequestActor(RequestInfo info, RequestSettings settings)
         Handler.Tell(new Setup(Info, Self, Settings.Options.WriteBufferLimit), Self);
         Handler.Tell(Handle.Instance, Self);
         Handler.Tell(Finish.Instance, Self);
+        if (Settings.Options.RequestDeadline is { } deadline)
+            Timers.StartSingleTimer(nameof(DeadlinePassed), new DeadlinePassed(), deadline);
+    }
+
+    /// <summary>Stops the handler and ends the request at once, dropping output not yet sent:
+    /// a limit or timeout gave up on it.</summary>
+    protected abstract void StopRequest();
+
+    /// <summary>Counts and logs why the request is given up on, then stops it.</summary>
+    protected void Abandon(ServerEvent reason, string why)
+    {
+        Settings.Counters.Record(reason, Log, $"{Info.HandlerName} ({Info.ClientAddress})", why);
+        StopRequest();
+    }
+
+    /// <summary>The messages every request actor shares arrive here, from the subclass's
+    /// default branch, so subclasses need not list them.</summary>
+    protected override void Unhandled(object message)
+    {
+        if (message is DeadlinePassed)
+            Abandon(ServerEvent.RequestDeadline, $"request deadline of {Settings.Options.RequestDeadline} passed; closing");
+        else base.Unhandled(message);
     }
 }

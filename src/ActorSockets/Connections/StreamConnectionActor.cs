@@ -21,6 +21,7 @@ internal sealed class StreamConnectionActor : RequestActor
     private readonly Socket _socket;
     private readonly ReadBuffer _reader;
     private readonly WriteQueue _writer;
+    private readonly ConnectionTimeouts _timeouts;
     private bool _closing;
 
     private object? _pendingRead;
@@ -33,6 +34,13 @@ internal sealed class StreamConnectionActor : RequestActor
         _socket = socket;
         _reader = new ReadBuffer(socket, settings.Options.MaxLineLength);
         _writer = new WriteQueue(socket, settings.Options.WriteBufferLimit);
+        _timeouts = new ConnectionTimeouts(settings.Options);
+    }
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        _timeouts.Start(Timers);
     }
 
     protected override void OnReceive(object message)
@@ -43,6 +51,7 @@ internal sealed class StreamConnectionActor : RequestActor
                 StartRead(message);
                 break;
             case ReadBuffer.Received received:
+                _timeouts.OnReceived(received.Count, Timers);
                 _reader.OnReceived(received);
                 TryCompleteRead();
                 break;
@@ -51,12 +60,13 @@ internal sealed class StreamConnectionActor : RequestActor
                 break;
             case Write write:
                 if (!_writer.Enqueue(write.Data, Self))
-                    FailConnection($"handler queued more than {Settings.Options.WriteBufferLimit} unsent bytes");
+                    Abandon(ServerEvent.WriteLimit, $"handler queued more than {Settings.Options.WriteBufferLimit} unsent bytes; closing");
                 break;
             case Flush:
                 _writer.Flush(Sender, Self);
                 break;
             case WriteQueue.Sent sent:
+                _timeouts.OnSent(sent.Bytes);
                 _writer.OnSent(sent, Self);
                 if (_closing && _writer.IsIdle) CloseSocket();
                 break;
@@ -67,6 +77,9 @@ internal sealed class StreamConnectionActor : RequestActor
                 if (!HandlerFailed && !_closing)
                     Log.Debug("Handler {0} for {1} stopped before finishing", Info.HandlerName, Info.ClientAddress);
                 BeginClose();
+                break;
+            case ConnectionTimeouts.Tick tick:
+                if (_timeouts.Expired(tick, _socket, Timers) is { } why) Abandon(tick.Kind, why);
                 break;
             case ReadTimedOut:
                 break;
@@ -118,6 +131,9 @@ internal sealed class StreamConnectionActor : RequestActor
 
     private void ReplyRead(object answer)
     {
+        if (answer is IoFailed { Reason: IoFailure.Timeout or IoFailure.LineTooLong } failed)
+            Settings.Counters.Record(failed.Reason == IoFailure.Timeout ? ServerEvent.ReadTimeout : ServerEvent.LineTooLong,
+                Log, $"{Info.HandlerName} ({Info.ClientAddress})", $"read failed: {failed.Message}");
         _readTimer?.Cancel();
         _readTimer = null;
         _readGeneration++;
@@ -127,12 +143,14 @@ internal sealed class StreamConnectionActor : RequestActor
         reader.Tell(answer);
     }
 
-    private void FailConnection(string why)
+    /// <summary>A limit or timeout gave up on the connection: nothing more is worth sending, so it
+    /// closes now instead of waiting for the client to take what is queued.</summary>
+    protected override void StopRequest()
     {
-        Log.Warning("Closing connection of {0} ({1}): {2}", Info.HandlerName, Info.ClientAddress, why);
         Context.Stop(Handler);
         _writer.Discard();
-        BeginClose();
+        _closing = true;
+        CloseSocket();
     }
 
     /// <summary>Finish sending what the handler wrote, then close. Pending readers learn at once.</summary>

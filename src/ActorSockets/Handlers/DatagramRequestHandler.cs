@@ -26,8 +26,9 @@ public abstract class DatagramRequestHandler : RequestHandler
     private protected override async Task BeforeSetupAsync()
         => _data = ((ReadResult)await Connection.AskIo(new ReadAvailable(int.MaxValue))).Data;
 
-    /// <summary>The datagram as UTF-8 text.</summary>
-    protected string Text => Encoding.UTF8.GetString(_data);
+    /// <summary>The datagram as UTF-8 text; throws <see cref="InvalidDataException"/> (naming the
+    /// client) when it is not valid UTF-8.</summary>
+    protected string Text => TextDecoding.Decode(_data, ClientAddress);
 
     /// <summary>Appends <paramref name="data"/> to the reply (<c>wfile.write</c>). Writing zero
     /// bytes still makes the reply an (empty) datagram.</summary>

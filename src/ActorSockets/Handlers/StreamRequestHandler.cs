@@ -25,7 +25,8 @@ public abstract class StreamRequestHandler : RequestHandler
     protected Task<byte[]> ReadLineBytesAsync() => ReadAsync(new ReadLine());
 
     /// <summary>Reads one UTF-8 line without its line ending (<c>\n</c> or <c>\r\n</c>);
-    /// <c>null</c> at end of stream.</summary>
+    /// <c>null</c> at end of stream. Throws <see cref="InvalidDataException"/> (naming the client)
+    /// when the line is not valid UTF-8, and <see cref="LineTooLongException"/> past <c>MaxLineLength</c>.</summary>
     protected async Task<string?> ReadLineAsync()
     {
         var line = await ReadLineBytesAsync();
@@ -33,7 +34,7 @@ public abstract class StreamRequestHandler : RequestHandler
         int length = line.Length;
         if (line[length - 1] == '\n') length--;
         if (length > 0 && line[length - 1] == '\r') length--;
-        return Encoding.UTF8.GetString(line, 0, length);
+        return TextDecoding.Decode(line.AsSpan(0, length), ClientAddress);
     }
 
     /// <summary>Reads whatever has arrived, at most <paramref name="maxBytes"/>, waiting only when

@@ -7,18 +7,6 @@ using Akka.Event;
 
 namespace ActorSockets.Servers;
 
-/// <summary>Ask a datagram server's listener for its counters; answered with <see cref="DatagramStats"/>.</summary>
-public sealed record GetDatagramStats
-{
-    /// <summary>The one instance.</summary>
-    public static readonly GetDatagramStats Instance = new();
-}
-
-/// <summary>A datagram server's counters since it started.</summary>
-/// <param name="Received">Datagrams taken from the socket for serving (admitted, refused or dropped).</param>
-/// <param name="Oversize">Datagrams dropped because they were larger than <see cref="ServerOptions.MaxPacketSize"/>.</param>
-public sealed record DatagramStats(long Received, long Oversize);
-
 /// <summary>
 /// The listener of a UDP or Unix datagram server (socketserver's <c>UDPServer</c>,
 /// <c>UnixDatagramServer</c>): receives datagrams, admits each one, and starts one
@@ -32,14 +20,9 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     /// <summary>One received datagram; <paramref name="Oversize"/> ones carry no data.</summary>
     internal sealed record Datagram(byte[] Data, EndPoint Client, bool Oversize);
 
-    private static readonly TimeSpan OversizeWarningInterval = TimeSpan.FromSeconds(1);
-
     // One byte more than the limit: a datagram that fills it was larger than the limit (the
     // kernel cuts it to the buffer), so it is recognised instead of passing for a whole one.
     private readonly byte[] _buffer;
-    private long _received;
-    private long _oversize;
-    private DateTime _lastOversizeWarning = DateTime.MinValue;
 
     public DatagramListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
         : base(options, hooks, launcher) => _buffer = new byte[options.MaxPacketSize + 1];
@@ -59,16 +42,9 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
 
     protected override bool IsServable(Datagram datagram)
     {
-        _received++;
         if (!datagram.Oversize) return true;
-        _oversize++;
-        // A flood of oversize datagrams must not flood the log: one warning a second, the rest at debug.
-        var now = DateTime.UtcNow;
-        bool warn = now - _lastOversizeWarning >= OversizeWarningInterval;
-        if (warn) _lastOversizeWarning = now;
-        const string Dropped = "Dropped a datagram from {0}: larger than MaxPacketSize ({1} bytes); {2} dropped so far";
-        if (warn) Log.Warning(Dropped, Admission.Describe(datagram.Client), Options.MaxPacketSize, _oversize);
-        else Log.Debug(Dropped, Admission.Describe(datagram.Client), Options.MaxPacketSize, _oversize);
+        Settings.Counters.Record(ServerEvent.OversizeDatagram, Log, $"Datagram from {Admission.Describe(datagram.Client)}",
+            $"larger than MaxPacketSize ({Options.MaxPacketSize} bytes); dropped");
         return false;
     }
 
@@ -77,11 +53,4 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
             $"dgram-{id}");
 
     protected override void Discard(Datagram datagram) { } // nothing to release: it was copied off the socket
-
-    protected override bool ReceiveOther(object message)
-    {
-        if (message is not GetDatagramStats) return false;
-        Sender.Tell(new DatagramStats(_received, _oversize));
-        return true;
-    }
 }

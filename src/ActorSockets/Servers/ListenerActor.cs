@@ -33,6 +33,7 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
 
     private readonly HashSet<IActorRef> _requests = [];
+    private readonly AcceptGate _gate;
     private readonly Queue<TRequest> _arrivedEarly = new();
     private readonly List<IActorRef> _closeWaiters = [];
     private Socket? _socket;
@@ -44,7 +45,10 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
     private IActorRef? _oneRequestActor;
 
     protected ListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
-        => Settings = new RequestSettings(options, hooks, launcher);
+    {
+        Settings = new RequestSettings(options, hooks, launcher);
+        _gate = new AcceptGate(options);
+    }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -145,6 +149,9 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
     {
         switch (message)
         {
+            case Arrived when !_gate.Admits(_requests.Count): // suspended or limit lowered while accepting
+                Common(message);
+                break;
             case Arrived arrived:
                 TookArrival(arrived);
                 Serve(arrived.Request);
@@ -174,6 +181,9 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
     {
         switch (message)
         {
+            case Arrived when !_gate.Admits(_requests.Count):
+                Common(message);
+                break;
             case Arrived arrived:
                 TookArrival(arrived);
                 Timers.Cancel(nameof(OneRequestTimedOut));
@@ -184,6 +194,7 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
                 break;
             case Terminated t when _requests.Remove(t.ActorRef):
                 if (t.ActorRef.Equals(_oneRequestActor)) FinishOneRequest(RequestOutcome.Served);
+                else if (_receiveCancel is not null) ReceiveNext(); // a slot freed while still waiting for the one
                 break;
             case OneRequestTimedOut:
                 StopReceiving();
@@ -261,24 +272,17 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
         if (arrived.FromSocket) _receiveInFlight = false;
     }
 
-    /// <summary>Requests served at once: one in sync mode (plain TCPServer), max_children in
-    /// forking mode, unbounded in threading mode.</summary>
-    private int ConcurrencyLimit => Options.Mode switch
-    {
-        ServerMode.Sync => 1,
-        ServerMode.Forking => Options.Forking.MaxChildren,
-        _ => int.MaxValue,
-    };
-
+    /// <summary>Takes the next request if the gate admits one. Sets <c>_receiveCancel</c> even
+    /// when it does not, which marks the state as wanting requests until <see cref="StopReceiving"/>.</summary>
     private void ReceiveNext()
     {
-        if (_requests.Count >= ConcurrencyLimit) return; // the rest wait in the kernel (backlog, receive buffer)
+        _receiveCancel ??= new CancellationTokenSource();
+        if (!_gate.Admits(_requests.Count)) return; // the rest wait in the kernel (backlog, receive buffer)
         if (_arrivedEarly.TryDequeue(out var early))
         {
             Self.Tell(new Arrived(early, FromSocket: false));
             return;
         }
-        _receiveCancel ??= new CancellationTokenSource();
         if (_receiveInFlight || _socket is null) return;
         _receiveInFlight = true;
         ReceiveNextAsync(_socket, _receiveCancel.Token).ContinueWith(
@@ -300,6 +304,15 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
         // ECONNABORTED, EMFILE and friends must not end the server: log, wait a little, go on.
         Log.Warning("Receiving on {0} failed: {1}", Admission.Describe(BoundAddress), error.Message);
         Timers.StartSingleTimer(nameof(RetryReceive), new RetryReceive(), RetryDelay);
+    }
+
+    /// <summary>Cancels a receive under way but goes on wanting requests: the gate closed.</summary>
+    private void CancelReceiveInFlight()
+    {
+        if (!_receiveInFlight || _receiveCancel is null) return;
+        _receiveCancel.Cancel();
+        _receiveCancel.Dispose();
+        _receiveCancel = new CancellationTokenSource();
     }
 
     private void StopReceiving()
@@ -332,6 +345,7 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
     /// actor, or null when not served.</summary>
     private IActorRef? Serve(TRequest request)
     {
+        Settings.Counters.Count(ServerEvent.Received);
         if (!IsServable(request))
         {
             Discard(request);
@@ -340,6 +354,7 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
         var client = ClientOf(request);
         if (Admission.Refusal(Options, Hooks, client) is { } why)
         {
+            Settings.Counters.Count(ServerEvent.Refused);
             Log.Debug("Refused {0}: {1}", Admission.Describe(client), why);
             Discard(request);
             return null;
@@ -349,6 +364,7 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
         var actor = StartRequest(request, _socket!, info, id);
         Context.Watch(actor);
         _requests.Add(actor);
+        Settings.Counters.Count(ServerEvent.Accepted);
         Log.Debug("Accepted {0} as {1}", info.ClientAddress, info.HandlerName);
         return actor;
     }
@@ -396,10 +412,34 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
 
     private void Other(object message, string why)
     {
-        if (ReceiveOther(message)) return;
+        if (ReceiveLimits(message) || ReceiveOther(message)) return;
         if (message is Bind or ServeForever or HandleOneRequest)
             Sender.Tell(new Status.Failure(new InvalidOperationException($"Cannot {message.GetType().Name}: {why}.")));
         else Unhandled(message);
+    }
+
+    /// <summary>Stats and the gate's runtime changes, answered in every state.</summary>
+    private bool ReceiveLimits(object message)
+    {
+        switch (message)
+        {
+            case GetServerStats:
+                break;
+            case SetMaxConnections or SuspendAccepting or ResumeAccepting:
+                if (_gate.Apply(message) is { } error)
+                {
+                    Sender.Tell(new Status.Failure(error));
+                    return true;
+                }
+                Log.Info("Server on {0}: {1} (serving {2})", Admission.Describe(BoundAddress), message, _requests.Count);
+                if (!_gate.Admits(_requests.Count)) CancelReceiveInFlight();
+                else if (_receiveCancel is not null) ReceiveNext();
+                break;
+            default:
+                return false;
+        }
+        Sender.Tell(Settings.Counters.Snapshot(_requests.Count, _gate.MaxConnections, _gate.Suspended));
+        return true;
     }
 
     private static TimeSpan? Shorter(TimeSpan? a, TimeSpan? b)

@@ -47,6 +47,31 @@ public sealed record ServerOptions
     /// <c>timeout</c>); <c>null</c> waits forever.</summary>
     public TimeSpan? ReadTimeout { get; init; }
 
+    /// <summary>Connections served at once (ranch's <c>max_connections</c>, Kestrel's
+    /// <c>MaxConcurrentConnections</c>). At the limit the listener stops accepting: further
+    /// clients wait in the listen backlog and are accepted as connections close, never accepted
+    /// and dropped. <c>null</c> (the default): no limit of its own; sync mode still serves one at
+    /// a time and forking mode <c>Forking.MaxChildren</c>, and the smaller limit wins. On a
+    /// datagram server it bounds the requests in flight (further datagrams wait in the socket's
+    /// buffer). Changed at runtime with <c>SocketServer.SetMaxConnectionsAsync</c>.</summary>
+    public int? MaxConnections { get; init; }
+
+    /// <summary>Streams: a connection on which no byte was received and no write completed for
+    /// this long is closed, whatever its handler is doing (a client that sends nothing and reads
+    /// nothing is let go). Bytes waiting for the handler to read count as activity.
+    /// <c>null</c> (the default) never closes an idle connection, as socketserver.</summary>
+    public TimeSpan? IdleTimeout { get; init; }
+
+    /// <summary>Streams: a client that has sent no byte this long after connecting is closed,
+    /// against slowloris clients that connect and wait. Leave it <c>null</c> (the default) for
+    /// protocols where the server speaks first and the client may take its time.</summary>
+    public TimeSpan? FirstByteTimeout { get; init; }
+
+    /// <summary>Longest a request may take, from accept (or a datagram's arrival) to its
+    /// handler's end: past it the handler is stopped and the connection closed (a datagram
+    /// request's reply is dropped). <c>null</c> (the default): no deadline.</summary>
+    public TimeSpan? RequestDeadline { get; init; }
+
     /// <summary>How long <c>HandleRequestAsync</c> waits for a client before calling
     /// <see cref="ServerHooks.HandleTimeout"/> (socketserver's <c>timeout</c>); <c>null</c> waits forever.</summary>
     public TimeSpan? Timeout { get; init; }
@@ -72,7 +97,7 @@ public sealed record ServerOptions
 
     /// <summary>Largest datagram a datagram server takes (socketserver's <c>max_packet_size</c>,
     /// 8192). A larger one is never handed to a handler cut short: it is dropped, logged as a
-    /// warning and counted (<see cref="DatagramStats.Oversize"/>).</summary>
+    /// warning and counted (<see cref="ServerStats.OversizeDatagrams"/>).</summary>
     public int MaxPacketSize { get; init; } = 8192;
 
     /// <summary>File permissions set on a Unix socket path right after bind (connecting needs
@@ -121,6 +146,10 @@ public sealed record ServerOptions
         if (MaxLineLength < 1) throw Bad(nameof(MaxLineLength), "must be at least 1");
         if (WriteBufferLimit < 1024) throw Bad(nameof(WriteBufferLimit), "must be at least 1024 bytes");
         if (ReadTimeout is { } rt && rt <= TimeSpan.Zero) throw Bad(nameof(ReadTimeout), "must be positive");
+        if (MaxConnections is < 1) throw Bad(nameof(MaxConnections), "must be at least 1 (null for no limit)");
+        if (IdleTimeout is { } idle && idle <= TimeSpan.Zero) throw Bad(nameof(IdleTimeout), "must be positive");
+        if (FirstByteTimeout is { } fb && fb <= TimeSpan.Zero) throw Bad(nameof(FirstByteTimeout), "must be positive");
+        if (RequestDeadline is { } rd && rd <= TimeSpan.Zero) throw Bad(nameof(RequestDeadline), "must be positive");
         if (Timeout is { } t && t < TimeSpan.Zero) throw Bad(nameof(Timeout), "must not be negative");
         if (ServiceInterval <= TimeSpan.Zero) throw Bad(nameof(ServiceInterval), "must be positive");
         if (DrainTimeout < TimeSpan.Zero) throw Bad(nameof(DrainTimeout), "must not be negative");

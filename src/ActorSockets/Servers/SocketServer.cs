@@ -146,6 +146,25 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     /// Requests in flight go on. Safe to call from a handler.</summary>
     public Task ShutdownAsync() => AskListener<ShutdownCompleted>(Shutdown.Instance, ControlTimeout);
 
+    /// <summary>The server's counters and limits now: connections served, refused, timed out, ...</summary>
+    public Task<ServerStats> GetStatsAsync() => AskListener<ServerStats>(GetServerStats.Instance, ControlTimeout);
+
+    /// <summary>Changes <see cref="ServerOptions.MaxConnections"/> at runtime (<c>null</c>: no limit of
+    /// its own). Lowering it closes nothing; raising it serves waiting clients at once.</summary>
+    public Task<ServerStats> SetMaxConnectionsAsync(int? maxConnections)
+    {
+        if (maxConnections is < 1)
+            throw ServerOptions.Bad(nameof(ServerOptions.MaxConnections), $"must be at least 1, not {maxConnections}");
+        return AskListener<ServerStats>(new SetMaxConnections(maxConnections), ControlTimeout);
+    }
+
+    /// <summary>Stops accepting without touching the connections being served (ranch's
+    /// <c>suspend_listener</c>); new clients wait in the listen backlog until <see cref="ResumeAcceptingAsync"/>.</summary>
+    public Task<ServerStats> SuspendAcceptingAsync() => AskListener<ServerStats>(SuspendAccepting.Instance, ControlTimeout);
+
+    /// <summary>Accepts again after <see cref="SuspendAcceptingAsync"/>; the clients that waited are served.</summary>
+    public Task<ServerStats> ResumeAcceptingAsync() => AskListener<ServerStats>(ResumeAccepting.Instance, ControlTimeout);
+
     /// <summary>Releases the address (<c>server_close()</c>); with <see cref="ServerOptions.BlockOnClose"/>
     /// first waits up to <see cref="ServerOptions.DrainTimeout"/> for requests in flight.</summary>
     public async Task CloseAsync()

@@ -62,8 +62,8 @@ public class DatagramServerTests(ITestOutputHelper output) : ServerTestKit(outpu
         // Sync mode serves in arrival order, so a reply to a dropped datagram would come first.
         Assert.Equal(exact, await client.ReceiveAsync());
         ExpectMsg($"got {exact} from {client.Address}");
-        var stats = await server.Listener.Ask<DatagramStats>(GetDatagramStats.Instance, Deadline);
-        Assert.Equal(new DatagramStats(Received: 3, Oversize: 2), stats);
+        var stats = await server.GetStatsAsync();
+        Assert.Equal((3, 2, 1), (stats.Received, stats.OversizeDatagrams, stats.Accepted));
         Assert.Equal(0, client.Socket.Available);
         ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // no handler ever saw the oversize ones
     }
@@ -95,7 +95,7 @@ public class DatagramServerTests(ITestOutputHelper output) : ServerTestKit(outpu
         using var allowed = DatagramClient.Udp(server.Port, fromAddress: "127.0.0.1");
 
         await denied.SendAsync("let me in");
-        await Eventually.Until(() => Stats(server).Received == 1, Deadline, "the denied datagram to be taken");
+        await Eventually.Until(() => Stats(server).Refused == 1, Deadline, "the denied datagram to be taken");
         Assert.Equal("welcome", await allowed.RoundTripAsync("welcome"));
 
         ExpectMsg($"got welcome from {allowed.Address}"); // the only handler that ran
@@ -283,6 +283,5 @@ public class DatagramServerTests(ITestOutputHelper output) : ServerTestKit(outpu
         Assert.Equal(Enumerable.Range(0, 100_000).Select(i => (byte)(i % 251)), reply);
     }
 
-    private static DatagramStats Stats(SocketServer server)
-        => server.Listener.Ask<DatagramStats>(GetDatagramStats.Instance, TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+    private static ServerStats Stats(SocketServer server) => server.GetStatsAsync().GetAwaiter().GetResult();
 }

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Akka.Event;
+
+namespace ActorSockets.Servers;
+
+/// <summary>What a server counts (<see cref="ServerStats"/>).</summary>
+internal enum ServerEvent
+{
+    Received,
+    Accepted,
+    Refused,
+    IdleTimeout,
+    FirstByteTimeout,
+    ReadTimeout,
+    RequestDeadline,
+    WriteLimit,
+    LineTooLong,
+    OversizeDatagram,
+    HandlerFailure,
+}
+
+/// <summary>
+/// One server's counters, bumped by its listener and by every request actor (hence atomic), and
+/// the one place limit events are logged: timeouts at Info, limits passed at Warning, each kind
+/// at most once a second per server and the rest at Debug, so hostile traffic cannot flood the
+/// log while every event is still counted.
+/// </summary>
+internal sealed class ServerCounters
+{
+    private static readonly long LogInterval = Stopwatch.Frequency; // one second
+
+    private readonly long[] _counts = new long[Enum.GetValues<ServerEvent>().Length];
+    private readonly long[] _lastLogged = new long[Enum.GetValues<ServerEvent>().Length];
+
+    public long Count(ServerEvent what) => Interlocked.Increment(ref _counts[(int)what]);
+
+    /// <summary>Counts a limit event and logs it: "<paramref name="subject"/>: <paramref name="detail"/>".</summary>
+    public void Record(ServerEvent what, ILoggingAdapter log, string subject, string detail)
+    {
+        long total = Count(what);
+        var level = what is ServerEvent.IdleTimeout or ServerEvent.FirstByteTimeout
+            or ServerEvent.ReadTimeout or ServerEvent.RequestDeadline
+            ? LogLevel.InfoLevel
+            : LogLevel.WarningLevel;
+        if (!TakeLogTurn(what)) level = LogLevel.DebugLevel;
+        if (log.IsEnabled(level)) log.Log(level, "{0}: {1} ({2} #{3})", [subject, detail, what, total]);
+    }
+
+    public ServerStats Snapshot(int active, int? maxConnections, bool suspended) => new(
+        active, maxConnections, suspended,
+        Get(ServerEvent.Received), Get(ServerEvent.Accepted), Get(ServerEvent.Refused),
+        Get(ServerEvent.IdleTimeout), Get(ServerEvent.FirstByteTimeout), Get(ServerEvent.ReadTimeout),
+        Get(ServerEvent.RequestDeadline), Get(ServerEvent.WriteLimit), Get(ServerEvent.LineTooLong),
+        Get(ServerEvent.OversizeDatagram), Get(ServerEvent.HandlerFailure));
+
+    private long Get(ServerEvent what) => Interlocked.Read(ref _counts[(int)what]);
+
+    /// <summary>Whether this event may log at its own level now (once a second per kind).</summary>
+    private bool TakeLogTurn(ServerEvent what)
+    {
+        long now = Stopwatch.GetTimestamp();
+        long last = Interlocked.Read(ref _lastLogged[(int)what]);
+        return (last == 0 || now - last >= LogInterval)
+            && Interlocked.CompareExchange(ref _lastLogged[(int)what], now, last) == last;
+    }
+}
