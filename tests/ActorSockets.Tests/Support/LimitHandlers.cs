@@ -125,3 +125,17 @@ public sealed class CountingHooks : ServerHooks
 
     public override bool VerifyRequest(EndPoint client) => true;
 }
+
+/// <summary>Writes <c>count</c> numbered lines, one every <c>interval</c>, reading nothing.</summary>
+public sealed class TickerHandler(int count, TimeSpan interval) : StreamRequestHandler
+{
+    protected override async Task HandleAsync()
+    {
+        for (int i = 0; i < count; i++)
+        {
+            await WriteAsync($"tick {i}\n");
+            await FlushAsync();
+            await Task.Delay(interval);
+        }
+    }
+}
