@@ -166,17 +166,24 @@ internal sealed class StreamConnectionActor : RequestActor
 
     private void CloseSocket()
     {
+        CloseWithFin(_socket);
+        Log.Debug("Connection {0} ({1}) closed", Info.HandlerName, Info.ClientAddress);
+        Context.Stop(Self);
+    }
+
+    /// <summary>FIN first (shutdown(SHUT_WR)), then close: even when unread client bytes make the
+    /// kernel answer the close with a reset, the client reads end of stream before it.</summary>
+    private static void CloseWithFin(Socket socket)
+    {
         try
         {
-            _socket.Shutdown(SocketShutdown.Send);
+            socket.Shutdown(SocketShutdown.Send);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            // The peer is already gone; closing is all that is left to do.
+            // The peer is already gone, or the socket is closed already; closing is all that is left.
         }
-        _socket.Close();
-        Log.Debug("Connection {0} ({1}) closed", Info.HandlerName, Info.ClientAddress);
-        Context.Stop(Self);
+        socket.Close();
     }
 
     protected override void PostStop()
@@ -185,7 +192,7 @@ internal sealed class StreamConnectionActor : RequestActor
         if (_pendingRead is not null)
             _pendingReader.Tell(new IoFailed(IoFailure.ConnectionLost, "the connection closed"));
         _writer.FailWaiters();
-        _socket.Dispose();
+        CloseWithFin(_socket); // however the actor stopped (a drain deadline, the system ending)
         _reader.Dispose();
     }
 }

@@ -103,25 +103,11 @@ public class ServerLifecycleTests(ITestOutputHelper output) : ServerTestKit(outp
         ExpectMsg("started slow");
 
         var closing = server.CloseAsync();
-        await Eventually.Until(() => !IsListening(server.Port), Deadline, "the port to be released while draining");
+        await Eventually.Until(() => !TestClient.IsListening(server.Port), Deadline, "the port to be released while draining");
         Assert.False(closing.IsCompleted, "close waits for the request in flight");
         release.SetResult();
         Assert.Equal("done slow\n", await client.ReadLineAsync());
         await closing.Within(Deadline, "close after the drain");
-    }
-
-    private static bool IsListening(int port)
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            probe.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     [Fact]
@@ -133,7 +119,7 @@ public class ServerLifecycleTests(ITestOutputHelper output) : ServerTestKit(outp
             _ = server.ServeForeverAsync();
             port = server.Port;
         }
-        Assert.False(IsListening(port));
+        Assert.False(TestClient.IsListening(port));
     }
 
     [Fact]

@@ -15,10 +15,12 @@ public sealed class TestClient : IDisposable
 
     public Socket Socket { get; }
 
-    /// <summary>Connects to a TCP port on 127.0.0.1, optionally from another loopback address.</summary>
-    public static async Task<TestClient> ConnectAsync(int port, string? fromAddress = null)
+    /// <summary>Connects to a TCP port on 127.0.0.1, optionally from another loopback address,
+    /// optionally with a fixed (small) receive buffer, as a slow reader has.</summary>
+    public static async Task<TestClient> ConnectAsync(int port, string? fromAddress = null, int? receiveBuffer = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (receiveBuffer is { } size) socket.ReceiveBufferSize = size;
         if (fromAddress is not null) socket.Bind(new IPEndPoint(IPAddress.Parse(fromAddress), 0));
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).Within(DefaultTimeout, $"connect to {port}");
         return new TestClient(socket);
@@ -30,6 +32,21 @@ public sealed class TestClient : IDisposable
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await socket.ConnectAsync(new UnixDomainSocketEndPoint(path)).Within(DefaultTimeout, $"connect to {path}");
         return new TestClient(socket);
+    }
+
+    /// <summary>Whether something accepts connections on 127.0.0.1:<paramref name="port"/>.</summary>
+    public static bool IsListening(int port)
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            probe.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
@@ -83,6 +100,29 @@ public sealed class TestClient : IDisposable
         {
             return true;
         }
+    }
+
+    /// <summary>Reads to the end and says how the server ended the connection: a clean close
+    /// (FIN: end of stream) or a reset (RST). Fails the test if it stays open past the deadline.</summary>
+    public async Task<(byte[] Data, bool Reset)> ReadUntilClosedAsync(TimeSpan? timeout = null)
+    {
+        try
+        {
+            return (await ReadToEndBytesAsync(timeout), false);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            var got = _pending.ToArray();
+            _pending.SetLength(0);
+            return (got, true);
+        }
+    }
+
+    /// <summary>Resets the connection (RST) instead of closing it: linger on with a zero timeout.</summary>
+    public void Abort()
+    {
+        Socket.LingerState = new LingerOption(true, 0);
+        Socket.Close();
     }
 
     private string Take(byte[] bytes, int count)

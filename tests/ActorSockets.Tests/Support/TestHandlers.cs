@@ -28,14 +28,17 @@ public sealed class RecordingHandler(IActorRef probe, bool throwInHandle = false
     }
 }
 
-/// <summary>Reads one line, reports it started, then waits for <c>gate</c> before answering.</summary>
-public sealed class GatedHandler(IActorRef probe, Func<Task> gate) : StreamRequestHandler
+/// <summary>Reads one line, reports it started, then waits for <c>gate</c> (which may depend on
+/// the line) before answering.</summary>
+public sealed class GatedHandler(IActorRef probe, Func<string, Task> gate) : StreamRequestHandler
 {
+    public GatedHandler(IActorRef probe, Func<Task> gate) : this(probe, _ => gate()) { }
+
     protected override async Task HandleAsync()
     {
         var line = await ReadLineAsync();
         probe.Tell($"started {line}");
-        await gate();
+        await gate(line ?? "");
         await WriteAsync($"done {line}\n");
     }
 }

@@ -1,0 +1,177 @@
+using System.Net.Sockets;
+using ActorSockets.Handlers;
+using ActorSockets.Servers;
+using ActorSockets.Tests.Support;
+using Akka.Actor;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorSockets.Tests.Limits;
+
+/// <summary>Issue item 3: line and write limits bound memory whatever the client does; read
+/// buffers go back to the pool. Measured over the whole process, so run alone.</summary>
+[Collection(Measurements.Name)]
+public class BoundedMemoryTests(ITestOutputHelper output) : ServerTestKit(output)
+{
+    [Fact]
+    public async Task A_ten_MiB_line_without_a_newline_costs_the_server_at_most_the_line_limit()
+    {
+        var hooks = new CountingHooks();
+        var server = await ServeAsync(ServerOptions.Tcp(), Props.Create(() => new TextLineHandler(TestActor)), hooks);
+        var line = new byte[10 * 1024 * 1024];
+        Array.Fill(line, (byte)'x');
+        await WarmUpAsync(server);
+
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        using var client = await TestClient.ConnectAsync(server.Port);
+        var sending = client.Socket.SendAsync(line, SocketFlags.None);
+        var error = ExpectMsg<LineTooLongException>(Deadline);
+        bool closed = await client.IsClosedByServerAsync();
+        try { await sending; } catch (SocketException) { } // the server closed while we were still sending
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+
+        var stats = await server.StatsWhenAsync(s => s.ActiveConnections == 0, "the connection to end");
+        Output.WriteLine($"10 MiB line: read failed with '{error.Message}'; the whole process allocated {Measurements.MiB(allocated)} meanwhile; {stats}");
+        Assert.True(closed, "the client sees the connection closed");
+        Assert.Contains("65536", error.Message);
+        Assert.InRange(allocated, 0, 4 * 1024 * 1024); // nowhere near the 10 MiB sent
+        Assert.Equal((1L, 1L), (stats.LinesTooLong, stats.HandlerFailures));
+        await AssertStillServesAsync(server);
+    }
+
+    [Fact]
+    public async Task A_handler_writing_to_a_client_that_does_not_read_is_slowed_at_the_write_buffer_limit_and_loses_nothing()
+    {
+        const long total = 64L * 1024 * 1024;
+        var progress = new StrongBox();
+        var options = ServerOptions.Tcp() with { WriteBufferLimit = 256 * 1024 };
+        var server = await ServeAsync(options, Props.Create(() => new FloodHandler(TestActor, progress, total)));
+        using var client = await TestClient.ConnectAsync(server.Port, receiveBuffer: 64 * 1024);
+
+        // The handler gets ahead of the client by at most the write buffer limit plus what the
+        // kernel buffers on both sides, then waits: wait until it has stopped making progress.
+        long last = -1;
+        await Eventually.Until(() =>
+        {
+            long now = Interlocked.Read(ref progress.Value);
+            bool stalled = now == last && now > 0;
+            last = now;
+            return stalled;
+        }, TimeSpan.FromSeconds(20), "the handler to stall");
+        long ahead = Interlocked.Read(ref progress.Value);
+        long kernel = KernelSendBufferMax() + 2 * 64 * 1024; // the server's send buffer, the client's receive buffer
+        Output.WriteLine($"handler stalled {Measurements.MiB(ahead)} ahead of a client that read nothing (of {Measurements.MiB(total)}; limit {options.WriteBufferLimit / 1024} KiB + kernel {Measurements.MiB(kernel)})");
+        Assert.InRange(ahead, 1, options.WriteBufferLimit + kernel + 64 * 1024);
+
+        long received = (await client.ReadToEndBytesAsync(TimeSpan.FromSeconds(60))).LongLength; // now it reads: all of it arrives
+        ExpectMsg("flood done");
+        Output.WriteLine($"then the client read {Measurements.MiB(received)}");
+        Assert.Equal(total, received);
+        Assert.Equal(0, (await server.GetStatsAsync()).WriteLimitFailures);
+    }
+
+    [Fact]
+    public async Task A_stuck_writer_is_freed_by_the_idle_timeout()
+    {
+        var progress = new StrongBox();
+        var options = ServerOptions.Tcp() with { IdleTimeout = TimeSpan.FromMilliseconds(500) };
+        var server = await ServeAsync(options, Props.Create(() => new FloodHandler(TestActor, progress, 1L << 30)));
+        using var client = await TestClient.ConnectAsync(server.Port, receiveBuffer: 64 * 1024);
+        var stats = await server.StatsWhenAsync(s => s.IdleTimeouts == 1 && s.ActiveConnections == 0, "the idle timeout to close the stuck writer");
+        long buffered = (await client.ReadToEndBytesAsync(TimeSpan.FromSeconds(30))).LongLength; // what was in flight, then EOF
+        Output.WriteLine($"stuck writer closed after writing {Measurements.MiB(progress.Value)}; the client then read {Measurements.MiB(buffered)} and EOF; {stats}");
+        Assert.InRange(buffered, 1, progress.Value);
+    }
+
+    [Fact]
+    public async Task Writes_past_the_write_buffer_limit_fail_the_connection_with_a_clear_warning()
+    {
+        var options = ServerOptions.Tcp() with { WriteBufferLimit = 256 * 1024 };
+        var server = await ServeAsync(options, Props.Create(() => new OverfillHandler(256))); // 16 MiB, never waiting
+        using var client = await TestClient.ConnectAsync(server.Port, receiveBuffer: 64 * 1024);
+        await EventFilter.Warning(contains: "more than 262144 unsent bytes").ExpectOneAsync(async () =>
+        {
+            await client.SendAsync("go\n");
+            await server.StatsWhenAsync(s => s.WriteLimitFailures == 1, "the write limit to fail the connection");
+        });
+        long received = (await client.ReadToEndBytesAsync(TimeSpan.FromSeconds(30))).LongLength;
+        var stats = await server.StatsWhenAsync(s => s.ActiveConnections == 0, "the connection to end");
+        Output.WriteLine($"handler queued 16 MiB without waiting: failed at the 256 KiB limit; the client got {Measurements.MiB(received)} then EOF; {stats}");
+        Assert.InRange(received, 0, 16L * 1024 * 1024 - 1);
+    }
+
+    [Fact]
+    public async Task Read_buffers_held_by_many_connections_are_returned_when_they_close()
+    {
+        const int connections = 200, partial = 60_000;
+        var server = await ServeAsync(ServerOptions.Tcp(), Props.Create<LineEchoHandler>());
+        await WarmUpAsync(server);
+        var chunk = new byte[partial];
+        Array.Fill(chunk, (byte)'p');
+        var sink = new byte[64 * 1024];
+        long before = Measurements.ManagedMemory();
+
+        // Plain sockets, so the clients themselves hold no buffers to blur the figure.
+        var clients = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < connections; i++)
+            {
+                var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                clients.Add(client);
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, server.Port);
+                await client.SendAsync(chunk, SocketFlags.None); // a long line, not finished: the server must hold it
+            }
+            long holding = await HoldingAsync(before, (long)connections * partial);
+
+            foreach (var client in clients)
+            {
+                await client.SendAsync("\n"u8.ToArray(), SocketFlags.None);
+                client.Shutdown(SocketShutdown.Send);
+            }
+            foreach (var client in clients)
+            {
+                int echoed = 0;
+                using var cts = new CancellationTokenSource(Deadline);
+                for (int n; (n = await client.ReceiveAsync(sink, SocketFlags.None, cts.Token)) > 0;) echoed += n;
+                Assert.Equal(partial + 1, echoed);
+            }
+            await server.StatsWhenAsync(s => s.ActiveConnections == 0, "every connection to end");
+            long after = Measurements.ManagedMemory();
+
+            Output.WriteLine($"managed memory: before {Measurements.MiB(before)}, holding {connections} half-read 60 KB lines {Measurements.MiB(holding)}, after they closed {Measurements.MiB(after)}");
+            // What stays is what the shared pool keeps for reuse (a few arrays per size per core), not the 12 MB held.
+            Assert.InRange(after - before, long.MinValue, 8L * 1024 * 1024);
+        }
+        finally
+        {
+            foreach (var client in clients) client.Dispose();
+        }
+    }
+
+    /// <summary>Managed memory once the server holds at least <paramref name="expected"/> more bytes than <paramref name="before"/>.</summary>
+    private static async Task<long> HoldingAsync(long before, long expected)
+    {
+        long holding = 0;
+        await Eventually.Until(() => (holding = Measurements.ManagedMemory()) - before >= expected, TimeSpan.FromSeconds(20),
+            "the server to hold the partial lines");
+        return holding;
+    }
+
+    private static async Task WarmUpAsync(SocketServer server)
+    {
+        using var client = await TestClient.ConnectAsync(server.Port);
+        await client.SendAsync("warm\n");
+        await client.ReadLineAsync();
+    }
+
+    private static async Task AssertStillServesAsync(SocketServer server)
+    {
+        using var client = await TestClient.ConnectAsync(server.Port);
+        await client.SendAsync("fine\n");
+        Assert.Equal("4\n", await client.ReadLineAsync());
+    }
+
+    private static long KernelSendBufferMax()
+        => long.Parse(File.ReadAllText("/proc/sys/net/ipv4/tcp_wmem").Split('\t', ' ').Last(s => s.Trim().Length > 0));
+}
