@@ -10,8 +10,22 @@ public sealed class Measurements
 {
     public const string Name = "process measurements (run alone)";
 
-    /// <summary>Open file descriptors of this process.</summary>
-    public static int OpenDescriptors() => Directory.GetFileSystemEntries("/proc/self/fd").Length;
+    /// <summary>Open file descriptors of this process, except the runtime's assembly and symbol
+    /// files: it opens those the first time some code needs them and keeps them for good.</summary>
+    public static int OpenDescriptors() => DescribeDescriptors().Values.Count(target => !IsCodeFile(target));
+
+    private static bool IsCodeFile(string target) => Path.GetExtension(target) is ".dll" or ".pdb" or ".so";
+
+    /// <summary>What each open descriptor is (socket:[inode], pipe:[..], a path), for failure messages.</summary>
+    public static Dictionary<string, string> DescribeDescriptors() => Directory.GetFileSystemEntries("/proc/self/fd")
+        .Select(fd => (Fd: Path.GetFileName(fd), Target: Describe(fd)))
+        .ToDictionary(d => d.Fd, d => d.Target);
+
+    private static string Describe(string fd)
+    {
+        try { return new FileInfo(fd).LinkTarget ?? "?"; }
+        catch (IOException) { return "closed meanwhile"; }
+    }
 
     /// <summary>Live managed heap after full collections.</summary>
     public static long ManagedMemory()
