@@ -24,10 +24,19 @@ public class ServerHooks
     /// <summary>
     /// socketserver's <c>handle_error</c>: called when a handler threw in Setup, Handle or
     /// Finish. The handler has already been stopped and its connection is being closed; the
-    /// server and every other connection carry on. The default logs a warning with the client.
+    /// server and every other connection carry on. The default logs a warning with the client
+    /// and the exception, except for what the client did rather than the handler: a connection
+    /// reset (<see cref="ConnectionLostException"/>) and a read past a limit
+    /// (<see cref="ReadTimeoutException"/>, <see cref="LineTooLongException"/>, which the server
+    /// has already logged and counted) go to debug level, so hostile clients cannot flood the log.
     /// </summary>
     public virtual void HandleError(RequestInfo request, Exception error, ILoggingAdapter log)
-        => log.Warning(error, "Handler {0} for client {1} failed: {2}", request.HandlerName, request.ClientAddress, error.Message);
+    {
+        if (error is ConnectionLostException or ReadTimeoutException or LineTooLongException)
+            log.Debug("Handler {0} for client {1} ended: {2}", request.HandlerName, request.ClientAddress, error.Message);
+        else
+            log.Warning(error, "Handler {0} for client {1} failed: {2}", request.HandlerName, request.ClientAddress, error.Message);
+    }
 
     /// <summary>
     /// socketserver's <c>handle_timeout</c>: called when <c>HandleRequestAsync</c> waited its

@@ -1,6 +1,7 @@
 using System.Text;
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
+using ActorSockets.Tests.Core;
 using ActorSockets.Tests.Support;
 using Akka.Actor;
 using Xunit;
@@ -90,6 +91,31 @@ public class BadInputTests(ITestOutputHelper output) : ServerTestKit(output)
         await survivor.SendAsync("after\n");
         Assert.Equal("after\n", await survivor.ReadLineAsync());
         Output.WriteLine($"reset mid-request: {hooks.Errors[0].Error.Message}; {stats}");
+    }
+
+    [Fact]
+    public async Task Client_resets_are_not_logged_as_warnings_but_handler_bugs_are()
+    {
+        var hooks = new RecordingHooks(); // calls the default HandleError, which logs
+        var server = await ServeAsync(ServerOptions.Tcp(), Props.Create<LineEchoHandler>(), hooks);
+        await EventFilter.Warning(contains: "failed").ExpectAsync(0, async () =>
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                var client = await TestClient.ConnectAsync(server.Port);
+                await client.SendAsync("half");
+                await server.StatsWhenAsync(s => s.ActiveConnections == 1, "the client to be served");
+                client.Abort();
+                await server.StatsWhenAsync(s => s.ActiveConnections == 0, "the reset connection to end");
+            }
+        });
+        Assert.Equal(5, hooks.Errors.Count); // still reported to HandleError, each one
+        await EventFilter.Warning(contains: "failed: boom").ExpectOneAsync(async () =>
+        {
+            using var client = await TestClient.ConnectAsync(server.Port);
+            await client.SendAsync("boom\n");
+            Assert.True(await client.IsClosedByServerAsync());
+        });
     }
 
     [Fact]
