@@ -7,7 +7,9 @@ namespace ActorSockets.Forking;
 /// The worker-side parent of one handler: starts it from the worker's own handler props,
 /// delivers Setup, Handle and Finish as if the connection had sent them, and reports a failure
 /// to the listener's proxy (the handler is stopped, never restarted, as in threading mode).
-/// Stops when its handler stops.
+/// Stops when its handler stops, and stops the handler when the connection ends first (a
+/// timeout, a drain deadline, the listener gone), as a local handler would be stopped with its
+/// connection: a handler busy at that moment would otherwise wait forever on its next read.
 /// </summary>
 internal sealed class WorkerRequestActor : UntypedActor
 {
@@ -30,6 +32,7 @@ internal sealed class WorkerRequestActor : UntypedActor
     {
         Context.Watch(_handler);
         var connection = _start.Setup.Connection;
+        Context.Watch(connection);
         _handler.Tell(_start.Setup, connection);
         _handler.Tell(Handle.Instance, connection);
         _handler.Tell(Finish.Instance, connection);
@@ -38,7 +41,7 @@ internal sealed class WorkerRequestActor : UntypedActor
 
     protected override void OnReceive(object message)
     {
-        if (message is Terminated) Context.Stop(Self);
+        if (message is Terminated) Context.Stop(Self); // the handler or the connection ended: the request is over
         else Unhandled(message);
     }
 }
