@@ -20,7 +20,7 @@ public class BoundedMemoryTests(ITestOutputHelper output) : ServerTestKit(output
         var server = await ServeAsync(ServerOptions.Tcp(), Props.Create(() => new TextLineHandler(TestActor)), hooks);
         var line = new byte[10 * 1024 * 1024];
         Array.Fill(line, (byte)'x');
-        await WarmUpAsync(server);
+        await TestClient.RequestLineAsync(server.Port, "warm");
 
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         using var client = await TestClient.ConnectAsync(server.Port);
@@ -36,7 +36,7 @@ public class BoundedMemoryTests(ITestOutputHelper output) : ServerTestKit(output
         Assert.Contains("65536", error.Message);
         Assert.InRange(allocated, 0, 4 * 1024 * 1024); // nowhere near the 10 MiB sent
         Assert.Equal((1L, 1L), (stats.LinesTooLong, stats.HandlerFailures));
-        await AssertStillServesAsync(server);
+        Assert.Equal("4\n", await TestClient.RequestLineAsync(server.Port, "fine"));
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public class BoundedMemoryTests(ITestOutputHelper output) : ServerTestKit(output
     {
         const int connections = 200, partial = 60_000;
         var server = await ServeAsync(ServerOptions.Tcp(), Props.Create<LineEchoHandler>());
-        await WarmUpAsync(server);
+        await TestClient.RequestLineAsync(server.Port, "warm");
         var chunk = new byte[partial];
         Array.Fill(chunk, (byte)'p');
         var sink = new byte[64 * 1024];
@@ -156,20 +156,6 @@ public class BoundedMemoryTests(ITestOutputHelper output) : ServerTestKit(output
         await Eventually.Until(() => (holding = Measurements.ManagedMemory()) - before >= expected, TimeSpan.FromSeconds(20),
             "the server to hold the partial lines");
         return holding;
-    }
-
-    private static async Task WarmUpAsync(SocketServer server)
-    {
-        using var client = await TestClient.ConnectAsync(server.Port);
-        await client.SendAsync("warm\n");
-        await client.ReadLineAsync();
-    }
-
-    private static async Task AssertStillServesAsync(SocketServer server)
-    {
-        using var client = await TestClient.ConnectAsync(server.Port);
-        await client.SendAsync("fine\n");
-        Assert.Equal("4\n", await client.ReadLineAsync());
     }
 
     private static long KernelSendBufferMax()

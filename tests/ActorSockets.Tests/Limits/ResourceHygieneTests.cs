@@ -22,7 +22,7 @@ public class ResourceHygieneTests(ITestOutputHelper output) : ServerTestKit(outp
         var hooks = new CountingHooks();
         var server = await ServeAsync(ServerOptions.Tcp(), Props.Create<LineEchoHandler>(), hooks);
         await ConnectAndAbortAsync(server, 2 * concurrency, concurrency); // warm-up: the code on this path is loaded (its files stay open)
-        await EchoOnceAsync(server);
+        Assert.Equal("ok\n", await TestClient.RequestLineAsync(server.Port, "ok"));
         await server.StatsWhenAsync(s => s.ActiveConnections == 0, "the warm-up to end");
         var (fdBefore, actorsBefore) = (await SettledDescriptorsAsync(), await CountRequestActorsAsync(server));
         long receivedBefore = (await server.GetStatsAsync()).Received;
@@ -39,7 +39,7 @@ public class ResourceHygieneTests(ITestOutputHelper output) : ServerTestKit(outp
                          $"request actors {actorsBefore} -> {actorsAfter}, HandleError calls {hooks.ErrorCount}; {stats}");
         Assert.Equal((0, 0), (actorsBefore, actorsAfter));
         Assert.Equal(stats.Received, stats.Accepted);
-        await EchoOnceAsync(server);
+        Assert.Equal("ok\n", await TestClient.RequestLineAsync(server.Port, "ok"));
     }
 
     [Fact]
@@ -93,13 +93,6 @@ public class ResourceHygieneTests(ITestOutputHelper output) : ServerTestKit(outp
         await client.SendAsync($"{n}\n");
         var (data, reset) = await client.ReadUntilClosedAsync();
         return reset ? "reset" : System.Text.Encoding.UTF8.GetString(data);
-    }
-
-    private static async Task EchoOnceAsync(SocketServer server)
-    {
-        using var client = await TestClient.ConnectAsync(server.Port);
-        await client.SendAsync("ok\n");
-        Assert.Equal("ok\n", await client.ReadLineAsync());
     }
 
     private Dictionary<string, string> _baseline = [];

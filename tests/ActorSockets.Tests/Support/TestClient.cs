@@ -49,6 +49,15 @@ public sealed class TestClient : IDisposable
         }
     }
 
+    /// <summary>One request on a fresh connection: sends <paramref name="line"/> and a newline,
+    /// returns the first line of the answer (newline included).</summary>
+    public static async Task<string> RequestLineAsync(int port, string line)
+    {
+        using var client = await ConnectAsync(port);
+        await client.SendAsync(line + "\n");
+        return await client.ReadLineAsync();
+    }
+
     public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
 
     public async Task SendAsync(byte[] data) => await Socket.SendAsync(data, SocketFlags.None);
