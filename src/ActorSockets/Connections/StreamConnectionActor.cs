@@ -31,6 +31,9 @@ internal sealed class StreamConnectionActor : RequestActor
     public StreamConnectionActor(Socket socket, RequestInfo info, RequestSettings settings) : base(info, settings)
     {
         _socket = socket;
+        // Non-blocking: reads and writes first try to complete at once, on this actor's thread,
+        // and only wait (asynchronously) when the kernel cannot take or give anything yet.
+        _socket.Blocking = false;
         _reader = new ReadBuffer(socket, settings.Options.MaxLineLength);
         _writer = new WriteQueue(socket, settings.Options.WriteBufferLimit);
     }
@@ -42,8 +45,8 @@ internal sealed class StreamConnectionActor : RequestActor
             case ReadLine or ReadAvailable or ReadExactly:
                 StartRead(message);
                 break;
-            case ReadBuffer.Received received:
-                _reader.OnReceived(received);
+            case ReadBuffer.Readable readable:
+                _reader.OnReadable(readable);
                 TryCompleteRead();
                 break;
             case ReadTimedOut timedOut when timedOut.Generation == _readGeneration && _pendingRead is not null:
@@ -100,20 +103,24 @@ internal sealed class StreamConnectionActor : RequestActor
     private bool TryCompleteRead()
     {
         if (_pendingRead is null) return false;
-        object? answer = _pendingRead switch
+        while (true)
         {
-            ReadLine => _reader.TryTakeLine(),
-            ReadAvailable r => _reader.TryTakeAvailable(r.MaxBytes),
-            ReadExactly r => _reader.TryTakeExactly(r.Count),
-            _ => null,
-        };
-        if (answer is null)
-        {
-            _reader.EnsureReceiving(Self);
+            object? answer = _pendingRead switch
+            {
+                ReadLine => _reader.TryTakeLine(),
+                ReadAvailable r => _reader.TryTakeAvailable(r.MaxBytes),
+                ReadExactly r => _reader.TryTakeExactly(r.Count),
+                _ => null,
+            };
+            if (answer is not null)
+            {
+                ReplyRead(answer);
+                return true;
+            }
+            if (_reader.ReceiveNow()) continue; // the kernel had more: no need to wait
+            _reader.WaitForData(Self);
             return false;
         }
-        ReplyRead(answer);
-        return true;
     }
 
     private void ReplyRead(object answer)
