@@ -64,8 +64,18 @@ public static class ServerCommandLine
     /// <param name="description">One line for <c>--help</c>.</param>
     /// <param name="handler">Builds the handler props (and may adjust nothing else) from the parsed command line.</param>
     /// <param name="extraOptions">The program's own options, added to the standard ones.</param>
-    public static async Task<int> RunAsync(string[] args, string description,
+    public static Task<int> RunAsync(string[] args, string description,
         Func<ServerCommandLineContext, Props> handler, params Option[] extraOptions)
+        => RunAsync(args, description, handler, beforeServing: null, extraOptions);
+
+    /// <summary>Like <see cref="RunAsync(string[], string, Func{ServerCommandLineContext, Props}, Option[])"/>,
+    /// and calls <paramref name="beforeServing"/> once the server is bound, before it accepts a
+    /// client, in the server's own process: the place to create actors that handlers find by
+    /// path in the server's actor system (<c>Request.Server.Path.Root / "user" / name</c>), or to
+    /// prepare folders. An exception from it stops the program with exit code 1.</summary>
+    public static async Task<int> RunAsync(string[] args, string description,
+        Func<ServerCommandLineContext, Props> handler,
+        Action<ServerCommandLineContext, SocketServer>? beforeServing, params Option[] extraOptions)
     {
         var command = CreateCommand(description, extraOptions);
         var parsed = command.Parse(args);
@@ -88,7 +98,8 @@ public static class ServerCommandLine
             Console.Error.WriteLine(e.Message);
             return UsageError;
         }
-        return await ServeAsync(options, handler(new ServerCommandLineContext(parsed, options)));
+        var context = new ServerCommandLineContext(parsed, options);
+        return await ServeAsync(options, handler(context), server => beforeServing?.Invoke(context, server));
     }
 
     /// <summary>The root command with the standard options and <paramref name="extraOptions"/>.</summary>
@@ -114,7 +125,7 @@ public static class ServerCommandLine
         };
     }
 
-    private static async Task<int> ServeAsync(ServerOptions options, Props handlerProps)
+    private static async Task<int> ServeAsync(ServerOptions options, Props handlerProps, Action<SocketServer> beforeServing)
     {
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Graceful);
@@ -131,6 +142,15 @@ public static class ServerCommandLine
         }
         await using (server)
         {
+            try
+            {
+                beforeServing(server);
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"Could not start serving: {e.Message}");
+                return 1;
+            }
             var bound = server.ServerAddress is UnixDomainSocketEndPoint unix
                 ? ListeningSocket.PathOf(unix)
                 : server.Port.ToString();
