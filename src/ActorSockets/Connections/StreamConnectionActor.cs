@@ -92,6 +92,10 @@ internal sealed class StreamConnectionActor : UntypedActor
             case HandlerDone:
                 BeginClose();
                 break;
+            case Abort abort:
+                FailConnection($"aborted by {Sender.Path}: {abort.Reason}");
+                if (!_writer.IsIdle) CloseSocket(); // a send is stuck on a client that does not read: do not wait
+                break;
             case Terminated t when t.ActorRef.Equals(_handler):
                 if (!_handlerFailed && !_closing)
                     _log.Debug("Handler {0} for {1} stopped before finishing", _info.HandlerName, _info.ClientAddress);
