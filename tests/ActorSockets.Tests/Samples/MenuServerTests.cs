@@ -1,0 +1,84 @@
+using ActorSockets.Tests.Support;
+using Xunit;
+
+namespace ActorSockets.Tests.Samples;
+
+/// <summary>Seed 004's 10086 menu server, driven by the seed's own client (ported to Python 3).</summary>
+public class MenuServerTests
+{
+    private const string Welcome = "receive: 欢迎致电10086,请输入1xxx,0转人工服务.";
+    private const string Operator = "receive: 通话可能会被录音,正在为您转接人工服务.";
+
+    [Theory]
+    [InlineData("sync")]
+    [InlineData("threading")]
+    public async Task The_seed_client_gets_the_full_menu_dialogue_in_Chinese(string mode)
+    {
+        using var server = await SampleProcess.StartAsync("MenuServer", "--port", "0", "--mode", mode);
+        var transcript = await RunClientAsync(server, "seed", "1234", "你好,我要查话费", "0", "exit");
+        Assert.Equal(
+        [
+            Welcome,
+            "receive: 您输入的是\"1234\",请重新输入.",
+            "receive: 您输入的是\"你好,我要查话费\",请重新输入.",
+            Operator,
+            "closed",
+        ], transcript);
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    [Theory]
+    [InlineData("sync")]
+    [InlineData("threading")]
+    public async Task Newline_framed_messages_are_split_and_joined_across_segments(string mode)
+    {
+        using var server = await SampleProcess.StartAsync("MenuServer", "--port", "0", "--mode", mode);
+        var transcript = await RunClientAsync(server, "lines");
+        Assert.Equal(
+        [
+            Welcome,
+            Operator,
+            "receive: 您输入的是\"你好\",请重新输入.",
+            "receive: 您输入的是\"1你88\",请重新输入.",
+            "closed",
+        ], transcript);
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    /// <summary>The seed loops forever on an empty recv when a caller hangs up without "exit";
+    /// in sync mode the next caller would then never be served.</summary>
+    [Theory]
+    [InlineData("sync")]
+    [InlineData("threading")]
+    public async Task A_caller_who_hangs_up_without_exit_ends_the_call_and_the_next_is_served(string mode)
+    {
+        using var server = await SampleProcess.StartAsync("MenuServer", "--port", "0", "--mode", mode);
+        Assert.Equal([Welcome, Operator, "closed"], await RunClientAsync(server, "eof"));
+        Assert.Equal([Welcome, "closed"], await RunClientAsync(server, "seed", "exit"));
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    [Fact]
+    public async Task Threading_mode_serves_two_callers_at_once()
+    {
+        using var server = await SampleProcess.StartAsync("MenuServer", "--port", "0", "--mode", "threading");
+        using var first = await TestClient.ConnectAsync(server.Port);
+        using var second = await TestClient.ConnectAsync(server.Port);
+        Assert.StartsWith("欢迎致电10086", await second.ReadLineAsync());
+        Assert.StartsWith("欢迎致电10086", await first.ReadLineAsync());
+        await second.SendAsync("0\n");
+        Assert.Equal(Operator["receive: ".Length..] + "\n", await second.ReadLineAsync());
+        await first.SendAsync("exit\n");
+        await second.SendAsync("exit\n");
+        Assert.True(await first.IsClosedByServerAsync());
+        Assert.True(await second.IsClosedByServerAsync());
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    private static async Task<string[]> RunClientAsync(SampleProcess server, string mode, params string[] messages)
+    {
+        var (exit, stdout, stderr) = await Python.RunAsync("seed004_menu_client.py", [mode, server.Port.ToString(), .. messages]);
+        Assert.True(exit == 0, $"client failed:\n{stdout}\n{stderr}\nserver log:\n{server.Stderr}");
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+}
