@@ -1,0 +1,26 @@
+// A chat room: every connection is a participant; a line from one goes to all others with the
+// sender's nickname. /nick NAME, /who, /quit. One room actor owns all state and all writing,
+// so no locks, and a participant that stops reading is dropped without slowing anyone.
+using System.CommandLine;
+using ActorSockets.CommandLine;
+using ActorSockets.Servers;
+using Akka.Actor;
+
+var outboxLimit = new Option<int>("--outbox-limit")
+{
+    Description = "Bytes a participant may have waiting to be sent before the room drops it as too slow",
+    DefaultValueFactory = _ => 64 * 1024,
+};
+int writeBufferLimit = new ServerOptions().WriteBufferLimit;
+outboxLimit.Validators.Add(result =>
+{
+    var value = result.GetValueOrDefault<int>();
+    if (value < ChatRoom.MinOutboxLimit || value > writeBufferLimit)
+        result.AddError($"--outbox-limit must be between {ChatRoom.MinOutboxLimit} and {writeBufferLimit} bytes, not {value}");
+});
+
+return await ServerCommandLine.RunAsync(args,
+    "Chat room: lines go to every other participant; /nick NAME, /who, /quit.",
+    _ => Props.Create<ChatHandler>(),
+    (cli, server) => server.System.ActorOf(ChatRoom.Props(cli.Parsed.GetValue(outboxLimit)), ChatRoom.Name),
+    outboxLimit);
