@@ -21,3 +21,11 @@ sealed record Heard(bool Quit)
     public static readonly Heard Continue = new(false);
     public static readonly Heard Stop = new(true);
 }
+
+/// <summary>Sent by the program when the server is stopping: the room tells everyone and closes
+/// their connections, since participants never leave on their own and the server's graceful
+/// close would otherwise wait its whole drain timeout.</summary>
+sealed record ServerStopping
+{
+    public static readonly ServerStopping Instance = new();
+}

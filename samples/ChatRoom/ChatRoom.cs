@@ -54,6 +54,7 @@ sealed class ChatRoom : ReceiveActor
         Receive<Flushed>(_ => OnFlushed(Sender));
         Receive<IoFailed>(failed => Leave(Sender, $" ({failed.Message})"));
         Receive<Terminated>(t => Leave(t.ActorRef, ""));
+        Receive<ServerStopping>(_ => CloseAll());
     }
 
     private void OnJoin(Join join)
@@ -188,6 +189,17 @@ sealed class ChatRoom : ReceiveActor
         _log.Warning("dropping {0}: {1}", p.Nick, why);
         p.Connection.Tell(new Abort($"chat participant {p.Nick} is {why}"), Self);
         Broadcast($"* {p.Nick} was dropped: {why}");
+    }
+
+    private void CloseAll()
+    {
+        var goodbye = Encoding.UTF8.GetBytes("* the server is shutting down; bye\n");
+        foreach (var p in _participants.Values.ToList())
+        {
+            Remove(p);
+            p.Connection.Tell(new Write(goodbye), Self); // sent at once unless a batch is stuck on a non-reader
+            p.Connection.Tell(new Abort("the server is shutting down"), Self);
+        }
     }
 
     private string NextGuestNick()

@@ -2,6 +2,7 @@
 // sender's nickname. /nick NAME, /who, /quit. One room actor owns all state and all writing,
 // so no locks, and a participant that stops reading is dropped without slowing anyone.
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using ActorSockets.CommandLine;
 using ActorSockets.Servers;
 using Akka.Actor;
@@ -19,8 +20,18 @@ outboxLimit.Validators.Add(result =>
         result.AddError($"--outbox-limit must be between {ChatRoom.MinOutboxLimit} and {writeBufferLimit} bytes, not {value}");
 });
 
-return await ServerCommandLine.RunAsync(args,
+PosixSignalRegistration[] stopSignals = [];
+var exitCode = await ServerCommandLine.RunAsync(args,
     "Chat room: lines go to every other participant; /nick NAME, /who, /quit.",
     _ => Props.Create<ChatHandler>(),
-    (cli, server) => server.System.ActorOf(ChatRoom.Props(cli.Parsed.GetValue(outboxLimit)), ChatRoom.Name),
+    (cli, server) =>
+    {
+        var room = server.System.ActorOf(ChatRoom.Props(cli.Parsed.GetValue(outboxLimit)), ChatRoom.Name);
+        // Alongside the standard graceful stop (which waits for connections to end): participants
+        // never end on their own, so the room says goodbye and closes them.
+        stopSignals = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM }
+            .Select(signal => PosixSignalRegistration.Create(signal, _ => room.Tell(ServerStopping.Instance)))];
+    },
     outboxLimit);
+foreach (var registration in stopSignals) registration.Dispose();
+return exitCode;

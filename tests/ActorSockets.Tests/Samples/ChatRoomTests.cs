@@ -31,6 +31,23 @@ public class ChatRoomTests(ITestOutputHelper output)
         Assert.Equal(0, await server.StopAsync());
     }
 
+    /// <summary>Participants never leave on their own; without the room closing them, a graceful
+    /// stop would wait the server's whole drain timeout (30 s).</summary>
+    [Fact]
+    public async Task Sigterm_says_goodbye_to_participants_and_stops_at_once()
+    {
+        using var server = await SampleProcess.StartAsync("ChatRoom", "--port", "0");
+        using var first = await TestClient.ConnectAsync(server.Port);
+        using var second = await TestClient.ConnectAsync(server.Port);
+        Assert.StartsWith("* welcome, guest", await first.ReadLineAsync());
+        Assert.StartsWith("* welcome, guest", await second.ReadLineAsync());
+        Assert.Equal("* guest2 joined\n", await first.ReadLineAsync());
+
+        Assert.Equal(0, await server.StopAsync(within: TimeSpan.FromSeconds(10)));
+        Assert.Equal("* the server is shutting down; bye\n", await first.ReadToEndAsync());
+        Assert.Equal("* the server is shutting down; bye\n", await second.ReadToEndAsync());
+    }
+
     [Theory]
     [InlineData("100")]
     [InlineData("10000000")]

@@ -90,7 +90,10 @@ def room(port):
         sent += len(batch)
     assert notice.startswith("* carol was dropped: not reading ("), notice
     alice.expect(notice)
+    started = time.time()
     carols = carol.read_to_end()  # what her kernel still held, in order, then the end
+    closed_after = time.time() - started
+    assert closed_after < 5, "carol's connection stayed open %.1f s after the drop" % closed_after
     whole = ["<alice> line %d %s" % (k, pad) for k in range(len(carols))]
     assert carols[:-1] == whole[:-1], "carol's lines out of order"
     assert carols == [] or whole[-1].startswith(carols[-1]), "carol's last line %r" % carols[-1][:40]
