@@ -110,13 +110,12 @@ sealed class FileHandler(string root, long maxFileSize) : StreamRequestHandler
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _log.Info("get {0} from {1}: not served ({2})", request.Name, ClientAddress, e.GetType().Name);
+            _log.Info("get {0} from {1}: answered NO ({2})", request.Name, ClientAddress, e.Message);
             await WriteAsync("NO|0");
             return true;
         }
         await using (file)
         {
-            var watch = Stopwatch.StartNew();
             long size = file.Length;
             var answer = $"YES|{size}";
             if (request.WantsSha256)
@@ -128,6 +127,7 @@ sealed class FileHandler(string root, long maxFileSize) : StreamRequestHandler
             if (await ReadGoAheadAsync() is not { } go) return false;
             if (!go) return true;
 
+            var watch = Stopwatch.StartNew();
             var buffer = new byte[ChunkBytes];
             long sent = 0;
             while (sent < size)

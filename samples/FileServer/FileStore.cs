@@ -34,8 +34,8 @@ sealed class FileStore(string root)
         error = name switch
         {
             "" => "file name is empty",
-            _ when name.StartsWith('.') => "file name must not start with '.'",
             _ when name.Contains('/') || name.Contains('\\') => "file name must not contain '/' or '\\'",
+            _ when name.StartsWith('.') => "file name must not start with '.'",
             _ when name.Any(char.IsControl) => "file name must not contain control characters or NUL",
             _ when Path.IsPathRooted(name) => "file name must not be an absolute path",
             _ when Encoding.UTF8.GetByteCount(name) > MaxNameBytes => $"file name is longer than {MaxNameBytes} bytes",
