@@ -12,38 +12,28 @@ public class MenuServerTests
     [Theory]
     [InlineData("sync")]
     [InlineData("threading")]
-    public async Task The_seed_client_gets_the_full_menu_dialogue_in_Chinese(string mode)
-    {
-        using var server = await SampleProcess.StartAsync("MenuServer", "--port", "0", "--mode", mode);
-        var transcript = await RunClientAsync(server, "seed", "1234", "你好,我要查话费", "0", "exit");
-        Assert.Equal(
+    public Task The_seed_client_gets_the_full_menu_dialogue_in_Chinese(string mode) => AssertDialogueAsync(mode,
+        ["seed", "1234", "你好,我要查话费", "0", "exit"],
         [
             Welcome,
             "receive: 您输入的是\"1234\",请重新输入.",
             "receive: 您输入的是\"你好,我要查话费\",请重新输入.",
             Operator,
             "closed",
-        ], transcript);
-        Assert.Equal(0, await server.StopAsync());
-    }
+        ]);
 
     [Theory]
     [InlineData("sync")]
     [InlineData("threading")]
-    public async Task Newline_framed_messages_are_split_and_joined_across_segments(string mode)
-    {
-        using var server = await SampleProcess.StartAsync("MenuServer", "--port", "0", "--mode", mode);
-        var transcript = await RunClientAsync(server, "lines");
-        Assert.Equal(
+    public Task Newline_framed_messages_are_split_and_joined_across_segments(string mode) => AssertDialogueAsync(mode,
+        ["lines"],
         [
             Welcome,
             Operator,
             "receive: 您输入的是\"你好\",请重新输入.",
             "receive: 您输入的是\"1你88\",请重新输入.",
             "closed",
-        ], transcript);
-        Assert.Equal(0, await server.StopAsync());
-    }
+        ]);
 
     /// <summary>The seed loops forever on an empty recv when a caller hangs up without "exit";
     /// in sync mode the next caller would then never be served.</summary>
@@ -72,6 +62,13 @@ public class MenuServerTests
         await second.SendAsync("exit\n");
         Assert.True(await first.IsClosedByServerAsync());
         Assert.True(await second.IsClosedByServerAsync());
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    private static async Task AssertDialogueAsync(string mode, string[] clientArgs, string[] expected)
+    {
+        using var server = await SampleProcess.StartAsync("MenuServer", "--port", "0", "--mode", mode);
+        Assert.Equal(expected, await RunClientAsync(server, clientArgs[0], clientArgs[1..]));
         Assert.Equal(0, await server.StopAsync());
     }
 
