@@ -38,9 +38,9 @@ public class ChatRoomTests(ITestOutputHelper output)
     {
         using var server = await SampleProcess.StartAsync("ChatRoom", "--port", "0");
         using var first = await TestClient.ConnectAsync(server.Port);
+        Assert.StartsWith("* welcome, guest1;", await first.ReadLineAsync());
         using var second = await TestClient.ConnectAsync(server.Port);
-        Assert.StartsWith("* welcome, guest", await first.ReadLineAsync());
-        Assert.StartsWith("* welcome, guest", await second.ReadLineAsync());
+        Assert.StartsWith("* welcome, guest2;", await second.ReadLineAsync());
         Assert.Equal("* guest2 joined\n", await first.ReadLineAsync());
 
         Assert.Equal(0, await server.StopAsync(within: TimeSpan.FromSeconds(10)));
