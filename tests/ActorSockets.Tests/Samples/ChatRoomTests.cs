@@ -10,10 +10,11 @@ public class ChatRoomTests(ITestOutputHelper output)
     /// <summary>Nicknames, /who, broadcast with Chinese text, a participant that stops reading
     /// (dropped once its outbox overflows, with a notice, while the reader keeps getting every
     /// line in order), one that vanishes without /quit, and /quit.</summary>
-    [Fact]
-    public async Task Three_participants_chat_and_one_that_stops_reading_is_dropped_without_slowing_the_others()
+    [Theory]
+    [InlineData("threading")]
+    public async Task Three_participants_chat_and_one_that_stops_reading_is_dropped_without_slowing_the_others(string mode)
     {
-        using var server = await SampleProcess.StartAsync("ChatRoom", "--port", "0", "--mode", "threading");
+        using var server = await SampleProcess.StartAsync("ChatRoom", "--port", "0", "--mode", mode);
         var summary = await RunClientsAsync(server, "room");
         output.WriteLine(summary);
         Assert.Contains("dropping carol: not reading", server.Stderr);

@@ -68,10 +68,11 @@ public sealed class FileServerTests(ITestOutputHelper output) : IDisposable
 
     /// <summary>Threading mode only: sync mode serves one connection at a time, so two uploads
     /// cannot be in progress together there.</summary>
-    [Fact]
-    public async Task Two_concurrent_uploads_of_one_name_never_mix_and_the_last_complete_one_wins()
+    [Theory]
+    [InlineData("threading")]
+    public async Task Two_concurrent_uploads_of_one_name_never_mix_and_the_last_complete_one_wins(string mode)
     {
-        using var server = await StartAsync("threading");
+        using var server = await StartAsync(mode);
         await RunClientAsync(server, "concurrent");
         Assert.Equal(0, await server.StopAsync());
     }

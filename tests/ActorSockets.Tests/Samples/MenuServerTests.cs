@@ -48,10 +48,11 @@ public class MenuServerTests
         Assert.Equal(0, await server.StopAsync());
     }
 
-    [Fact]
-    public async Task Threading_mode_serves_two_callers_at_once()
+    [Theory]
+    [InlineData("threading")]
+    public async Task Concurrent_modes_serve_two_callers_at_once(string mode)
     {
-        using var server = await SampleProcess.StartAsync("MenuServer", "--port", "0", "--mode", "threading");
+        using var server = await SampleProcess.StartAsync("MenuServer", "--port", "0", "--mode", mode);
         using var first = await TestClient.ConnectAsync(server.Port);
         using var second = await TestClient.ConnectAsync(server.Port);
         Assert.StartsWith("欢迎致电10086", await second.ReadLineAsync());
