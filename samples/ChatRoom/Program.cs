@@ -20,13 +20,19 @@ outboxLimit.Validators.Add(result =>
         result.AddError($"--outbox-limit must be between {ChatRoom.MinOutboxLimit} and {writeBufferLimit} bytes, not {value}");
 });
 
+int roomOutboxLimit = 0; // read by the handler factory, which runs before onStarted
 PosixSignalRegistration[] stopSignals = [];
 var exitCode = await ServerCommandLine.RunAsync(args,
     "Chat room: lines go to every other participant; /nick NAME, /who, /quit.",
-    _ => Props.Create<ChatHandler>(),
-    (cli, server) =>
+    cli =>
     {
-        var room = server.System.ActorOf(ChatRoom.Props(cli.Parsed.GetValue(outboxLimit)), ChatRoom.Name);
+        roomOutboxLimit = cli.Parsed.GetValue(outboxLimit);
+        return Props.Create<ChatHandler>();
+    },
+    onStarted: server =>
+    {
+        // In the listener's process only (not in forking mode's workers): handlers find it by path.
+        var room = server.System.ActorOf(ChatRoom.Props(roomOutboxLimit), ChatRoom.Name);
         // Alongside the standard graceful stop (which waits for connections to end): participants
         // never end on their own, so the room says goodbye and closes them.
         stopSignals = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM }

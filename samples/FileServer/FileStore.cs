@@ -19,11 +19,18 @@ sealed class FileStore(string root)
     /// <summary>Where <c>get</c> reads.</summary>
     public string Download { get; } = Path.Combine(Path.GetFullPath(root), "download");
 
-    /// <summary>Creates both folders if missing.</summary>
+    /// <summary>Creates both folders if missing; the error names the root when that fails.</summary>
     public void EnsureFolders()
     {
-        Directory.CreateDirectory(Upload);
-        Directory.CreateDirectory(Download);
+        try
+        {
+            Directory.CreateDirectory(Upload);
+            Directory.CreateDirectory(Download);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot create upload/ and download/ in {Path.GetDirectoryName(Upload)}: {e.Message}", e);
+        }
     }
 
     /// <summary>The full path of <paramref name="name"/> inside <paramref name="folder"/>, or null

@@ -17,10 +17,11 @@ var maxFileSize = new Option<long>("--max-file-size")
     CustomParser = ParseSize,
 };
 
+string rootPath = ""; // set by the handler factory, which runs before onStarted
 return await ServerCommandLine.RunAsync(args,
     "Seed 002's file server: put to upload/, get from download/, list; uploads are atomic.",
-    cli => HandlerProps(Path.GetFullPath(cli.Parsed.GetValue(root)!), cli.Parsed.GetValue(maxFileSize)),
-    (cli, _) => new FileStore(cli.Parsed.GetValue(root)!).EnsureFolders(),
+    cli => HandlerProps(rootPath = Path.GetFullPath(cli.Parsed.GetValue(root)!), cli.Parsed.GetValue(maxFileSize)),
+    onStarted: _ => new FileStore(rootPath).EnsureFolders(),
     root, maxFileSize);
 
 // Plain values only, so the same props can create the handler in a worker process.

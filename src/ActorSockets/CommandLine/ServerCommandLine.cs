@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using ActorSockets.Forking;
 using ActorSockets.Servers;
 using Akka.Actor;
 
@@ -42,7 +43,7 @@ public static class ServerCommandLine
     /// <summary><c>--mode</c>: sync or threading.</summary>
     public static readonly Option<ServerMode> Mode = new("--mode")
     {
-        Description = "How requests are processed: Sync (one at a time) or Threading (a handler actor per connection)",
+        Description = "How requests are processed: Sync (one at a time), Threading (a handler actor per connection) or Forking (handlers in worker processes)",
         DefaultValueFactory = _ => ServerMode.Threading,
     };
 
@@ -58,6 +59,40 @@ public static class ServerCommandLine
         Description = "Serve datagrams (UDP; Unix datagram with --unix) instead of a stream",
     };
 
+    /// <summary><c>--workers N</c>: worker processes in forking mode.</summary>
+    public static readonly Option<int> Workers = new("--workers")
+    {
+        Description = "Forking mode: worker processes to start and keep alive (0: only nodes started by hand)",
+        DefaultValueFactory = _ => new ForkingOptions().Workers,
+    };
+
+    /// <summary><c>--max-children N</c>: requests in workers at once in forking mode.</summary>
+    public static readonly Option<int> MaxChildren = new("--max-children")
+    {
+        Description = "Forking mode: requests in workers at once; further clients wait in the backlog",
+        DefaultValueFactory = _ => new ForkingOptions().MaxChildren,
+    };
+
+    /// <summary><c>--cluster-port P</c>: the listener's cluster port in forking mode.</summary>
+    public static readonly Option<int> ClusterPort = new("--cluster-port")
+    {
+        Description = "Forking mode: the listener's cluster port, which worker nodes join; 0 picks a free one",
+        DefaultValueFactory = _ => 0,
+    };
+
+    /// <summary><c>--worker</c>: run as a worker node instead of a server.</summary>
+    public static readonly Option<bool> Worker = new("--worker")
+    {
+        Description = "Run as a forking-mode worker node that joins --seed-nodes (the listener starts its own workers this way)",
+    };
+
+    /// <summary><c>--seed-nodes ADDRESS...</c>: the listener's cluster address, for <c>--worker</c>.</summary>
+    public static readonly Option<string[]> SeedNodes = new("--seed-nodes")
+    {
+        Description = "With --worker: the listener's cluster address(es), e.g. akka.tcp://actorsockets@127.0.0.1:4053",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
     /// <summary>Parses <paramref name="args"/>, starts the server, prints <c>LISTENING</c>, serves
     /// until Ctrl-C or SIGTERM, then closes gracefully. Returns the process exit code.</summary>
     /// <param name="args">The program's arguments.</param>
@@ -66,16 +101,19 @@ public static class ServerCommandLine
     /// <param name="extraOptions">The program's own options, added to the standard ones.</param>
     public static Task<int> RunAsync(string[] args, string description,
         Func<ServerCommandLineContext, Props> handler, params Option[] extraOptions)
-        => RunAsync(args, description, handler, beforeServing: null, extraOptions);
+        => RunAsync(args, description, handler, onStarted: null, extraOptions);
 
-    /// <summary>Like <see cref="RunAsync(string[], string, Func{ServerCommandLineContext, Props}, Option[])"/>,
-    /// and calls <paramref name="beforeServing"/> once the server is bound, before it accepts a
-    /// client, in the server's own process: the place to create actors that handlers find by
-    /// path in the server's actor system (<c>Request.Server.Path.Root / "user" / name</c>), or to
-    /// prepare folders. An exception from it stops the program with exit code 1.</summary>
+    /// <summary>Like the overload without <paramref name="onStarted"/>, with a hook for the program's own actors.</summary>
+    /// <param name="args">The program's arguments.</param>
+    /// <param name="description">One line for <c>--help</c>.</param>
+    /// <param name="handler">Builds the handler props from the parsed command line.</param>
+    /// <param name="extraOptions">The program's own options, added to the standard ones.</param>
+    /// <param name="onStarted">Called once the server is bound, before serving: create the program's
+    /// own actors (a chat room, a shared counter) in <see cref="SocketServer.System"/>. Not called
+    /// in worker processes, so such actors live in the listener only. If it throws, the program
+    /// prints the message and exits with code 1.</param>
     public static async Task<int> RunAsync(string[] args, string description,
-        Func<ServerCommandLineContext, Props> handler,
-        Action<ServerCommandLineContext, SocketServer>? beforeServing, params Option[] extraOptions)
+        Func<ServerCommandLineContext, Props> handler, Action<SocketServer>? onStarted, params Option[] extraOptions)
     {
         var command = CreateCommand(description, extraOptions);
         var parsed = command.Parse(args);
@@ -98,14 +136,23 @@ public static class ServerCommandLine
             Console.Error.WriteLine(e.Message);
             return UsageError;
         }
-        var context = new ServerCommandLineContext(parsed, options);
-        return await ServeAsync(options, handler(context), server => beforeServing?.Invoke(context, server));
+        var handlerProps = handler(new ServerCommandLineContext(parsed, options));
+        if (parsed.GetValue(Worker))
+        {
+            if (parsed.GetValue(SeedNodes) is not { Length: > 0 } seeds)
+            {
+                Console.Error.WriteLine("--worker needs --seed-nodes ADDRESS (the listener prints it as 'CLUSTER <address>').");
+                return UsageError;
+            }
+            return await WorkerNode.RunAsync(handlerProps, seeds, options.Forking.ClusterHost);
+        }
+        return await ServeAsync(options, handlerProps, onStarted);
     }
 
     /// <summary>The root command with the standard options and <paramref name="extraOptions"/>.</summary>
     public static RootCommand CreateCommand(string description, params Option[] extraOptions)
     {
-        var command = new RootCommand(description) { Host, Port, Mode, Unix, Udp };
+        var command = new RootCommand(description) { Host, Port, Mode, Unix, Udp, Workers, MaxChildren, ClusterPort, Worker, SeedNodes };
         foreach (var option in extraOptions) command.Options.Add(option);
         return command;
     }
@@ -122,10 +169,16 @@ public static class ServerCommandLine
             Endpoint = endpoint,
             Kind = parsed.GetValue(Udp) ? SocketKind.Datagram : SocketKind.Stream,
             Mode = parsed.GetValue(Mode),
+            Forking = new ForkingOptions
+            {
+                Workers = parsed.GetValue(Workers),
+                MaxChildren = parsed.GetValue(MaxChildren),
+                ClusterPort = parsed.GetValue(ClusterPort),
+            },
         };
     }
 
-    private static async Task<int> ServeAsync(ServerOptions options, Props handlerProps, Action<SocketServer> beforeServing)
+    private static async Task<int> ServeAsync(ServerOptions options, Props handlerProps, Action<SocketServer>? onStarted)
     {
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Graceful);
@@ -135,25 +188,26 @@ public static class ServerCommandLine
         {
             server = await SocketServer.StartAsync(options, handlerProps);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or InvalidOperationException)
         {
             Console.Error.WriteLine(e.Message);
             return 1;
         }
         await using (server)
         {
+            var bound = server.ServerAddress is UnixDomainSocketEndPoint unix
+                ? ListeningSocket.PathOf(unix)
+                : server.Port.ToString();
             try
             {
-                beforeServing(server);
+                onStarted?.Invoke(server);
             }
             catch (Exception e)
             {
                 Console.Error.WriteLine($"Could not start serving: {e.Message}");
                 return 1;
             }
-            var bound = server.ServerAddress is UnixDomainSocketEndPoint unix
-                ? ListeningSocket.PathOf(unix)
-                : server.Port.ToString();
+            if (server.ClusterAddress is { } cluster) Console.Error.WriteLine($"CLUSTER {cluster}");
             Console.Out.WriteLine($"LISTENING {bound}");
             Console.Out.Flush();
             await server.ServeForeverAsync(stop.Token);
