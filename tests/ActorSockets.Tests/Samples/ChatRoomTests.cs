@@ -12,13 +12,14 @@ public class ChatRoomTests(ITestOutputHelper output)
     /// line in order), one that vanishes without /quit, and /quit.</summary>
     [Theory]
     [InlineData("threading")]
+    [InlineData("forking")]
     public async Task Three_participants_chat_and_one_that_stops_reading_is_dropped_without_slowing_the_others(string mode)
     {
-        using var server = await SampleProcess.StartAsync("ChatRoom", "--port", "0", "--mode", mode);
+        using var server = await SampleProcess.StartAsync("ChatRoom", ["--port", "0", .. SampleModes.Args(mode)]);
         var summary = await RunClientsAsync(server, "room");
         output.WriteLine(summary);
         Assert.Contains("dropping carol: not reading", server.Stderr);
-        Assert.Contains("aborted by akka://actorsockets/user/chat-room", server.Stderr);
+        Assert.Contains("/user/chat-room: chat participant carol is not reading", server.Stderr); // the Abort
         Assert.Equal(0, await server.StopAsync());
     }
 

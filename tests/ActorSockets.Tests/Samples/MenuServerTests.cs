@@ -12,6 +12,7 @@ public class MenuServerTests
     [Theory]
     [InlineData("sync")]
     [InlineData("threading")]
+    [InlineData("forking")]
     public Task The_seed_client_gets_the_full_menu_dialogue_in_Chinese(string mode) => AssertDialogueAsync(mode,
         ["seed", "1234", "你好,我要查话费", "0", "exit"],
         [
@@ -25,6 +26,7 @@ public class MenuServerTests
     [Theory]
     [InlineData("sync")]
     [InlineData("threading")]
+    [InlineData("forking")]
     public Task Newline_framed_messages_are_split_and_joined_across_segments(string mode) => AssertDialogueAsync(mode,
         ["lines"],
         [
@@ -40,9 +42,10 @@ public class MenuServerTests
     [Theory]
     [InlineData("sync")]
     [InlineData("threading")]
+    [InlineData("forking")]
     public async Task A_caller_who_hangs_up_without_exit_ends_the_call_and_the_next_is_served(string mode)
     {
-        using var server = await SampleProcess.StartAsync("MenuServer", "--port", "0", "--mode", mode);
+        using var server = await SampleProcess.StartAsync("MenuServer", ["--port", "0", .. SampleModes.Args(mode)]);
         Assert.Equal([Welcome, Operator, "closed"], await RunClientAsync(server, "eof"));
         Assert.Equal([Welcome, "closed"], await RunClientAsync(server, "seed", "exit"));
         Assert.Equal(0, await server.StopAsync());
@@ -50,9 +53,10 @@ public class MenuServerTests
 
     [Theory]
     [InlineData("threading")]
+    [InlineData("forking")]
     public async Task Concurrent_modes_serve_two_callers_at_once(string mode)
     {
-        using var server = await SampleProcess.StartAsync("MenuServer", "--port", "0", "--mode", mode);
+        using var server = await SampleProcess.StartAsync("MenuServer", ["--port", "0", .. SampleModes.Args(mode)]);
         using var first = await TestClient.ConnectAsync(server.Port);
         using var second = await TestClient.ConnectAsync(server.Port);
         Assert.StartsWith("欢迎致电10086", await second.ReadLineAsync());
@@ -68,7 +72,7 @@ public class MenuServerTests
 
     private static async Task AssertDialogueAsync(string mode, string[] clientArgs, string[] expected)
     {
-        using var server = await SampleProcess.StartAsync("MenuServer", "--port", "0", "--mode", mode);
+        using var server = await SampleProcess.StartAsync("MenuServer", ["--port", "0", .. SampleModes.Args(mode)]);
         Assert.Equal(expected, await RunClientAsync(server, clientArgs[0], clientArgs[1..]));
         Assert.Equal(0, await server.StopAsync());
     }
