@@ -110,7 +110,8 @@ public static class ServerCommandLine
     /// <param name="extraOptions">The program's own options, added to the standard ones.</param>
     /// <param name="onStarted">Called once the server is bound, before serving: create the program's
     /// own actors (a chat room, a shared counter) in <see cref="SocketServer.System"/>. Not called
-    /// in worker processes, so such actors live in the listener only.</param>
+    /// in worker processes, so such actors live in the listener only. If it throws, the program
+    /// prints the message and exits with code 1.</param>
     public static async Task<int> RunAsync(string[] args, string description,
         Func<ServerCommandLineContext, Props> handler, Action<SocketServer>? onStarted, params Option[] extraOptions)
     {
@@ -197,7 +198,15 @@ public static class ServerCommandLine
             var bound = server.ServerAddress is UnixDomainSocketEndPoint unix
                 ? ListeningSocket.PathOf(unix)
                 : server.Port.ToString();
-            onStarted?.Invoke(server);
+            try
+            {
+                onStarted?.Invoke(server);
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"Could not start serving: {e.Message}");
+                return 1;
+            }
             if (server.ClusterAddress is { } cluster) Console.Error.WriteLine($"CLUSTER {cluster}");
             Console.Out.WriteLine($"LISTENING {bound}");
             Console.Out.Flush();

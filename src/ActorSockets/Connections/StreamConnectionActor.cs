@@ -63,6 +63,10 @@ internal sealed class StreamConnectionActor : RequestActor
             case HandlerDone:
                 BeginClose();
                 break;
+            case Abort abort:
+                FailConnection($"aborted by {Sender.Path}: {abort.Reason}");
+                if (!_writer.IsIdle) CloseSocket(); // a send is stuck on a client that does not read: do not wait
+                break;
             case Terminated t when t.ActorRef.Equals(Handler):
                 if (!HandlerFailed && !_closing)
                     Log.Debug("Handler {0} for {1} stopped before finishing", Info.HandlerName, Info.ClientAddress);
