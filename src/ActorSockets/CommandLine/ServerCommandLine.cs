@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
+using Akka.Configuration;
 
 namespace ActorSockets.CommandLine;
 
@@ -15,7 +17,8 @@ public sealed record ServerCommandLineContext(ParseResult Parsed, ServerOptions 
 
 /// <summary>
 /// The standard command line of every ActorSockets server program, so a user's own server gets
-/// it with one call: <c>--host</c>, <c>--port</c>, <c>--mode</c>, <c>--unix</c>, <c>--udp</c>.
+/// it with one call: <c>--host</c>, <c>--port</c>, <c>--mode</c>, <c>--unix</c>, <c>--udp</c>, and
+/// <see cref="ServiceOptions"/>' <c>--config</c>, <c>--name</c>, <c>--metrics-port</c>, <c>--log-level</c>.
 /// Once bound it prints exactly one line, <c>LISTENING &lt;port&gt;</c> (or the Unix path), on
 /// stdout; Ctrl-C and SIGTERM shut it down gracefully with exit code 0; bad arguments print
 /// the usage and exit with code 2.
@@ -49,13 +52,14 @@ public static class ServerCommandLine
     /// <summary><c>--unix PATH</c>: listen on a Unix socket path instead of TCP/UDP.</summary>
     public static readonly Option<string?> Unix = new("--unix")
     {
-        Description = "Listen on this Unix socket path instead of --host/--port",
+        Description = "Listen on this Unix socket path instead of --host/--port (default: none)",
     };
 
     /// <summary><c>--udp</c>: datagrams instead of a stream (UDP, or Unix datagram with --unix).</summary>
     public static readonly Option<bool> Udp = new("--udp")
     {
         Description = "Serve datagrams (UDP; Unix datagram with --unix) instead of a stream",
+        DefaultValueFactory = _ => false,
     };
 
     /// <summary>Parses <paramref name="args"/>, starts the server, prints <c>LISTENING</c>, serves
@@ -67,78 +71,70 @@ public static class ServerCommandLine
     public static async Task<int> RunAsync(string[] args, string description,
         Func<ServerCommandLineContext, Props> handler, params Option[] extraOptions)
     {
-        var command = CreateCommand(description, extraOptions);
+        var (parsed, exit) = await ParseAsync(CreateCommand(description, extraOptions), args);
+        if (exit is { } code) return code;
+
+        ServerOptions options;
+        Config config;
+        try
+        {
+            config = ServiceOptions.LoadConfig(parsed);
+            options = ServiceOptions.Resolve(parsed, config);
+            options.Validate();
+            ServiceOptions.CheckedMetricsPort(parsed);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or ConfigurationException)
+        {
+            Console.Error.WriteLine(e.Message);
+            return UsageError;
+        }
+        return await ServeAsync(parsed, config, options, handler(new ServerCommandLineContext(parsed, options)));
+    }
+
+    /// <summary>Parses <paramref name="args"/>. When the program should exit at once — bad arguments
+    /// (printed, code <see cref="UsageError"/>) or <c>--help</c>/<c>--version</c> (shown) — the exit
+    /// code comes back too.</summary>
+    public static async Task<(ParseResult Parsed, int? ExitCode)> ParseAsync(RootCommand command, string[] args)
+    {
         var parsed = command.Parse(args);
         if (parsed.Errors.Count > 0)
         {
             foreach (var error in parsed.Errors) Console.Error.WriteLine(error.Message);
             Console.Error.WriteLine("Run with --help for the usage.");
-            return UsageError;
+            return (parsed, UsageError);
         }
-        if (IsHelp(args)) return await parsed.InvokeAsync();
-
-        ServerOptions options;
-        try
-        {
-            options = BuildOptions(parsed);
-            options.Validate();
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine(e.Message);
-            return UsageError;
-        }
-        return await ServeAsync(options, handler(new ServerCommandLineContext(parsed, options)));
+        return (parsed, IsHelp(args) ? await parsed.InvokeAsync() : null);
     }
 
     /// <summary>The root command with the standard options and <paramref name="extraOptions"/>.</summary>
     public static RootCommand CreateCommand(string description, params Option[] extraOptions)
     {
         var command = new RootCommand(description) { Host, Port, Mode, Unix, Udp };
+        foreach (var option in ServiceOptions.All) command.Options.Add(option);
         foreach (var option in extraOptions) command.Options.Add(option);
         return command;
     }
 
-    /// <summary>Server options from the standard options of a parse result.</summary>
+    /// <summary>Server options from a parse result: <c>--config</c>'s (or the default) settings for
+    /// <c>--name</c>, with the standard options given on the command line on top.</summary>
     public static ServerOptions BuildOptions(ParseResult parsed)
-    {
-        var unixPath = parsed.GetValue(Unix);
-        EndPoint endpoint = unixPath is { Length: > 0 }
-            ? new UnixDomainSocketEndPoint(unixPath)
-            : new IPEndPoint(ParseHost(parsed.GetValue(Host)!), parsed.GetValue(Port));
-        return new ServerOptions
-        {
-            Endpoint = endpoint,
-            Kind = parsed.GetValue(Udp) ? SocketKind.Datagram : SocketKind.Stream,
-            Mode = parsed.GetValue(Mode),
-        };
-    }
+        => ServiceOptions.Resolve(parsed, ServiceOptions.LoadConfig(parsed));
 
-    private static async Task<int> ServeAsync(ServerOptions options, Props handlerProps)
+    private static async Task<int> ServeAsync(ParseResult parsed, Config config, ServerOptions options, Props handlerProps)
     {
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Graceful);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Graceful);
-        SocketServer server;
+        using var loggerFactory = ServerActorSystem.StderrLoggerFactory(parsed.GetValue(ServiceOptions.LogLevel));
+        var system = ServerActorSystem.Create(loggerFactory: loggerFactory, config: ServiceOptions.ActorSystemConfig(parsed, config));
         try
         {
-            server = await SocketServer.StartAsync(options, handlerProps);
+            return await ServeAsync(system, parsed, options, handlerProps, stop.Token);
         }
-        catch (IOException e)
+        finally
         {
-            Console.Error.WriteLine(e.Message);
-            return 1;
+            await system.Terminate();
         }
-        await using (server)
-        {
-            var bound = server.ServerAddress is UnixDomainSocketEndPoint unix
-                ? ListeningSocket.PathOf(unix)
-                : server.Port.ToString();
-            Console.Out.WriteLine($"LISTENING {bound}");
-            Console.Out.Flush();
-            await server.ServeForeverAsync(stop.Token);
-        }
-        return 0;
 
         void Graceful(PosixSignalContext context)
         {
@@ -147,11 +143,34 @@ public static class ServerCommandLine
         }
     }
 
-    private static IPAddress ParseHost(string host)
+    private static async Task<int> ServeAsync(ActorSystem system, ParseResult parsed, ServerOptions options,
+        Props handlerProps, CancellationToken stop)
     {
-        if (IPAddress.TryParse(host, out var address)) return address;
-        if (host == "localhost") return IPAddress.Loopback;
-        throw new FormatException($"--host: '{host}' is not an IP address");
+        SocketServer server;
+        IDisposable? metrics = null;
+        try
+        {
+            if (parsed.GetValue(ServiceOptions.MetricsPort) is > 0 and var metricsPort)
+                metrics = PrometheusEndpoint.Start(metricsPort);
+            server = await SocketServer.StartAsync(options, handlerProps, system: system, name: parsed.GetValue(ServiceOptions.Name));
+        }
+        catch (IOException e)
+        {
+            metrics?.Dispose();
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+        using (metrics)
+        await using (server)
+        {
+            var bound = server.ServerAddress is UnixDomainSocketEndPoint unix
+                ? ListeningSocket.PathOf(unix)
+                : server.Port.ToString();
+            Console.Out.WriteLine($"LISTENING {bound}");
+            Console.Out.Flush();
+            await server.ServeForeverAsync(stop);
+        }
+        return 0;
     }
 
     private static bool IsHelp(string[] args) => args.Any(a => a is "--help" or "-h" or "-?" or "--version");

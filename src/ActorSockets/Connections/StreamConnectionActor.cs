@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net.Sockets;
+using ActorSockets.Metrics;
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
 using Akka.Actor;
@@ -15,7 +17,10 @@ namespace ActorSockets.Connections;
 internal sealed class StreamConnectionActor : UntypedActor
 {
     /// <summary>Everything a connection needs from its server.</summary>
-    internal sealed record Settings(ServerOptions Options, ServerHooks Hooks, HandlerLauncher Launcher);
+    internal sealed record Settings(ServerOptions Options, ServerHooks Hooks, HandlerLauncher Launcher)
+    {
+        public ServerMetrics Metrics { get; init; } = ServerMetrics.Unnamed;
+    }
 
     private sealed record ReadTimedOut(int Generation);
 
@@ -30,6 +35,7 @@ internal sealed class StreamConnectionActor : UntypedActor
     private IActorRef _handler = ActorRefs.Nobody;
     private bool _handlerFailed;
     private bool _closing;
+    private readonly long _started = Stopwatch.GetTimestamp();
 
     private object? _pendingRead;
     private IActorRef _pendingReader = ActorRefs.Nobody;
@@ -56,6 +62,7 @@ internal sealed class StreamConnectionActor : UntypedActor
 
     protected override void PreStart()
     {
+        _settings.Metrics.ConnectionOpened();
         _handler = _settings.Launcher.Launch(Context, _info);
         Context.Watch(_handler);
         var setup = new Setup(_info, Self, _settings.Options.WriteBufferLimit);
@@ -72,6 +79,7 @@ internal sealed class StreamConnectionActor : UntypedActor
                 StartRead(message);
                 break;
             case ReadBuffer.Received received:
+                _settings.Metrics.BytesIn(received.Count);
                 _reader.OnReceived(received);
                 TryCompleteRead();
                 break;
@@ -86,6 +94,7 @@ internal sealed class StreamConnectionActor : UntypedActor
                 _writer.Flush(Sender, Self);
                 break;
             case WriteQueue.Sent sent:
+                _settings.Metrics.BytesOut(sent.Bytes);
                 _writer.OnSent(sent, Self);
                 if (_closing && _writer.IsIdle) CloseSocket();
                 break;
@@ -159,6 +168,7 @@ internal sealed class StreamConnectionActor : UntypedActor
     private void FailConnection(string why)
     {
         _log.Warning("Closing connection of {0} ({1}): {2}", _info.HandlerName, _info.ClientAddress, why);
+        _handlerFailed = true;
         Context.Stop(_handler);
         _writer.Discard();
         BeginClose();
@@ -192,6 +202,7 @@ internal sealed class StreamConnectionActor : UntypedActor
 
     protected override void PostStop()
     {
+        _settings.Metrics.ConnectionClosed(failed: _handlerFailed || !_closing, _started); // not closing: cut off
         _readTimer?.Cancel();
         if (_pendingRead is not null)
             _pendingReader.Tell(new IoFailed(IoFailure.ConnectionLost, "the connection closed"));

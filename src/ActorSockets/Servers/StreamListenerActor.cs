@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
+using ActorSockets.Metrics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -17,7 +18,7 @@ namespace ActorSockets.Servers;
 internal sealed class StreamListenerActor : UntypedActor, IWithTimers
 {
     private sealed record Accepted(Socket Socket);
-    private sealed record AcceptFailed(Exception Error);
+    private sealed record AcceptFailed(Exception Error) : IDeadLetterSuppression; // a cancelled accept may outlive the listener
     private sealed record ServiceTick;
     private sealed record OneRequestTimedOut;
     private sealed record CloseDeadline;
@@ -42,7 +43,8 @@ internal sealed class StreamListenerActor : UntypedActor, IWithTimers
     public StreamListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
     {
         _options = options;
-        _settings = new StreamConnectionActor.Settings(options, hooks, launcher);
+        _settings = new StreamConnectionActor.Settings(options, hooks, launcher)
+            { Metrics = ServerMetrics.For(Self.Path.Name, options) };
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -286,6 +288,7 @@ internal sealed class StreamListenerActor : UntypedActor, IWithTimers
         if (Admission.Refusal(_options, Hooks, remote) is { } why)
         {
             _log.Debug("Refused {0}: {1}", Admission.Describe(remote), why);
+            _settings.Metrics.ConnectionRefused();
             try { client.Shutdown(SocketShutdown.Both); }
             catch (SocketException) { /* the client already left */ }
             client.Dispose();
