@@ -5,7 +5,7 @@ using ActorSockets.CommandLine;
 using ActorSockets.Handlers;
 using Akka.Actor;
 
-var oneShot = new Option<bool>("--one-shot") { Description = "Echo one line, then close the connection", DefaultValueFactory = _ => false };
+var oneShot = new Option<bool>("--one-shot") { Description = "Echo one line, then close the connection (default: off)" };
 return await ServerCommandLine.RunAsync(args, "Echo server: sends back every byte it receives.",
     cli => Props.Create(() => new EchoHandler(cli.Parsed.GetValue(oneShot))), oneShot);
 

@@ -58,8 +58,7 @@ public static class ServerCommandLine
     /// <summary><c>--udp</c>: datagrams instead of a stream (UDP, or Unix datagram with --unix).</summary>
     public static readonly Option<bool> Udp = new("--udp")
     {
-        Description = "Serve datagrams (UDP; Unix datagram with --unix) instead of a stream",
-        DefaultValueFactory = _ => false,
+        Description = "Serve datagrams (UDP; Unix datagram with --unix) instead of a stream (default: off)",
     };
 
     /// <summary>Parses <paramref name="args"/>, starts the server, prints <c>LISTENING</c>, serves

@@ -50,7 +50,7 @@ public static partial class ServerConfig
     public static ServerOptions Read(Config config, string name)
     {
         CheckName(name);
-        config = (config ?? Config.Empty).WithFallback(ActorSocketsConfig.Reference);
+        config = (config ?? Config.Empty).SafeWithFallback(ActorSocketsConfig.Reference);
         var own = $"{ActorSocketsConfig.ServersPath}.{name}";
         CheckKeys(config, ActorSocketsConfig.DefaultsPath);
         CheckKeys(config, own);

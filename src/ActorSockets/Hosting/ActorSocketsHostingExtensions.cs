@@ -68,7 +68,9 @@ public static class ActorSocketsHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ServerConfig.CheckName(server.Name);
-        if (!Names.GetOrCreateValue(builder).Add(server.Name))
+        var names = Names.GetOrCreateValue(builder);
+        if (names.Count == 0) builder.AddHocon(HostDrivenShutdown, HoconAddMode.Append);
+        if (!names.Add(server.Name))
             throw new ArgumentException($"An ActorSockets server named '{server.Name}' was already added to this actor system.", "name");
         CoverDrainInShutdown(builder, server);
         return builder.WithActors(new ActorStarter(server.StartAsync));
@@ -95,6 +97,12 @@ public static class ActorSocketsHostingExtensions
             builder.AddHocon(ConfigurationFactory.ParseString(
                 $"{HostedServer.DrainPhaseTimeout} = {(long)Math.Ceiling(needed.TotalMilliseconds)}ms"), HoconAddMode.Prepend);
     }
+
+    /// <summary>In a host, the host runs CoordinatedShutdown when it stops. Akka's own process-exit
+    /// hook would run it too, racing the host: the host then returns (and disposes its logger
+    /// factory) before the drain has finished. A fallback, so an explicit setting still wins.</summary>
+    private static readonly Config HostDrivenShutdown =
+        ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off");
 
     private static readonly Lazy<Config> AkkaDefaults = new(ConfigurationFactory.Default);
 }

@@ -48,6 +48,10 @@ public static class TestHost
         {
             return true;
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return false; // it reached the backlog just as the listening socket closed: not refused yet
+        }
     }
 
     /// <summary>A port nothing listens on right now.</summary>
