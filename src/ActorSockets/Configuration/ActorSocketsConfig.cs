@@ -22,7 +22,10 @@ public static class ActorSocketsConfig
 
     /// <summary>Adds the reference configuration to <paramref name="system"/> as its last fallback
     /// (what an Akka extension does with its own reference.conf).</summary>
-    public static void InjectInto(ActorSystem system) => system.Settings.InjectTopLevelFallback(Reference);
+    public static void InjectInto(ActorSystem system)
+    {
+        if (!system.Settings.Config.HasPath(DefaultsPath)) system.Settings.InjectTopLevelFallback(Reference);
+    }
 
     /// <summary>Reads a HOCON file, with the reference configuration as fallback.</summary>
     /// <exception cref="ServerConfigurationException">The file is missing or not valid HOCON.</exception>
