@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using ActorSockets.Forking;
 using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
@@ -45,7 +46,7 @@ public static class ServerCommandLine
     /// <summary><c>--mode</c>: sync or threading.</summary>
     public static readonly Option<ServerMode> Mode = new("--mode")
     {
-        Description = "How requests are processed: Sync (one at a time) or Threading (a handler actor per connection)",
+        Description = "How requests are processed: Sync (one at a time), Threading (a handler actor per connection) or Forking (handlers in worker processes)",
         DefaultValueFactory = _ => ServerMode.Threading,
     };
 
@@ -61,14 +62,60 @@ public static class ServerCommandLine
         Description = "Serve datagrams (UDP; Unix datagram with --unix) instead of a stream (default: off)",
     };
 
+    /// <summary><c>--workers N</c>: worker processes in forking mode.</summary>
+    public static readonly Option<int> Workers = new("--workers")
+    {
+        Description = "Forking mode: worker processes to start and keep alive (0: only nodes started by hand)",
+        DefaultValueFactory = _ => new ForkingOptions().Workers,
+    };
+
+    /// <summary><c>--max-children N</c>: requests in workers at once in forking mode.</summary>
+    public static readonly Option<int> MaxChildren = new("--max-children")
+    {
+        Description = "Forking mode: requests in workers at once; further clients wait in the backlog",
+        DefaultValueFactory = _ => new ForkingOptions().MaxChildren,
+    };
+
+    /// <summary><c>--cluster-port P</c>: the listener's cluster port in forking mode.</summary>
+    public static readonly Option<int> ClusterPort = new("--cluster-port")
+    {
+        Description = "Forking mode: the listener's cluster port, which worker nodes join; 0 picks a free one",
+        DefaultValueFactory = _ => 0,
+    };
+
+    /// <summary><c>--worker</c>: run as a worker node instead of a server.</summary>
+    public static readonly Option<bool> Worker = new("--worker")
+    {
+        Description = "Run as a forking-mode worker node that joins --seed-nodes (the listener starts its own workers this way) (default: off)",
+    };
+
+    /// <summary><c>--seed-nodes ADDRESS...</c>: the listener's cluster address, for <c>--worker</c>.</summary>
+    public static readonly Option<string[]> SeedNodes = new("--seed-nodes")
+    {
+        Description = "With --worker: the listener's cluster address(es), e.g. akka.tcp://actorsockets@127.0.0.1:4053 (default: none)",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
     /// <summary>Parses <paramref name="args"/>, starts the server, prints <c>LISTENING</c>, serves
     /// until Ctrl-C or SIGTERM, then closes gracefully. Returns the process exit code.</summary>
     /// <param name="args">The program's arguments.</param>
     /// <param name="description">One line for <c>--help</c>.</param>
     /// <param name="handler">Builds the handler props (and may adjust nothing else) from the parsed command line.</param>
     /// <param name="extraOptions">The program's own options, added to the standard ones.</param>
-    public static async Task<int> RunAsync(string[] args, string description,
+    public static Task<int> RunAsync(string[] args, string description,
         Func<ServerCommandLineContext, Props> handler, params Option[] extraOptions)
+        => RunAsync(args, description, handler, onStarted: null, extraOptions);
+
+    /// <summary>Like the overload without <paramref name="onStarted"/>, with a hook for the program's own actors.</summary>
+    /// <param name="args">The program's arguments.</param>
+    /// <param name="description">One line for <c>--help</c>.</param>
+    /// <param name="handler">Builds the handler props from the parsed command line.</param>
+    /// <param name="extraOptions">The program's own options, added to the standard ones.</param>
+    /// <param name="onStarted">Called once the server is bound, before serving: create the program's
+    /// own actors (a chat room, a shared counter) in <see cref="SocketServer.System"/>. Not called
+    /// in worker processes, so such actors live in the listener only.</param>
+    public static async Task<int> RunAsync(string[] args, string description,
+        Func<ServerCommandLineContext, Props> handler, Action<SocketServer>? onStarted, params Option[] extraOptions)
     {
         var (parsed, exit) = await ParseAsync(CreateCommand(description, extraOptions), args);
         if (exit is { } code) return code;
@@ -87,7 +134,17 @@ public static class ServerCommandLine
             Console.Error.WriteLine(e.Message);
             return UsageError;
         }
-        return await ServeAsync(parsed, config, options, handler(new ServerCommandLineContext(parsed, options)));
+        var handlerProps = handler(new ServerCommandLineContext(parsed, options));
+        if (parsed.GetValue(Worker))
+        {
+            if (parsed.GetValue(SeedNodes) is not { Length: > 0 } seeds)
+            {
+                Console.Error.WriteLine("--worker needs --seed-nodes ADDRESS (the listener prints it as 'CLUSTER <address>').");
+                return UsageError;
+            }
+            return await WorkerNode.RunAsync(handlerProps, seeds, options.Forking.ClusterHost);
+        }
+        return await ServeAsync(parsed, config, options, handlerProps, onStarted);
     }
 
     /// <summary>Parses <paramref name="args"/>. When the program should exit at once — bad arguments
@@ -108,7 +165,7 @@ public static class ServerCommandLine
     /// <summary>The root command with the standard options and <paramref name="extraOptions"/>.</summary>
     public static RootCommand CreateCommand(string description, params Option[] extraOptions)
     {
-        var command = new RootCommand(description) { Host, Port, Mode, Unix, Udp };
+        var command = new RootCommand(description) { Host, Port, Mode, Unix, Udp, Workers, MaxChildren, ClusterPort, Worker, SeedNodes };
         foreach (var option in ServiceOptions.All) command.Options.Add(option);
         foreach (var option in extraOptions) command.Options.Add(option);
         return command;
@@ -119,16 +176,20 @@ public static class ServerCommandLine
     public static ServerOptions BuildOptions(ParseResult parsed)
         => ServiceOptions.Resolve(parsed, ServiceOptions.LoadConfig(parsed));
 
-    private static async Task<int> ServeAsync(ParseResult parsed, Config config, ServerOptions options, Props handlerProps)
+    private static async Task<int> ServeAsync(ParseResult parsed, Config config, ServerOptions options, Props handlerProps,
+        Action<SocketServer>? onStarted)
     {
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Graceful);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Graceful);
         using var loggerFactory = ServerActorSystem.StderrLoggerFactory(parsed.GetValue(ServiceOptions.LogLevel));
-        var system = ServerActorSystem.Create(loggerFactory: loggerFactory, config: ServiceOptions.ActorSystemConfig(parsed, config));
+        var systemConfig = ServiceOptions.ActorSystemConfig(parsed, config);
+        if (options.Mode == ServerMode.Forking) // the listener is the cluster's seed node
+            systemConfig = systemConfig.WithFallback(ForkingConfig.Listener(options.Forking.ClusterHost, options.Forking.ClusterPort));
+        var system = ServerActorSystem.Create(loggerFactory: loggerFactory, config: systemConfig);
         try
         {
-            return await ServeAsync(system, parsed, options, handlerProps, stop.Token);
+            return await ServeAsync(system, parsed, options, handlerProps, onStarted, stop.Token);
         }
         finally
         {
@@ -143,7 +204,7 @@ public static class ServerCommandLine
     }
 
     private static async Task<int> ServeAsync(ActorSystem system, ParseResult parsed, ServerOptions options,
-        Props handlerProps, CancellationToken stop)
+        Props handlerProps, Action<SocketServer>? onStarted, CancellationToken stop)
     {
         SocketServer server;
         IDisposable? metrics = null;
@@ -153,7 +214,7 @@ public static class ServerCommandLine
                 metrics = PrometheusEndpoint.Start(metricsPort);
             server = await SocketServer.StartAsync(options, handlerProps, system: system, name: parsed.GetValue(ServiceOptions.Name));
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or InvalidOperationException)
         {
             metrics?.Dispose();
             Console.Error.WriteLine(e.Message);
@@ -165,6 +226,8 @@ public static class ServerCommandLine
             var bound = server.ServerAddress is UnixDomainSocketEndPoint unix
                 ? ListeningSocket.PathOf(unix)
                 : server.Port.ToString();
+            onStarted?.Invoke(server);
+            if (server.ClusterAddress is { } cluster) Console.Error.WriteLine($"CLUSTER {cluster}");
             Console.Out.WriteLine($"LISTENING {bound}");
             Console.Out.Flush();
             await server.ServeForeverAsync(stop);

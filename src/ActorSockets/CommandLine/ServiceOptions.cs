@@ -90,7 +90,16 @@ public static partial class ServiceOptions
             options = options with { Kind = SocketKind.Datagram };
         if (Given(parsed, ServerCommandLine.Mode))
             options = options with { Mode = parsed.GetValue(ServerCommandLine.Mode) };
-        return options;
+        // Forking settings have no HOCON keys yet: the command line (or its defaults) sets them.
+        return options with
+        {
+            Forking = options.Forking with
+            {
+                Workers = parsed.GetValue(ServerCommandLine.Workers),
+                MaxChildren = parsed.GetValue(ServerCommandLine.MaxChildren),
+                ClusterPort = parsed.GetValue(ServerCommandLine.ClusterPort),
+            },
+        };
     }
 
     /// <summary>HOCON for the actor system of a command-line server: the file, plus the log level.</summary>

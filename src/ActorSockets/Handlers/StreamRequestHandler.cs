@@ -62,7 +62,8 @@ public abstract class StreamRequestHandler : RequestHandler
     {
         while (data.Length > 0)
         {
-            var chunk = data[..Math.Min(data.Length, _flushThreshold)];
+            // Chunks stay small enough to cross to a worker process in one remoting frame.
+            var chunk = data[..Math.Min(data.Length, Math.Min(_flushThreshold, ReadBuffer.MaxChunk))];
             Connection.Tell(new Write(chunk.ToArray()), Self);
             _unflushed += chunk.Length;
             data = data[chunk.Length..];

@@ -35,5 +35,8 @@ public static class ServerActorSystem
         akka.log-dead-letters-during-shutdown = off
         akka.log-dead-letters = 0
         akka.coordinated-shutdown.exit-clr = off
+        # SIGTERM and Ctrl-C are handled by the server program, which drains before stopping;
+        # Akka's own process-exit hook would leave the cluster under requests still in flight.
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         """);
 }

@@ -65,6 +65,9 @@ public sealed record ServerOptions
     /// instead of growing a queue.</summary>
     public int WriteBufferLimit { get; init; } = 256 * 1024;
 
+    /// <summary>Worker processes and limits for <see cref="ServerMode.Forking"/>; ignored in other modes.</summary>
+    public Forking.ForkingOptions Forking { get; init; } = new();
+
     /// <summary>Client networks admitted; empty admits all (checked before <see cref="Deny"/>).</summary>
     public IReadOnlyList<IPNetwork> Allow { get; init; } = [];
 
@@ -92,9 +95,10 @@ public sealed record ServerOptions
         if (Timeout is { } t && t < TimeSpan.Zero) throw Bad(nameof(Timeout), "must not be negative");
         if (ServiceInterval <= TimeSpan.Zero) throw Bad(nameof(ServiceInterval), "must be positive");
         if (DrainTimeout < TimeSpan.Zero) throw Bad(nameof(DrainTimeout), "must not be negative");
+        if (Mode == ServerMode.Forking) Forking.Validate();
     }
 
-    private static ArgumentException Bad(string setting, string why)
+    internal static ArgumentException Bad(string setting, string why)
         => new($"Invalid server setting '{setting}': {why}.", setting);
 }
 
@@ -114,4 +118,7 @@ public enum ServerMode
     Sync,
     /// <summary>A handler actor per connection, any number at once (ThreadingMixIn).</summary>
     Threading,
+    /// <summary>Each request's handler runs in one of a pool of warm worker processes, or on
+    /// worker nodes of an Akka.Cluster (ForkingMixIn, without a fork per request).</summary>
+    Forking,
 }

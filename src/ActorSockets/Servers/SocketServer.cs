@@ -1,4 +1,5 @@
 using System.Net;
+using ActorSockets.Forking;
 using ActorSockets.Handlers;
 using Akka.Actor;
 
@@ -23,6 +24,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     private readonly ActorSystem _system;
     private readonly bool _ownsSystem;
     private readonly Task _listenerStopped;
+    private readonly ForkingRuntime? _forking;
     private int _disposed;
 
     /// <summary>Creates a server without binding it (socketserver's <c>bind_and_activate=False</c>):
@@ -40,9 +42,18 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
         options.Validate();
         Options = options;
         _ownsSystem = system is null;
-        _system = system ?? ServerActorSystem.Create();
-        Listener = _system.ActorOf(ListenerProps(options, handlerProps, hooks ?? ServerHooks.Default),
-            name ?? $"server-{Interlocked.Increment(ref _serverCount)}");
+        name ??= $"server-{Interlocked.Increment(ref _serverCount)}";
+        bool forking = options.Mode == ServerMode.Forking;
+        _system = system ?? ServerActorSystem.Create(config: forking
+            ? ForkingConfig.Listener(options.Forking.ClusterHost, options.Forking.ClusterPort)
+            : null);
+        HandlerLauncher launcher = new ChildHandlerLauncher(handlerProps);
+        if (forking)
+        {
+            _forking = ForkingRuntime.Start(_system, options, name);
+            launcher = _forking.Launcher;
+        }
+        Listener = _system.ActorOf(ListenerProps(options, hooks ?? ServerHooks.Default, launcher), name);
         _listenerStopped = Listener.WatchAsync();
     }
 
@@ -83,7 +94,30 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     {
         var bound = await AskListener<Bound>(Bind.Instance, ControlTimeout);
         ServerAddress = bound.Endpoint;
+        if (_forking is not null && Options.Forking.Workers > 0) await WaitForOwnWorkersAsync();
         return bound.Endpoint;
+    }
+
+    /// <summary>In forking mode: this listener's cluster address, the seed node that worker nodes
+    /// started by hand join (<c>--worker --seed-nodes ADDRESS</c>); null otherwise.</summary>
+    public string? ClusterAddress => _forking is null ? null : Akka.Cluster.Cluster.Get(_system).SelfAddress.ToString();
+
+    /// <summary>In forking mode: the worker pool (answers <see cref="WaitForWorkers"/>); null otherwise.</summary>
+    public IActorRef? WorkerPool => _forking?.Pool;
+
+    /// <summary>Workers warm before serving: the listener's own worker processes have joined.</summary>
+    private async Task WaitForOwnWorkersAsync()
+    {
+        var timeout = Options.Forking.WorkerStartTimeout;
+        try
+        {
+            await _forking!.WaitForWorkersAsync(Options.Forking.Workers, timeout);
+        }
+        catch (AskTimeoutException)
+        {
+            throw new InvalidOperationException(
+                $"Forking mode: {Options.Forking.Workers} worker processes did not join within {timeout}; their output above says why.");
+        }
     }
 
     /// <summary>Serves clients until <see cref="ShutdownAsync"/> is called or
@@ -116,8 +150,9 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     /// first waits up to <see cref="ServerOptions.DrainTimeout"/> for requests in flight.</summary>
     public async Task CloseAsync()
     {
-        if (_listenerStopped.IsCompleted) return; // closed already
-        await AskListener<Closed>(Close.Instance, Options.DrainTimeout + ControlTimeout);
+        if (!_listenerStopped.IsCompleted) // else closed already
+            await AskListener<Closed>(Close.Instance, Options.DrainTimeout + ControlTimeout);
+        if (_forking is not null) await _forking.StopAsync(_system); // after the drain: requests in flight finished
     }
 
     /// <summary>Shuts down, closes, and terminates the actor system if the server created it.</summary>
@@ -154,6 +189,6 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
 
     private static ObjectDisposedException Gone() => new(nameof(SocketServer), "The server is closed.");
 
-    internal static Props ListenerProps(ServerOptions options, Props handlerProps, ServerHooks hooks)
-        => Props.Create(() => new StreamListenerActor(options, hooks, new ChildHandlerLauncher(handlerProps)));
+    internal static Props ListenerProps(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
+        => Props.Create(() => new StreamListenerActor(options, hooks, launcher));
 }

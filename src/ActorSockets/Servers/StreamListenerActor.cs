@@ -118,10 +118,11 @@ internal sealed class StreamListenerActor : UntypedActor, IWithTimers
         {
             case Accepted accepted:
                 _acceptInFlight = false;
-                if (Serve(accepted.Socket) is null || _options.Mode == ServerMode.Threading) AcceptNext();
+                Serve(accepted.Socket);
+                AcceptNext();
                 break;
             case Terminated t when _connections.Remove(t.ActorRef):
-                if (_options.Mode == ServerMode.Sync) AcceptNext();
+                AcceptNext();
                 break;
             case ServiceTick:
                 RunServiceActions();
@@ -225,9 +226,18 @@ internal sealed class StreamListenerActor : UntypedActor, IWithTimers
         }
     }
 
+    /// <summary>Connections served at once: one in sync mode (plain TCPServer), max_children in
+    /// forking mode, unbounded in threading mode.</summary>
+    private int ConcurrencyLimit => _options.Mode switch
+    {
+        ServerMode.Sync => 1,
+        ServerMode.Forking => _options.Forking.MaxChildren,
+        _ => int.MaxValue,
+    };
+
     private void AcceptNext()
     {
-        if (_options.Mode == ServerMode.Sync && _connections.Count > 0) return; // one request at a time
+        if (_connections.Count >= ConcurrencyLimit) return; // clients wait in the backlog until one ends
         if (_acceptedEarly.TryDequeue(out var early))
         {
             Self.Tell(new Accepted(early));

@@ -39,7 +39,11 @@ public sealed class SampleProcess : IDisposable
     /// <summary>Starts sample <paramref name="name"/> without waiting for anything.</summary>
     public static SampleProcess Launch(string name, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // stdin is a pipe we hold open: forking-mode workers exit when it closes, as when a real listener dies.
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
         info.ArgumentList.Add(SampleDll(name));
         foreach (var arg in args) info.ArgumentList.Add(arg);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
@@ -77,8 +81,9 @@ public sealed class SampleProcess : IDisposable
     {
         var root = RepoRoot();
         var configuration = AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug";
-        var dll = Path.Combine(root, "samples", name, "bin", configuration, "net10.0", name + ".dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Sample {name} is not built", dll);
+        var candidates = new[] { "samples", "tests" }
+            .Select(folder => Path.Combine(root, folder, name, "bin", configuration, "net10.0", name + ".dll"));
+        return candidates.FirstOrDefault(File.Exists) ?? throw new FileNotFoundException($"Program {name} is not built", candidates.First());
     }
 
     public static string RepoRoot()

@@ -1,0 +1,73 @@
+using ActorSockets.Handlers;
+using ActorSockets.Servers;
+using Akka.Actor;
+using Akka.Cluster;
+
+namespace ActorSockets.Forking;
+
+/// <summary>
+/// The listener-side parts of forking mode for one server: the worker pool (routing) and the
+/// supervisor of the worker processes this listener starts. Started with the server; stopped
+/// after the server drained, so in-flight requests finish before their workers go.
+/// </summary>
+internal sealed class ForkingRuntime
+{
+    private readonly ForkingOptions _options;
+    private readonly IActorRef? _processes;
+
+    private ForkingRuntime(ForkingOptions options, IActorRef pool, IActorRef? processes)
+    {
+        _options = options;
+        Pool = pool;
+        _processes = processes;
+    }
+
+    /// <summary>Routes requests to workers.</summary>
+    public IActorRef Pool { get; }
+
+    /// <summary>The launcher the listener's connections use.</summary>
+    public HandlerLauncher Launcher => new ForkingHandlerLauncher(Pool);
+
+    /// <summary>Starts the pool and the worker processes; the system must be a cluster node.</summary>
+    public static ForkingRuntime Start(ActorSystem system, ServerOptions options, string name)
+    {
+        if (((ExtendedActorSystem)system).Provider is not Akka.Cluster.ClusterActorRefProvider)
+            throw new InvalidOperationException("Forking mode needs an actor system with akka.actor.provider = cluster (see ForkingConfig.Listener).");
+        var cluster = Cluster.Get(system);
+        if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress); // the listener is its own seed
+        var forking = options.Forking;
+        var pool = system.ActorOf(Props.Create(() => new WorkerPool(forking.WorkerWaitTimeout)), $"{name}-workers");
+        IActorRef? processes = forking.Workers > 0
+            ? system.ActorOf(Props.Create(() => new WorkerProcesses(forking, cluster.SelfAddress.ToString(), pool)), $"{name}-processes")
+            : null;
+        return new ForkingRuntime(forking, pool, processes);
+    }
+
+    /// <summary>Waits until this listener's own workers have joined (workers warm before serving).</summary>
+    public async Task<WorkersReady> WaitForWorkersAsync(int count, TimeSpan timeout)
+        => await Pool.Ask<WorkersReady>(new WaitForWorkers(count), timeout);
+
+    /// <summary>Stops the worker processes, then the pool.</summary>
+    public async Task StopAsync(ActorSystem system)
+    {
+        if (system.WhenTerminated.IsCompleted) return; // the processes actor killed its workers as it stopped
+        if (_processes is not null)
+        {
+            try
+            {
+                await _processes.Ask<WorkersStopped>(StopWorkers.Instance, _options.StopTimeout + TimeSpan.FromSeconds(5));
+            }
+            catch (AskTimeoutException) { /* killed by the stop deadline or PostStop below */ }
+            try
+            {
+                await _processes.GracefulStop(TimeSpan.FromSeconds(5));
+            }
+            catch (TaskCanceledException) { /* PostStop kills what is left */ }
+        }
+        try
+        {
+            await Pool.GracefulStop(TimeSpan.FromSeconds(5));
+        }
+        catch (TaskCanceledException) { /* stopping anyway */ }
+    }
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorSockets.Forking;
+
+/// <summary>
+/// Starts the listener's own worker processes and keeps them alive: a worker that exits (even
+/// killed with SIGKILL) is reported to the pool at once and started again. Each worker's stdin
+/// is a pipe from this process, so when the listener dies, however it dies, the workers read
+/// end-of-file and exit: no orphan outlives the listener. Their output goes to our stderr.
+/// </summary>
+internal sealed class WorkerProcesses : UntypedActor, IWithTimers
+{
+    private sealed record Exited(int Slot, Process Process);
+    private sealed record Respawn(int Slot);
+    private sealed record StopDeadline;
+
+    /// <summary>A worker that dies sooner than this after starting counts as failing to start.</summary>
+    private static readonly TimeSpan HealthyAfter = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(1);
+
+    private readonly ForkingOptions _options;
+    private readonly WorkerCommand _command;
+    private readonly string _seed;
+    private readonly IActorRef _pool;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Process?[] _slots;
+    private readonly DateTime[] _startedAt;
+    private readonly TimeSpan[] _backoff;
+    private readonly List<IActorRef> _stopWaiters = [];
+    private bool _stopping;
+
+    public WorkerProcesses(ForkingOptions options, string seed, IActorRef pool)
+    {
+        _options = options;
+        _command = options.Command ?? WorkerCommand.CurrentProgram();
+        _seed = seed;
+        _pool = pool;
+        _slots = new Process?[options.Workers];
+        _startedAt = new DateTime[options.Workers];
+        _backoff = Enumerable.Repeat(options.RestartDelay, options.Workers).ToArray();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart()
+    {
+        for (int slot = 0; slot < _slots.Length; slot++) Spawn(slot);
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Exited exited when ReferenceEquals(_slots[exited.Slot], exited.Process):
+                OnExited(exited.Slot, exited.Process);
+                break;
+            case Respawn respawn when !_stopping:
+                Spawn(respawn.Slot);
+                break;
+            case StopWorkers:
+                _stopWaiters.Add(Sender);
+                BeginStop();
+                break;
+            case StopDeadline:
+                foreach (var process in _slots.OfType<Process>()) Kill(process);
+                break;
+            case Exited or Respawn:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Spawn(int slot)
+    {
+        var info = new ProcessStartInfo(_command.FileName)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true, // our end closing = the listener is gone
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in _command.Arguments) info.ArgumentList.Add(arg.Replace("{seed}", _seed));
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var self = Self;
+        process.Exited += (_, _) => self.Tell(new Exited(slot, process));
+        process.OutputDataReceived += (_, e) => Forward(e.Data);
+        process.ErrorDataReceived += (_, e) => Forward(e.Data);
+        try
+        {
+            process.Start();
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "Cannot start worker process {0}", _command.FileName);
+            ScheduleRespawn(slot);
+            return;
+        }
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _slots[slot] = process;
+        _startedAt[slot] = DateTime.UtcNow;
+        _log.Info("Started worker process {0} (slot {1})", process.Id, slot);
+    }
+
+    private void OnExited(int slot, Process process)
+    {
+        int pid = process.Id, code = process.ExitCode;
+        // Not disposed here: its output readers may still be draining the pipes, and disposing
+        // under them crashes the listener. The finalizer releases it.
+        _slots[slot] = null;
+        _pool.Tell(new WorkerProcessExited(pid, code));
+        if (_stopping)
+        {
+            if (_slots.All(p => p is null)) FinishStop();
+            return;
+        }
+        _log.Warning("Worker process {0} exited with code {1}; restarting it", pid, code);
+        bool failedEarly = DateTime.UtcNow - _startedAt[slot] < HealthyAfter;
+        _backoff[slot] = failedEarly ? Min(_backoff[slot] * 2 + TimeSpan.FromMilliseconds(100), MaxBackoff) : _options.RestartDelay;
+        ScheduleRespawn(slot);
+    }
+
+    private void ScheduleRespawn(int slot)
+        => Timers.StartSingleTimer($"respawn-{slot}", new Respawn(slot), _backoff[slot]);
+
+    private void BeginStop()
+    {
+        if (_stopping) return;
+        _stopping = true;
+        Timers.CancelAll();
+        foreach (var process in _slots.OfType<Process>())
+        {
+            try { process.StandardInput.Close(); } // the worker leaves the cluster and exits
+            catch (IOException) { /* already gone */ }
+        }
+        if (_slots.All(p => p is null)) FinishStop();
+        else Timers.StartSingleTimer(nameof(StopDeadline), new StopDeadline(), _options.StopTimeout);
+    }
+
+    private void FinishStop()
+    {
+        foreach (var waiter in _stopWaiters) waiter.Tell(WorkersStopped.Instance);
+        _stopWaiters.Clear();
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var process in _slots.OfType<Process>()) Kill(process);
+    }
+
+    private void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException) { /* exited meanwhile */ }
+    }
+
+    private static void Forward(string? line)
+    {
+        if (line is not null) Console.Error.WriteLine(line);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}

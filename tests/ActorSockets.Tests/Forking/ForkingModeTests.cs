@@ -1,0 +1,253 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using ActorSockets.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorSockets.Tests.Forking;
+
+/// <summary>
+/// Forking mode end to end with real processes: the test server (tests/ActorSockets.TestServer)
+/// is the listener and relaunches itself as its workers. Tests in this class run one after
+/// another (one xunit collection) so the 2-core machine is not flooded with processes.
+/// </summary>
+public class ForkingModeTests(ITestOutputHelper output)
+{
+    private const string Program = "ActorSockets.TestServer";
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Two_hundred_requests_are_served_by_both_workers_and_never_by_the_listener()
+    {
+        using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "2");
+        var pids = new ConcurrentBag<int>();
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async task =>
+        {
+            for (int i = 0; i < 25; i++)
+            {
+                using var client = await TestClient.ConnectAsync(server.Port);
+                await client.SendAsync($"request {task}-{i}\n");
+                var (pid, text) = ParseReply(await client.ReadLineAsync());
+                Assert.Equal($"request {task}-{i}", text);
+                pids.Add(pid);
+                client.HalfClose();
+                Assert.True(await client.IsClosedByServerAsync());
+            }
+        }));
+
+        Assert.Equal(200, pids.Count);
+        var distinct = pids.Distinct().ToList();
+        output.WriteLine($"served by {string.Join(", ", distinct.Select(p => $"{p} ({pids.Count(x => x == p)})"))}; listener {server.Pid}");
+        Assert.Equal(2, distinct.Count);
+        Assert.DoesNotContain(server.Pid, distinct);
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    [Fact]
+    public async Task Killing_a_worker_closes_only_its_connections_and_a_replacement_serves()
+    {
+        using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "2");
+        var held = new List<(TestClient Client, int Pid)>();
+        try
+        {
+            while (held.Select(h => h.Pid).Distinct().Count() < 2 && held.Count < 20)
+            {
+                var client = await TestClient.ConnectAsync(server.Port);
+                await client.SendAsync("hello\n");
+                held.Add((client, ParseReply(await client.ReadLineAsync()).Pid));
+            }
+            int victim = held[0].Pid, survivor = held.First(h => h.Pid != victim).Pid;
+
+            var sinceKill = Stopwatch.StartNew();
+            Process.Start("kill", $"-KILL {victim}")!.WaitForExit();
+            foreach (var (client, _) in held.Where(h => h.Pid == victim))
+                Assert.True(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(10)), "a connection of the killed worker closes");
+            var closedAfter = sinceKill.Elapsed;
+            foreach (var (client, _) in held.Where(h => h.Pid == survivor))
+            {
+                await client.SendAsync("still there\n");
+                Assert.Equal((survivor, "still there"), ParseReply(await client.ReadLineAsync()));
+            }
+
+            int replacement = 0;
+            // Poll (bounded) with a few requests held on the survivor, so the least-loaded router
+            // picks the replacement as soon as it has joined.
+            var polling = new Queue<TestClient>();
+            for (int attempt = 0; replacement == 0 && sinceKill.Elapsed < Deadline && attempt < 2000; attempt++)
+            {
+                var client = await TestClient.ConnectAsync(server.Port);
+                polling.Enqueue(client);
+                await client.SendAsync("who\n");
+                var pid = ParseReply(await client.ReadLineAsync()).Pid;
+                Assert.NotEqual(victim, pid);
+                if (pid != survivor) replacement = pid;
+                if (polling.Count > 4) polling.Dequeue().Dispose();
+                await Task.Delay(20); // pacing a bounded poll, not synchronisation
+            }
+            foreach (var client in polling) client.Dispose();
+            output.WriteLine($"connections of the killed worker closed {closedAfter.TotalMilliseconds:F0} ms after kill -9; " +
+                             $"replacement {replacement} served {sinceKill.Elapsed.TotalMilliseconds:F0} ms after it");
+            Assert.NotEqual(0, replacement);
+        }
+        finally
+        {
+            foreach (var (client, _) in held) client.Dispose();
+        }
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    [Fact]
+    public async Task A_handler_throwing_in_a_worker_is_supervised_as_in_threading_mode()
+    {
+        using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "1");
+        using var bystander = await TestClient.ConnectAsync(server.Port);
+        await bystander.SendAsync("first\n");
+        int worker = ParseReply(await bystander.ReadLineAsync()).Pid;
+
+        using (var victim = await TestClient.ConnectAsync(server.Port))
+        {
+            await victim.SendAsync("boom\n");
+            Assert.True(await victim.IsClosedByServerAsync());
+            await Eventually.Until(() => server.Stderr.Contains("boom requested") && server.Stderr.Contains(victim.Socket.LocalEndPoint!.ToString()!),
+                Deadline, "HandleError's warning naming the client and the exception");
+        }
+        await bystander.SendAsync("second\n");
+        Assert.Equal((worker, "second"), ParseReply(await bystander.ReadLineAsync())); // same worker process lives on
+        bystander.HalfClose();
+        Assert.True(await bystander.IsClosedByServerAsync());
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    [Fact]
+    public async Task A_worker_node_started_by_hand_joins_and_takes_traffic()
+    {
+        using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "2", "--max-children", "64");
+        var cluster = Regex.Match(server.Stderr, @"CLUSTER (\S+)").Groups[1].Value;
+        Assert.StartsWith("akka.tcp://", cluster);
+        using var extra = SampleProcess.Launch(Program, "--worker", "--seed-nodes", cluster);
+
+        var held = new Queue<TestClient>();
+        var pids = new HashSet<int>();
+        int requests = 0;
+        try
+        {
+            // Keep a few requests in flight on the running workers, so the least-loaded router
+            // sends the next one to the newcomer as soon as it has joined.
+            var started = Stopwatch.StartNew();
+            while (!pids.Contains(extra.Pid) && requests < 2000 && started.Elapsed < Deadline)
+            {
+                var client = await TestClient.ConnectAsync(server.Port);
+                held.Enqueue(client);
+                await client.SendAsync("hi\n");
+                pids.Add(ParseReply(await client.ReadLineAsync()).Pid);
+                requests++;
+                if (held.Count > 6) held.Dequeue().Dispose();
+                await Task.Delay(20); // pacing a bounded poll, not synchronisation
+            }
+            output.WriteLine($"pids {string.Join(", ", pids)} after {requests} requests; hand-started worker {extra.Pid}");
+            Assert.Contains(extra.Pid, pids);
+        }
+        finally
+        {
+            foreach (var client in held) client.Dispose();
+        }
+        Assert.Equal(0, await server.StopAsync());
+        Assert.Equal(0, await extra.WaitForExitAsync(Deadline)); // the cluster's listener left: the worker leaves too
+    }
+
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("KILL")]
+    public async Task No_worker_process_outlives_the_listener(string signal)
+    {
+        using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "2");
+        var workers = ChildProcesses(server.Pid);
+        Assert.Equal(2, workers.Count);
+
+        server.Signal(signal);
+        await server.WaitForExitAsync(Deadline);
+        await Eventually.Until(() => workers.All(p => !IsAlive(p)), Deadline, $"worker processes {string.Join(",", workers)} to exit after SIG{signal} to the listener");
+    }
+
+    [Fact]
+    public async Task Max_children_makes_further_clients_wait_instead_of_failing()
+    {
+        using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "2", "--max-children", "2");
+        using var first = await TestClient.ConnectAsync(server.Port);
+        using var second = await TestClient.ConnectAsync(server.Port);
+        foreach (var client in new[] { first, second })
+        {
+            await client.SendAsync("x\n");
+            await client.ReadLineAsync();
+        }
+
+        using var third = await TestClient.ConnectAsync(server.Port); // waits in the backlog
+        await third.SendAsync("waiting\n");
+        var early = third.ReadLineAsync(TimeSpan.FromSeconds(30));
+        Assert.False(await Task.WhenAny(early, Task.Delay(500)) == early, "the third client is not served while two requests are in workers");
+        first.HalfClose();
+        Assert.True(await first.IsClosedByServerAsync());
+        Assert.EndsWith(" waiting\n", await early);
+        second.Dispose();
+        third.Dispose();
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    [Fact]
+    public async Task Five_thousand_increments_from_all_workers_count_exactly_five_thousand()
+    {
+        using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "2", "--handler", "count");
+        var seen = new ConcurrentBag<int>();
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async task =>
+        {
+            for (int i = task; i < 5000; i += 16)
+            {
+                using var client = await TestClient.ConnectAsync(server.Port);
+                seen.Add(int.Parse(await client.ReadLineAsync()));
+            }
+        }));
+        Assert.Equal(Enumerable.Range(1, 5000), seen.Order()); // every increment seen once: no update lost
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    private static (int Pid, string Text) ParseReply(string line)
+    {
+        var match = Regex.Match(line, @"^(\d+) (.*)\n$");
+        Assert.True(match.Success, $"unexpected reply '{line}'");
+        return (int.Parse(match.Groups[1].Value), match.Groups[2].Value);
+    }
+
+    private static List<int> ChildProcesses(int parent)
+        => Directory.GetDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ParentOf(pid) == parent)
+            .ToList();
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("PPid:"));
+            return line is null ? 0 : int.Parse(line[5..].Trim());
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            var state = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("State:"));
+            return state is not null && !state.Contains('Z');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}
