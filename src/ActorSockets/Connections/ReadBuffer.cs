@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using ActorSockets.Metrics;
 using Akka.Actor;
 
 namespace ActorSockets.Connections;
@@ -10,7 +11,7 @@ namespace ActorSockets.Connections;
 /// empty and no receive is under way, and it never grows past the longest line or read
 /// chunk a handler may ask for. Used only from its connection actor's thread.
 /// </summary>
-internal sealed class ReadBuffer(Socket socket, int maxLineLength) : IDisposable
+internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics metrics) : IDisposable
 {
     /// <summary>Largest single read a handler may ask for; its API splits bigger reads.</summary>
     internal const int MaxChunk = 64 * 1024;
@@ -67,7 +68,11 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength) : IDisposable
             _error = received.Error;
         }
         else if (received.Count == 0) _endOfStream = true;
-        else _end += received.Count;
+        else
+        {
+            _end += received.Count;
+            metrics.BytesIn(received.Count);
+        }
         ReleaseIfEmpty();
     }
 

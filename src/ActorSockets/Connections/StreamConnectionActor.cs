@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
@@ -22,6 +23,7 @@ internal sealed class StreamConnectionActor : RequestActor
     private readonly ReadBuffer _reader;
     private readonly WriteQueue _writer;
     private bool _closing;
+    private readonly long _started = Stopwatch.GetTimestamp();
 
     private object? _pendingRead;
     private IActorRef _pendingReader = ActorRefs.Nobody;
@@ -31,8 +33,14 @@ internal sealed class StreamConnectionActor : RequestActor
     public StreamConnectionActor(Socket socket, RequestInfo info, RequestSettings settings) : base(info, settings)
     {
         _socket = socket;
-        _reader = new ReadBuffer(socket, settings.Options.MaxLineLength);
-        _writer = new WriteQueue(socket, settings.Options.WriteBufferLimit);
+        _reader = new ReadBuffer(socket, settings.Options.MaxLineLength, settings.Metrics);
+        _writer = new WriteQueue(socket, settings.Options.WriteBufferLimit, settings.Metrics);
+    }
+
+    protected override void PreStart()
+    {
+        Settings.Metrics.ConnectionOpened();
+        base.PreStart();
     }
 
     protected override void OnReceive(object message)
@@ -134,6 +142,7 @@ internal sealed class StreamConnectionActor : RequestActor
     private void FailConnection(string why)
     {
         Log.Warning("Closing connection of {0} ({1}): {2}", Info.HandlerName, Info.ClientAddress, why);
+        MarkFailed();
         Context.Stop(Handler);
         _writer.Discard();
         BeginClose();
@@ -167,6 +176,7 @@ internal sealed class StreamConnectionActor : RequestActor
 
     protected override void PostStop()
     {
+        Settings.Metrics.ConnectionClosed(failed: HandlerFailed || !_closing, _started); // not closing: cut off
         _readTimer?.Cancel();
         if (_pendingRead is not null)
             _pendingReader.Tell(new IoFailed(IoFailure.ConnectionLost, "the connection closed"));
