@@ -26,7 +26,7 @@ public static partial class ServerConfig
         new("kind", nameof(ServerOptions.Kind), (r, o) => o with { Kind = r.Enum<SocketKind>("kind") }),
         new("mode", nameof(ServerOptions.Mode), (r, o) => o with { Mode = r.Enum<ServerMode>("mode") }),
         new("backlog", nameof(ServerOptions.Backlog), (r, o) => o with { Backlog = r.Int("backlog") }),
-        new("reuse-address", nameof(ServerOptions.ReuseAddress), (r, o) => o with { ReuseAddress = r.Bool("reuse-address") }),
+        new("reuse-address", nameof(ServerOptions.ReuseAddress), (r, o) => o with { ReuseAddress = r.OptionalBool("reuse-address") }),
         new("reuse-port", nameof(ServerOptions.ReusePort), (r, o) => o with { ReusePort = r.Bool("reuse-port") }),
         new("no-delay", nameof(ServerOptions.NoDelay), (r, o) => o with { NoDelay = r.Bool("no-delay") }),
         new("dual-mode", nameof(ServerOptions.DualMode), (r, o) => o with { DualMode = r.Bool("dual-mode") }),

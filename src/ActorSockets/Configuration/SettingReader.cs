@@ -27,6 +27,9 @@ internal sealed class Reader(Config section, string path, Func<string, bool> isO
         };
     }
 
+    /// <summary>On, off, or <c>auto</c> (null: the library decides, e.g. by socket kind).</summary>
+    public bool? OptionalBool(string key) => Raw(key) == "auto" ? null : Bool(key);
+
     /// <summary>A byte size ("64KiB", "1m", 65536) that fits an int.</summary>
     public int Bytes(string key)
     {
