@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using ActorSockets.Metrics;
 using Akka.Actor;
 
 namespace ActorSockets.Connections;
@@ -11,7 +12,7 @@ namespace ActorSockets.Connections;
 /// receive that holds no memory. The buffer never grows past the longest line or read chunk a
 /// handler may ask for. Used only from its connection actor's thread.
 /// </summary>
-internal sealed class ReadBuffer(Socket socket, int maxLineLength) : IDisposable
+internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics metrics) : IDisposable
 {
     /// <summary>Largest single read a handler may ask for; its API splits bigger reads.</summary>
     internal const int MaxChunk = 64 * 1024;
@@ -47,7 +48,11 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength) : IDisposable
         }
         if (error != SocketError.Success) Fail(new SocketException((int)error));
         else if (count == 0) _endOfStream = true;
-        else _end += count;
+        else
+        {
+            _end += count;
+            metrics.BytesIn(count);
+        }
         ReleaseIfEmpty();
         return true;
     }

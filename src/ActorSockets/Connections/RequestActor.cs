@@ -1,4 +1,5 @@
 using ActorSockets.Handlers;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;
@@ -6,7 +7,11 @@ using Akka.Event;
 namespace ActorSockets.Connections;
 
 /// <summary>Everything a request actor needs from its server.</summary>
-internal sealed record RequestSettings(ServerOptions Options, ServerHooks Hooks, HandlerLauncher Launcher);
+internal sealed record RequestSettings(ServerOptions Options, ServerHooks Hooks, HandlerLauncher Launcher)
+{
+    /// <summary>The server's instruments, tagged with its name and transport.</summary>
+    public ServerMetrics Metrics { get; init; } = ServerMetrics.Unnamed;
+}
 
 /// <summary>
 /// What every per-request actor (a stream connection, a datagram request) does with its
@@ -26,6 +31,9 @@ internal abstract class RequestActor(RequestInfo info, RequestSettings settings)
 
     /// <summary>Whether the handler threw and was stopped by supervision.</summary>
     protected bool HandlerFailed { get; private set; }
+
+    /// <summary>The request did not complete normally (for the metrics): the connection failed it.</summary>
+    protected void MarkFailed() => HandlerFailed = true;
 
     /// <summary>A handler that throws is stopped, never restarted: a fresh handler on a
     /// half-served request would see it in an unknown state.</summary>

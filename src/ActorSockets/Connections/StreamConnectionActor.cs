@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
@@ -22,6 +23,7 @@ internal sealed class StreamConnectionActor : RequestActor
     private readonly ReadBuffer _reader;
     private readonly WriteQueue _writer;
     private bool _closing;
+    private readonly long _started = Stopwatch.GetTimestamp();
 
     private object? _pendingRead;
     private IActorRef _pendingReader = ActorRefs.Nobody;
@@ -34,8 +36,14 @@ internal sealed class StreamConnectionActor : RequestActor
         // Non-blocking: reads and writes first try to complete at once, on this actor's thread,
         // and only wait (asynchronously) when the kernel cannot take or give anything yet.
         _socket.Blocking = false;
-        _reader = new ReadBuffer(socket, settings.Options.MaxLineLength);
-        _writer = new WriteQueue(socket, settings.Options.WriteBufferLimit);
+        _reader = new ReadBuffer(socket, settings.Options.MaxLineLength, settings.Metrics);
+        _writer = new WriteQueue(socket, settings.Options.WriteBufferLimit, settings.Metrics);
+    }
+
+    protected override void PreStart()
+    {
+        Settings.Metrics.ConnectionOpened();
+        base.PreStart();
     }
 
     protected override void OnReceive(object message)
@@ -65,6 +73,10 @@ internal sealed class StreamConnectionActor : RequestActor
                 break;
             case HandlerDone:
                 BeginClose();
+                break;
+            case Abort abort:
+                FailConnection($"aborted by {Sender.Path}: {abort.Reason}");
+                if (!_writer.IsIdle) CloseSocket(); // a send is stuck on a client that does not read: do not wait
                 break;
             case Terminated t when t.ActorRef.Equals(Handler):
                 if (!HandlerFailed && !_closing)
@@ -137,6 +149,7 @@ internal sealed class StreamConnectionActor : RequestActor
     private void FailConnection(string why)
     {
         Log.Warning("Closing connection of {0} ({1}): {2}", Info.HandlerName, Info.ClientAddress, why);
+        MarkFailed();
         Context.Stop(Handler);
         _writer.Discard();
         BeginClose();
@@ -170,6 +183,7 @@ internal sealed class StreamConnectionActor : RequestActor
 
     protected override void PostStop()
     {
+        Settings.Metrics.ConnectionClosed(failed: HandlerFailed || !_closing, _started); // not closing: cut off
         _readTimer?.Cancel();
         if (_pendingRead is not null)
             _pendingReader.Tell(new IoFailed(IoFailure.ConnectionLost, "the connection closed"));

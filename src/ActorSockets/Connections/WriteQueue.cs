@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using ActorSockets.Metrics;
 using Akka.Actor;
 
 namespace ActorSockets.Connections;
@@ -9,7 +10,7 @@ namespace ActorSockets.Connections;
 /// per request costs one system call. The queue is bounded: past the limit it refuses, and
 /// the connection fails instead of buffering without end. Used only from its actor's thread.
 /// </summary>
-internal sealed class WriteQueue(Socket socket, int limit)
+internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics)
 {
     /// <summary>A send finished: <paramref name="Bytes"/> went to the kernel, or it failed.</summary>
     internal sealed record Sent(int Bytes, Exception? Error);
@@ -49,6 +50,7 @@ internal sealed class WriteQueue(Socket socket, int limit)
 
     public void OnSent(Sent sent, IActorRef self)
     {
+        if (sent.Error is null) metrics.BytesOut(_inFlightBytes); // every in-flight byte went, in one or two sends
         _sending = false;
         _inFlightBytes = 0;
         _inFlight.Clear();

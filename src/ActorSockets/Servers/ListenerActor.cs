@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
+using ActorSockets.Metrics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -44,7 +45,7 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
     private IActorRef? _oneRequestActor;
 
     protected ListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
-        => Settings = new RequestSettings(options, hooks, launcher);
+        => Settings = new RequestSettings(options, hooks, launcher) { Metrics = ServerMetrics.For(Self.Path.Name, options) };
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -341,6 +342,7 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
         if (Admission.Refusal(Options, Hooks, client) is { } why)
         {
             Log.Debug("Refused {0}: {1}", Admission.Describe(client), why);
+            Settings.Metrics.ConnectionRefused();
             Discard(request);
             return null;
         }
