@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.Sockets;
 using ActorSockets.Metrics;
 using Akka.Actor;
+using Akka.Event;
 
 namespace ActorSockets.Connections;
 
@@ -20,13 +21,17 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
     private const int InitialSize = 4096;
 
     /// <summary>The socket became readable (or failed) while we waited: try receiving again.</summary>
-    internal sealed record Readable(Exception? Error);
+    internal sealed record Readable(Exception? Error) : IDeadLetterSuppression // a wait aborted by the close
+    {
+        public static readonly Readable Ready = new((Exception?)null);
+    }
 
     private readonly int _capacityLimit = Math.Max(maxLineLength, MaxChunk);
     private byte[]? _buffer;
     private int _start;
     private int _end;
     private bool _waiting;
+    private SocketAsyncEventArgs? _wait;
     private bool _endOfStream;
     private Exception? _error;
 
@@ -65,28 +70,30 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
     {
         if (_waiting || _endOfStream) return;
         _waiting = true;
-        ValueTask<int> pending;
+        var wait = _wait ??= NewWait(self); // one per connection, reused: waiting allocates nothing
+        bool pending;
         try
         {
-            pending = socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+            pending = socket.ReceiveAsync(wait);
         }
         catch (Exception e)
         {
             self.Tell(new Readable(e));
             return;
         }
-        if (pending.IsCompletedSuccessfully)
-        {
-            _ = pending.Result;
-            self.Tell(new Readable(null));
-            return;
-        }
-        pending.AsTask().ContinueWith(
-            static (t, state) => ((IActorRef)state!).Tell(new Readable(t.IsCompletedSuccessfully
-                ? null
-                : t.Exception?.GetBaseException() ?? new OperationCanceledException())),
-            self, TaskContinuationOptions.ExecuteSynchronously);
+        if (!pending) self.Tell(ReadableFrom(wait));
     }
+
+    private static SocketAsyncEventArgs NewWait(IActorRef self)
+    {
+        var wait = new SocketAsyncEventArgs();
+        wait.SetBuffer(Memory<byte>.Empty);
+        wait.Completed += (_, args) => self.Tell(ReadableFrom(args));
+        return wait;
+    }
+
+    private static Readable ReadableFrom(SocketAsyncEventArgs args)
+        => args.SocketError == SocketError.Success ? Readable.Ready : new Readable(new SocketException((int)args.SocketError));
 
     /// <summary>The wait ended: the next <see cref="ReceiveNow"/> takes what arrived.</summary>
     public void OnReadable(Readable readable)
@@ -133,6 +140,7 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
     public void Dispose()
     {
         if (_buffer is not null) ArrayPool<byte>.Shared.Return(_buffer);
+        _wait?.Dispose(); // after the socket: a wait still pending completes as aborted first
         _buffer = null;
     }
 

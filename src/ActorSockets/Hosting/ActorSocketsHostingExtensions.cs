@@ -100,9 +100,11 @@ public static class ActorSocketsHostingExtensions
 
     /// <summary>In a host, the host runs CoordinatedShutdown when it stops. Akka's own process-exit
     /// hook would run it too, racing the host: the host then returns (and disposes its logger
-    /// factory) before the drain has finished. A fallback, so an explicit setting still wins.</summary>
-    private static readonly Config HostDrivenShutdown =
-        ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off");
+    /// factory) before the drain has finished. Akka's stdout logger, used while the actor system
+    /// starts and stops, is off: stdout belongs to the program (its LISTENING lines). A fallback,
+    /// so explicit settings still win.</summary>
+    private static readonly Config HostDrivenShutdown = ConfigurationFactory.ParseString(
+        "akka.coordinated-shutdown.run-by-clr-shutdown-hook = off\nakka.stdout-loglevel = OFF");
 
     private static readonly Lazy<Config> AkkaDefaults = new(ConfigurationFactory.Default);
 }
