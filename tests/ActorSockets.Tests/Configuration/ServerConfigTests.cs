@@ -128,17 +128,26 @@ public class ServerConfigTests
         var path = Path.Combine(SampleProcess.RepoRoot(), "hocon", "reference.conf");
         var text = File.ReadAllText(path);
         var parsed = ConfigurationFactory.ParseString(text);
-        var keys = parsed.GetConfig(ActorSocketsConfig.DefaultsPath).AsEnumerable().Select(p => p.Key).ToList();
+        var keys = Leaves(parsed.GetConfig(ActorSocketsConfig.DefaultsPath).Root, "").ToList();
         Assert.Equal(ServerConfig.Keys.Order(), keys.Order());
 
         var lines = text.Split('\n');
         foreach (var key in ServerConfig.Keys)
         {
-            var at = Array.FindIndex(lines, l => l.TrimStart().StartsWith(key + " ="));
+            // A nested key ("forking.workers") is looked for inside its group's block.
+            var parts = key.Split('.');
+            var from = parts.Length == 1 ? 0 : Array.FindIndex(lines, l => l.TrimStart().StartsWith(parts[0] + " {"));
+            var at = from < 0 ? -1 : Array.FindIndex(lines, from, l => l.TrimStart().StartsWith(parts[^1] + " ="));
             Assert.True(at > 0 && lines[at - 1].TrimStart().StartsWith('#'), $"{key} has no comment above it in reference.conf");
         }
         Assert.Equal(parsed.ToString(), ActorSocketsConfig.Reference.ToString());
     }
+
+    /// <summary>Every setting under <paramref name="value"/>, nested ones dotted ("forking.workers").</summary>
+    private static IEnumerable<string> Leaves(Akka.Configuration.Hocon.HoconValue value, string prefix)
+        => value.GetObject().Items.SelectMany(item => item.Value.IsObject()
+            ? Leaves(item.Value, $"{prefix}{item.Key}.")
+            : [prefix + item.Key]);
 
     [Fact]
     public void The_two_servers_example_reads_as_documented()
