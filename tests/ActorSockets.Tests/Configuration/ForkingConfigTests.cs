@@ -64,23 +64,13 @@ public class ForkingConfigTests
     public void Each_invalid_forking_setting_names_its_full_path_whatever_the_mode(string setting, string key, string why)
     {
         foreach (var mode in new[] { "threading", "forking" })
-        {
-            var error = Assert.Throws<ServerConfigurationException>(
-                () => ServerConfig.Read(Hocon($"actorsockets.servers.echo {{ mode = {mode}, {setting} }}"), "echo"));
-            Assert.Equal($"actorsockets.servers.echo.{key}", error.Setting);
-            Assert.StartsWith($"Invalid setting actorsockets.servers.echo.{key}: ", error.Message);
-            Assert.Contains(why, error.Message);
-        }
+            ServerConfigTests.AssertRejected($"actorsockets.servers.echo {{ mode = {mode}, {setting} }}", key, why);
     }
 
     [Fact]
     public void A_bad_forking_default_is_reported_for_the_server_that_inherits_it()
-    {
-        var error = Assert.Throws<ServerConfigurationException>(
-            () => ServerConfig.Read(Hocon("actorsockets.server-defaults.forking.max-children = 0"), "echo"));
-        Assert.Equal("actorsockets.servers.echo.forking.max-children", error.Setting);
-        Assert.Contains("(inherited from actorsockets.server-defaults)", error.Message);
-    }
+        => ServerConfigTests.AssertRejected("actorsockets.server-defaults.forking.max-children = 0",
+            "forking.max-children", "must be at least 1 (inherited from actorsockets.server-defaults)");
 
     [Fact]
     public void Forking_options_given_on_the_command_line_win_over_the_file_which_wins_over_the_defaults()

@@ -93,12 +93,17 @@ public class ServerConfigTests
     [InlineData("no-delay = maybe", "no-delay", "'maybe' is not on/off")]
     [InlineData("backlogg = 5", "backlogg", "unknown setting (known: host, port,")]
     public void Each_invalid_setting_fails_with_a_message_naming_its_full_path(string setting, string key, string why)
+        => AssertRejected($"actorsockets.servers.echo {{ {setting} }}", key, why);
+
+    /// <summary>Reading server <c>echo</c> from <paramref name="hocon"/> fails naming
+    /// <c>actorsockets.servers.echo.</c><paramref name="key"/>, for <paramref name="why"/>.</summary>
+    internal static ServerConfigurationException AssertRejected(string hocon, string key, string why)
     {
-        var error = Assert.Throws<ServerConfigurationException>(
-            () => ServerConfig.Read(Hocon($"actorsockets.servers.echo {{ {setting} }}"), "echo"));
+        var error = Assert.Throws<ServerConfigurationException>(() => ServerConfig.Read(Hocon(hocon), "echo"));
         Assert.Equal($"actorsockets.servers.echo.{key}", error.Setting);
         Assert.StartsWith($"Invalid setting actorsockets.servers.echo.{key}: ", error.Message);
         Assert.Contains(why, error.Message);
+        return error;
     }
 
     [Fact]
