@@ -65,21 +65,21 @@ public static class ServerCommandLine
     /// <summary><c>--workers N</c>: worker processes in forking mode.</summary>
     public static readonly Option<int> Workers = new("--workers")
     {
-        Description = "Forking mode: worker processes to start and keep alive (0: only nodes started by hand)",
+        Description = "Forking mode: worker processes to start and keep alive (0: only nodes started by hand); wins over forking.workers in --config",
         DefaultValueFactory = _ => new ForkingOptions().Workers,
     };
 
     /// <summary><c>--max-children N</c>: requests in workers at once in forking mode.</summary>
     public static readonly Option<int> MaxChildren = new("--max-children")
     {
-        Description = "Forking mode: requests in workers at once; further clients wait in the backlog",
+        Description = "Forking mode: requests in workers at once; further clients wait in the backlog; wins over forking.max-children in --config",
         DefaultValueFactory = _ => new ForkingOptions().MaxChildren,
     };
 
     /// <summary><c>--cluster-port P</c>: the listener's cluster port in forking mode.</summary>
     public static readonly Option<int> ClusterPort = new("--cluster-port")
     {
-        Description = "Forking mode: the listener's cluster port, which worker nodes join; 0 picks a free one",
+        Description = "Forking mode: the listener's cluster port, which worker nodes join; 0 picks a free one; wins over forking.cluster-port in --config",
         DefaultValueFactory = _ => 0,
     };
 

@@ -90,17 +90,20 @@ public static partial class ServiceOptions
             options = options with { Kind = SocketKind.Datagram };
         if (Given(parsed, ServerCommandLine.Mode))
             options = options with { Mode = parsed.GetValue(ServerCommandLine.Mode) };
-        // Forking settings have no HOCON keys yet: the command line (or its defaults) sets them.
         return options with
         {
             Forking = options.Forking with
             {
-                Workers = parsed.GetValue(ServerCommandLine.Workers),
-                MaxChildren = parsed.GetValue(ServerCommandLine.MaxChildren),
-                ClusterPort = parsed.GetValue(ServerCommandLine.ClusterPort),
+                Workers = GivenOr(parsed, ServerCommandLine.Workers, options.Forking.Workers),
+                MaxChildren = GivenOr(parsed, ServerCommandLine.MaxChildren, options.Forking.MaxChildren),
+                ClusterPort = GivenOr(parsed, ServerCommandLine.ClusterPort, options.Forking.ClusterPort),
             },
         };
     }
+
+    /// <summary>The value of <paramref name="option"/> if it was on the command line, else <paramref name="configured"/>.</summary>
+    private static T GivenOr<T>(ParseResult parsed, Option<T> option, T configured)
+        => Given(parsed, option) ? parsed.GetValue(option)! : configured;
 
     /// <summary>HOCON for the actor system of a command-line server: the file, plus the log level.</summary>
     public static Config ActorSystemConfig(ParseResult parsed, Config fileConfig)

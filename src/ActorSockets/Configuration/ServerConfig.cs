@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using ActorSockets.Forking;
 using ActorSockets.Servers;
 using Akka.Configuration;
 
@@ -39,10 +40,30 @@ public static partial class ServerConfig
         new("drain-timeout", nameof(ServerOptions.DrainTimeout), (r, o) => o with { DrainTimeout = r.Duration("drain-timeout") }),
         new("allow", nameof(ServerOptions.Allow), (r, o) => o with { Allow = r.Networks("allow") }),
         new("deny", nameof(ServerOptions.Deny), (r, o) => o with { Deny = r.Networks("deny") }),
+        new("forking.workers", Fork(nameof(ForkingOptions.Workers)),
+            (r, o) => Fork(o, f => f with { Workers = r.OptionalInt("forking.workers") ?? ForkingOptions.DefaultWorkers })),
+        new("forking.max-children", Fork(nameof(ForkingOptions.MaxChildren)),
+            (r, o) => Fork(o, f => f with { MaxChildren = r.Int("forking.max-children") })),
+        new("forking.worker-wait-timeout", Fork(nameof(ForkingOptions.WorkerWaitTimeout)),
+            (r, o) => Fork(o, f => f with { WorkerWaitTimeout = r.Duration("forking.worker-wait-timeout") })),
+        new("forking.restart-delay", Fork(nameof(ForkingOptions.RestartDelay)),
+            (r, o) => Fork(o, f => f with { RestartDelay = r.Duration("forking.restart-delay") })),
+        new("forking.stop-timeout", Fork(nameof(ForkingOptions.StopTimeout)),
+            (r, o) => Fork(o, f => f with { StopTimeout = r.Duration("forking.stop-timeout") })),
+        new("forking.cluster-host", Fork(nameof(ForkingOptions.ClusterHost)),
+            (r, o) => Fork(o, f => f with { ClusterHost = r.String("forking.cluster-host") })),
+        new("forking.cluster-port", Fork(nameof(ForkingOptions.ClusterPort)),
+            (r, o) => Fork(o, f => f with { ClusterPort = r.Int("forking.cluster-port") })),
+        new("forking.worker-start-timeout", Fork(nameof(ForkingOptions.WorkerStartTimeout)),
+            (r, o) => Fork(o, f => f with { WorkerStartTimeout = r.Duration("forking.worker-start-timeout") })),
     ];
 
-    /// <summary>Every key a server section may hold, in reference order.</summary>
+    /// <summary>Every key a server section may hold, in reference order; a nested key is dotted
+    /// (<c>forking.workers</c> is <c>workers</c> inside <c>forking { }</c>).</summary>
     public static IReadOnlyList<string> Keys { get; } = Settings.Select(s => s.Key).ToArray();
+
+    /// <summary>Keys that hold an object of settings rather than a value (<c>forking</c>).</summary>
+    private static readonly string[] Groups = Keys.Where(k => k.Contains('.')).Select(k => k[..k.IndexOf('.')]).Distinct().ToArray();
 
     /// <summary>The options of server <paramref name="name"/> as <paramref name="config"/> describes
     /// them (the reference configuration fills whatever it leaves out). Validated.</summary>
@@ -62,6 +83,9 @@ public static partial class ServerConfig
         try
         {
             options.Validate();
+            // ServerOptions checks the forking settings only in forking mode; a bad value in a
+            // file is a mistake whatever the mode, and would surface only when the mode changes.
+            options.Forking.Validate();
         }
         catch (ArgumentException e)
         {
@@ -105,11 +129,30 @@ public static partial class ServerConfig
 
     private static void CheckKeys(Config config, string path)
     {
-        foreach (var key in Section(config, path).AsEnumerable().Select(pair => pair.Key))
-            if (!Keys.Contains(key))
-                throw new ServerConfigurationException($"{path}.{key}",
-                    $"unknown setting (known: {string.Join(", ", Keys)})");
+        foreach (var (key, value) in Section(config, path).AsEnumerable())
+        {
+            if (!Groups.Contains(key))
+            {
+                CheckKey(path, key);
+                continue;
+            }
+            if (!value.IsObject())
+                throw new ServerConfigurationException($"{path}.{key}", "must be an object { ... }");
+            foreach (var inner in value.GetObject().Items.Keys) CheckKey(path, $"{key}.{inner}");
+        }
     }
+
+    private static void CheckKey(string path, string key)
+    {
+        if (!Keys.Contains(key))
+            throw new ServerConfigurationException($"{path}.{key}", $"unknown setting (known: {string.Join(", ", Keys)})");
+    }
+
+    /// <summary>The property name ServerOptions.Validate reports for a forking setting.</summary>
+    private static string Fork(string property) => $"{nameof(ServerOptions.Forking)}.{property}";
+
+    private static ServerOptions Fork(ServerOptions options, Func<ForkingOptions, ForkingOptions> change)
+        => options with { Forking = change(options.Forking) };
 
     private static Config Section(Config config, string path)
     {

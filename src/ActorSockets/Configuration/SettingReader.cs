@@ -16,6 +16,10 @@ internal sealed class Reader(Config section, string path, Func<string, bool> isO
 
     public int Int(string key) => Read(key, "an integer", () => section.GetInt(key));
 
+    /// <summary>An integer, or <c>auto</c> (null: the library's default, e.g. one per core).</summary>
+    public int? OptionalInt(string key)
+        => Raw(key) == "auto" ? null : Read(key, "an integer or auto", () => section.GetInt(key));
+
     public bool Bool(string key)
     {
         var raw = Raw(key);

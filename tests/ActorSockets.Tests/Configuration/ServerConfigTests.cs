@@ -93,12 +93,17 @@ public class ServerConfigTests
     [InlineData("no-delay = maybe", "no-delay", "'maybe' is not on/off")]
     [InlineData("backlogg = 5", "backlogg", "unknown setting (known: host, port,")]
     public void Each_invalid_setting_fails_with_a_message_naming_its_full_path(string setting, string key, string why)
+        => AssertRejected($"actorsockets.servers.echo {{ {setting} }}", key, why);
+
+    /// <summary>Reading server <c>echo</c> from <paramref name="hocon"/> fails naming
+    /// <c>actorsockets.servers.echo.</c><paramref name="key"/>, for <paramref name="why"/>.</summary>
+    internal static ServerConfigurationException AssertRejected(string hocon, string key, string why)
     {
-        var error = Assert.Throws<ServerConfigurationException>(
-            () => ServerConfig.Read(Hocon($"actorsockets.servers.echo {{ {setting} }}"), "echo"));
+        var error = Assert.Throws<ServerConfigurationException>(() => ServerConfig.Read(Hocon(hocon), "echo"));
         Assert.Equal($"actorsockets.servers.echo.{key}", error.Setting);
         Assert.StartsWith($"Invalid setting actorsockets.servers.echo.{key}: ", error.Message);
         Assert.Contains(why, error.Message);
+        return error;
     }
 
     [Fact]
@@ -128,17 +133,26 @@ public class ServerConfigTests
         var path = Path.Combine(SampleProcess.RepoRoot(), "hocon", "reference.conf");
         var text = File.ReadAllText(path);
         var parsed = ConfigurationFactory.ParseString(text);
-        var keys = parsed.GetConfig(ActorSocketsConfig.DefaultsPath).AsEnumerable().Select(p => p.Key).ToList();
+        var keys = Leaves(parsed.GetConfig(ActorSocketsConfig.DefaultsPath).Root, "").ToList();
         Assert.Equal(ServerConfig.Keys.Order(), keys.Order());
 
         var lines = text.Split('\n');
         foreach (var key in ServerConfig.Keys)
         {
-            var at = Array.FindIndex(lines, l => l.TrimStart().StartsWith(key + " ="));
+            // A nested key ("forking.workers") is looked for inside its group's block.
+            var parts = key.Split('.');
+            var from = parts.Length == 1 ? 0 : Array.FindIndex(lines, l => l.TrimStart().StartsWith(parts[0] + " {"));
+            var at = from < 0 ? -1 : Array.FindIndex(lines, from, l => l.TrimStart().StartsWith(parts[^1] + " ="));
             Assert.True(at > 0 && lines[at - 1].TrimStart().StartsWith('#'), $"{key} has no comment above it in reference.conf");
         }
         Assert.Equal(parsed.ToString(), ActorSocketsConfig.Reference.ToString());
     }
+
+    /// <summary>Every setting under <paramref name="value"/>, nested ones dotted ("forking.workers").</summary>
+    private static IEnumerable<string> Leaves(Akka.Configuration.Hocon.HoconValue value, string prefix)
+        => value.GetObject().Items.SelectMany(item => item.Value.IsObject()
+            ? Leaves(item.Value, $"{prefix}{item.Key}.")
+            : [prefix + item.Key]);
 
     [Fact]
     public void The_two_servers_example_reads_as_documented()

@@ -30,13 +30,13 @@ public class HostingSampleTests
             Assert.Equal("QUIET\n", await client.ReadLineAsync());
         }
 
-        var text = await ScrapeUntil(metricsPort, "actorsockets_requests_completed_total", "upper", 6);
-        Assert.Equal(20, Value(text, "actorsockets_requests_completed_total", "echo"));
-        Assert.Equal(20, Value(text, "actorsockets_connections_opened_total", "echo"));
-        Assert.Equal(20 * "hello\n".Length, Value(text, "actorsockets_io_received_bytes_total", "echo"));
-        Assert.Equal(20 * "hello\n".Length, Value(text, "actorsockets_io_sent_bytes_total", "echo"));
-        Assert.Equal(20, Value(text, "actorsockets_request_duration_seconds_count", "echo"));
-        Assert.Equal(0, Value(text, "actorsockets_connections_active", "upper"));
+        var text = await PrometheusScrape.Until(metricsPort, "actorsockets_requests_completed_total", "upper", v => v >= 6, Deadline);
+        Assert.Equal(20, PrometheusScrape.Value(text, "actorsockets_requests_completed_total", "echo"));
+        Assert.Equal(20, PrometheusScrape.Value(text, "actorsockets_connections_opened_total", "echo"));
+        Assert.Equal(20 * "hello\n".Length, PrometheusScrape.Value(text, "actorsockets_io_received_bytes_total", "echo"));
+        Assert.Equal(20 * "hello\n".Length, PrometheusScrape.Value(text, "actorsockets_io_sent_bytes_total", "echo"));
+        Assert.Equal(20, PrometheusScrape.Value(text, "actorsockets_request_duration_seconds_count", "echo"));
+        Assert.Equal(0, PrometheusScrape.Value(text, "actorsockets_connections_active", "upper"));
 
         Assert.Equal(0, await sample.StopAsync());
         Assert.Matches(@"^LISTENING \d+\nLISTENING \d+$", sample.Stdout.Trim().ReplaceLineEndings("\n")); // nothing else on stdout
@@ -97,8 +97,8 @@ public class HostingSampleTests
             await client.SendAsync("count me\n");
             Assert.Equal("count me\n", await client.ReadToEndAsync());
         }
-        var text = await ScrapeUntil(metricsPort, "actorsockets_requests_completed_total", "echo", 1);
-        Assert.Equal(1, Value(text, "actorsockets_connections_opened_total", "echo"));
+        var text = await PrometheusScrape.Until(metricsPort, "actorsockets_requests_completed_total", "echo", v => v >= 1, Deadline);
+        Assert.Equal(1, PrometheusScrape.Value(text, "actorsockets_connections_opened_total", "echo"));
         Assert.Equal(0, await sample.StopAsync());
     }
 
@@ -137,29 +137,5 @@ public class HostingSampleTests
         var path = Path.Combine(Path.GetTempPath(), $"actorsockets-{Guid.NewGuid():N}.conf");
         File.WriteAllText(path, hocon);
         return path;
-    }
-
-    /// <summary>GETs /metrics until <paramref name="metric"/> for <paramref name="server"/> reaches
-    /// <paramref name="atLeast"/> (connections close just after the client sees its answer).</summary>
-    private static async Task<string> ScrapeUntil(int port, string metric, string server, double atLeast)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + Deadline;
-        while (true)
-        {
-            var response = await http.GetAsync($"http://127.0.0.1:{port}/metrics");
-            Assert.True(response.IsSuccessStatusCode, $"GET /metrics answered {response.StatusCode}");
-            var text = await response.Content.ReadAsStringAsync();
-            if (Value(text, metric, server) >= atLeast) return text;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{metric} for {server} stayed below {atLeast}:\n{text}");
-            await Task.Delay(50);
-        }
-    }
-
-    /// <summary>The value of a Prometheus sample for one server, or -1 when absent.</summary>
-    private static double Value(string text, string metric, string server)
-    {
-        var match = Regex.Match(text, $@"^{metric}\{{[^}}]*actorsockets_server_name=""{server}""[^}}]*\}} (\S+)", RegexOptions.Multiline);
-        return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : -1;
     }
 }
