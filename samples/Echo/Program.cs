@@ -7,7 +7,7 @@ using ActorSockets.Handlers;
 using ActorSockets.Servers;
 using Akka.Actor;
 
-var oneShot = new Option<bool>("--one-shot") { Description = "Echo one line, then close the connection (streams only)" };
+var oneShot = new Option<bool>("--one-shot") { Description = "Echo one line, then close the connection; streams only (default: off)" };
 return await ServerCommandLine.RunAsync(args, "Echo server: sends back every byte (or datagram) it receives.",
     cli => cli.Options.Kind == SocketKind.Datagram
         ? Props.Create<DatagramEchoHandler>()

@@ -3,8 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using ActorSockets.Forking;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
+using Akka.Configuration;
 
 namespace ActorSockets.CommandLine;
 
@@ -16,7 +18,8 @@ public sealed record ServerCommandLineContext(ParseResult Parsed, ServerOptions 
 
 /// <summary>
 /// The standard command line of every ActorSockets server program, so a user's own server gets
-/// it with one call: <c>--host</c>, <c>--port</c>, <c>--mode</c>, <c>--unix</c>, <c>--udp</c>.
+/// it with one call: <c>--host</c>, <c>--port</c>, <c>--mode</c>, <c>--unix</c>, <c>--udp</c>, and
+/// <see cref="ServiceOptions"/>' <c>--config</c>, <c>--name</c>, <c>--metrics-port</c>, <c>--log-level</c>.
 /// Once bound it prints exactly one line, <c>LISTENING &lt;port&gt;</c> (or the Unix path), on
 /// stdout; Ctrl-C and SIGTERM shut it down gracefully with exit code 0; bad arguments print
 /// the usage and exit with code 2.
@@ -50,46 +53,46 @@ public static class ServerCommandLine
     /// <summary><c>--unix PATH</c>: listen on a Unix socket path instead of TCP/UDP.</summary>
     public static readonly Option<string?> Unix = new("--unix")
     {
-        Description = "Listen on this Unix socket path instead of --host/--port",
+        Description = "Listen on this Unix socket path instead of --host/--port (default: none)",
     };
 
     /// <summary><c>--udp</c>: datagrams instead of a stream (UDP, or Unix datagram with --unix).</summary>
     public static readonly Option<bool> Udp = new("--udp")
     {
-        Description = "Serve datagrams (UDP; Unix datagram with --unix) instead of a stream",
+        Description = "Serve datagrams (UDP; Unix datagram with --unix) instead of a stream (default: off)",
     };
 
     /// <summary><c>--workers N</c>: worker processes in forking mode.</summary>
     public static readonly Option<int> Workers = new("--workers")
     {
-        Description = "Forking mode: worker processes to start and keep alive (0: only nodes started by hand)",
+        Description = "Forking mode: worker processes to start and keep alive (0: only nodes started by hand); wins over forking.workers in --config",
         DefaultValueFactory = _ => new ForkingOptions().Workers,
     };
 
     /// <summary><c>--max-children N</c>: requests in workers at once in forking mode.</summary>
     public static readonly Option<int> MaxChildren = new("--max-children")
     {
-        Description = "Forking mode: requests in workers at once; further clients wait in the backlog",
+        Description = "Forking mode: requests in workers at once; further clients wait in the backlog; wins over forking.max-children in --config",
         DefaultValueFactory = _ => new ForkingOptions().MaxChildren,
     };
 
     /// <summary><c>--cluster-port P</c>: the listener's cluster port in forking mode.</summary>
     public static readonly Option<int> ClusterPort = new("--cluster-port")
     {
-        Description = "Forking mode: the listener's cluster port, which worker nodes join; 0 picks a free one",
+        Description = "Forking mode: the listener's cluster port, which worker nodes join; 0 picks a free one; wins over forking.cluster-port in --config",
         DefaultValueFactory = _ => 0,
     };
 
     /// <summary><c>--worker</c>: run as a worker node instead of a server.</summary>
     public static readonly Option<bool> Worker = new("--worker")
     {
-        Description = "Run as a forking-mode worker node that joins --seed-nodes (the listener starts its own workers this way)",
+        Description = "Run as a forking-mode worker node that joins --seed-nodes (the listener starts its own workers this way) (default: off)",
     };
 
     /// <summary><c>--seed-nodes ADDRESS...</c>: the listener's cluster address, for <c>--worker</c>.</summary>
     public static readonly Option<string[]> SeedNodes = new("--seed-nodes")
     {
-        Description = "With --worker: the listener's cluster address(es), e.g. akka.tcp://actorsockets@127.0.0.1:4053",
+        Description = "With --worker: the listener's cluster address(es), e.g. akka.tcp://actorsockets@127.0.0.1:4053 (default: none)",
         AllowMultipleArgumentsPerToken = true,
     };
 
@@ -110,27 +113,24 @@ public static class ServerCommandLine
     /// <param name="extraOptions">The program's own options, added to the standard ones.</param>
     /// <param name="onStarted">Called once the server is bound, before serving: create the program's
     /// own actors (a chat room, a shared counter) in <see cref="SocketServer.System"/>. Not called
-    /// in worker processes, so such actors live in the listener only.</param>
+    /// in worker processes, so such actors live in the listener only. If it throws, the program
+    /// prints the message and exits with code 1.</param>
     public static async Task<int> RunAsync(string[] args, string description,
         Func<ServerCommandLineContext, Props> handler, Action<SocketServer>? onStarted, params Option[] extraOptions)
     {
-        var command = CreateCommand(description, extraOptions);
-        var parsed = command.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var error in parsed.Errors) Console.Error.WriteLine(error.Message);
-            Console.Error.WriteLine("Run with --help for the usage.");
-            return UsageError;
-        }
-        if (IsHelp(args)) return await parsed.InvokeAsync();
+        var (parsed, exit) = await ParseAsync(CreateCommand(description, extraOptions), args);
+        if (exit is { } code) return code;
 
         ServerOptions options;
+        Config config;
         try
         {
-            options = BuildOptions(parsed);
+            config = ServiceOptions.LoadConfig(parsed);
+            options = ServiceOptions.Resolve(parsed, config);
             options.Validate();
+            ServiceOptions.CheckedMetricsPort(parsed);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException)
+        catch (Exception e) when (e is ArgumentException or FormatException or ConfigurationException)
         {
             Console.Error.WriteLine(e.Message);
             return UsageError;
@@ -145,65 +145,57 @@ public static class ServerCommandLine
             }
             return await WorkerNode.RunAsync(handlerProps, seeds, options.Forking.ClusterHost);
         }
-        return await ServeAsync(options, handlerProps, onStarted);
+        return await ServeAsync(parsed, config, options, handlerProps, onStarted);
+    }
+
+    /// <summary>Parses <paramref name="args"/>. When the program should exit at once — bad arguments
+    /// (printed, code <see cref="UsageError"/>) or <c>--help</c>/<c>--version</c> (shown) — the exit
+    /// code comes back too.</summary>
+    public static async Task<(ParseResult Parsed, int? ExitCode)> ParseAsync(RootCommand command, string[] args)
+    {
+        var parsed = command.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) Console.Error.WriteLine(error.Message);
+            Console.Error.WriteLine("Run with --help for the usage.");
+            return (parsed, UsageError);
+        }
+        return (parsed, IsHelp(args) ? await parsed.InvokeAsync() : null);
     }
 
     /// <summary>The root command with the standard options and <paramref name="extraOptions"/>.</summary>
     public static RootCommand CreateCommand(string description, params Option[] extraOptions)
     {
         var command = new RootCommand(description) { Host, Port, Mode, Unix, Udp, Workers, MaxChildren, ClusterPort, Worker, SeedNodes };
+        foreach (var option in ServiceOptions.All) command.Options.Add(option);
         foreach (var option in extraOptions) command.Options.Add(option);
         return command;
     }
 
-    /// <summary>Server options from the standard options of a parse result.</summary>
+    /// <summary>Server options from a parse result: <c>--config</c>'s (or the default) settings for
+    /// <c>--name</c>, with the standard options given on the command line on top.</summary>
     public static ServerOptions BuildOptions(ParseResult parsed)
-    {
-        var unixPath = parsed.GetValue(Unix);
-        EndPoint endpoint = unixPath is { Length: > 0 }
-            ? new UnixDomainSocketEndPoint(unixPath)
-            : new IPEndPoint(ParseHost(parsed.GetValue(Host)!), parsed.GetValue(Port));
-        return new ServerOptions
-        {
-            Endpoint = endpoint,
-            Kind = parsed.GetValue(Udp) ? SocketKind.Datagram : SocketKind.Stream,
-            Mode = parsed.GetValue(Mode),
-            Forking = new ForkingOptions
-            {
-                Workers = parsed.GetValue(Workers),
-                MaxChildren = parsed.GetValue(MaxChildren),
-                ClusterPort = parsed.GetValue(ClusterPort),
-            },
-        };
-    }
+        => ServiceOptions.Resolve(parsed, ServiceOptions.LoadConfig(parsed));
 
-    private static async Task<int> ServeAsync(ServerOptions options, Props handlerProps, Action<SocketServer>? onStarted)
+    private static async Task<int> ServeAsync(ParseResult parsed, Config config, ServerOptions options, Props handlerProps,
+        Action<SocketServer>? onStarted)
     {
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Graceful);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Graceful);
-        SocketServer server;
+        using var loggerFactory = ServerActorSystem.StderrLoggerFactory(parsed.GetValue(ServiceOptions.LogLevel));
+        var systemConfig = ServiceOptions.ActorSystemConfig(parsed, config);
+        if (options.Mode == ServerMode.Forking) // the listener is the cluster's seed node
+            systemConfig = systemConfig.WithFallback(ForkingConfig.Listener(options.Forking.ClusterHost, options.Forking.ClusterPort));
+        var system = ServerActorSystem.Create(loggerFactory: loggerFactory, config: systemConfig);
         try
         {
-            server = await SocketServer.StartAsync(options, handlerProps);
+            return await ServeAsync(system, parsed, options, handlerProps, onStarted, stop.Token);
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException)
+        finally
         {
-            Console.Error.WriteLine(e.Message);
-            return 1;
+            await system.Terminate();
         }
-        await using (server)
-        {
-            var bound = server.ServerAddress is UnixDomainSocketEndPoint unix
-                ? ListeningSocket.PathOf(unix)
-                : server.Port.ToString();
-            onStarted?.Invoke(server);
-            if (server.ClusterAddress is { } cluster) Console.Error.WriteLine($"CLUSTER {cluster}");
-            Console.Out.WriteLine($"LISTENING {bound}");
-            Console.Out.Flush();
-            await server.ServeForeverAsync(stop.Token);
-        }
-        return 0;
 
         void Graceful(PosixSignalContext context)
         {
@@ -212,11 +204,44 @@ public static class ServerCommandLine
         }
     }
 
-    private static IPAddress ParseHost(string host)
+    private static async Task<int> ServeAsync(ActorSystem system, ParseResult parsed, ServerOptions options,
+        Props handlerProps, Action<SocketServer>? onStarted, CancellationToken stop)
     {
-        if (IPAddress.TryParse(host, out var address)) return address;
-        if (host == "localhost") return IPAddress.Loopback;
-        throw new FormatException($"--host: '{host}' is not an IP address");
+        SocketServer server;
+        IDisposable? metrics = null;
+        try
+        {
+            if (parsed.GetValue(ServiceOptions.MetricsPort) is > 0 and var metricsPort)
+                metrics = PrometheusEndpoint.Start(metricsPort);
+            server = await SocketServer.StartAsync(options, handlerProps, system: system, name: parsed.GetValue(ServiceOptions.Name));
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            metrics?.Dispose();
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+        using (metrics)
+        await using (server)
+        {
+            var bound = server.ServerAddress is UnixDomainSocketEndPoint unix
+                ? ListeningSocket.PathOf(unix)
+                : server.Port.ToString();
+            try
+            {
+                onStarted?.Invoke(server);
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"Could not start serving: {e.Message}");
+                return 1;
+            }
+            if (server.ClusterAddress is { } cluster) Console.Error.WriteLine($"CLUSTER {cluster}");
+            Console.Out.WriteLine($"LISTENING {bound}");
+            Console.Out.Flush();
+            await server.ServeForeverAsync(stop);
+        }
+        return 0;
     }
 
     private static bool IsHelp(string[] args) => args.Any(a => a is "--help" or "-h" or "-?" or "--version");

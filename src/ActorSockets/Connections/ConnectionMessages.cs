@@ -25,6 +25,13 @@ public sealed record Flush
     public static readonly Flush Instance = new();
 }
 
+/// <summary>Closes the connection now: the handler is stopped, unsent bytes are dropped and the
+/// socket is closed. Not answered; the connection actor stops (watch it to learn when). For an
+/// actor other than the handler that writes to the connection and decides the client is too
+/// slow or unwanted (a chat room dropping a participant that does not read).</summary>
+/// <param name="Reason">Logged with the client's address.</param>
+public sealed record Abort(string Reason);
+
 /// <summary>The answer to a read: the bytes, empty at end of stream.</summary>
 public sealed record ReadResult(byte[] Data);
 

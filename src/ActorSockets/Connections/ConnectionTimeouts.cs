@@ -32,18 +32,19 @@ internal sealed class ConnectionTimeouts(ServerOptions options)
             timers.StartSingleTimer(ServerEvent.IdleTimeout, new Tick(ServerEvent.IdleTimeout), idle);
     }
 
-    public void OnReceived(int count, ITimerScheduler timers)
+    /// <summary>The kernel gave the connection something from the client: bytes, or its end.</summary>
+    public void OnClientActivity(ITimerScheduler timers)
     {
-        if (count <= 0) return;
         if (options.IdleTimeout is not null) _lastActivity = Stopwatch.GetTimestamp();
         if (_heardFromClient) return;
         _heardFromClient = true;
         timers.Cancel(ServerEvent.FirstByteTimeout);
     }
 
-    public void OnSent(int count)
+    /// <summary>The kernel took bytes written to the client.</summary>
+    public void OnBytesSent()
     {
-        if (count > 0 && options.IdleTimeout is not null) _lastActivity = Stopwatch.GetTimestamp();
+        if (options.IdleTimeout is not null) _lastActivity = Stopwatch.GetTimestamp();
     }
 
     /// <summary>Why the connection must close now, or null (the idle clock is then re-armed for

@@ -1,74 +1,111 @@
 using System.Buffers;
 using System.Net.Sockets;
+using ActorSockets.Metrics;
 using Akka.Actor;
+using Akka.Event;
 
 namespace ActorSockets.Connections;
 
 /// <summary>
 /// The receive side of a stream connection: bytes the client sent that no handler read has
-/// taken yet. Memory is rented from the shared pool and given back whenever the buffer is
-/// empty and no receive is under way, and it never grows past the longest line or read
-/// chunk a handler may ask for. Used only from its connection actor's thread.
+/// taken yet. The kernel's bytes are taken with non-blocking receives into memory rented from
+/// the shared pool, given back as soon as the buffer is empty; waiting for more is a zero-byte
+/// receive that holds no memory. The buffer never grows past the longest line or read chunk a
+/// handler may ask for. Used only from its connection actor's thread.
 /// </summary>
-internal sealed class ReadBuffer(Socket socket, int maxLineLength) : IDisposable
+internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics metrics) : IDisposable
 {
     /// <summary>Largest single read a handler may ask for; its API splits bigger reads.</summary>
     internal const int MaxChunk = 64 * 1024;
 
     private const int InitialSize = 4096;
 
-    /// <summary>A receive finished: <paramref name="Count"/> bytes (0 = end of stream) or an error.</summary>
-    internal sealed record Received(int Count, Exception? Error);
+    /// <summary>The socket became readable (or failed) while we waited: try receiving again.</summary>
+    internal sealed record Readable(Exception? Error) : IDeadLetterSuppression // a wait aborted by the close
+    {
+        public static readonly Readable Ready = new((Exception?)null);
+    }
 
     private readonly int _capacityLimit = Math.Max(maxLineLength, MaxChunk);
     private byte[]? _buffer;
     private int _start;
     private int _end;
-    private bool _receiving;
+    private bool _waiting;
+    private SocketAsyncEventArgs? _wait;
     private bool _endOfStream;
     private Exception? _error;
 
     private int Buffered => _end - _start;
 
-    /// <summary>Starts a receive into free space unless one is running or the stream ended.</summary>
-    public void EnsureReceiving(IActorRef self)
+    /// <summary>
+    /// Takes whatever the kernel already holds, without waiting (the socket is non-blocking).
+    /// Returns whether anything changed: bytes arrived, the stream ended, or it failed.
+    /// </summary>
+    public bool ReceiveNow()
     {
-        if (_receiving || _endOfStream) return;
+        if (_waiting || _endOfStream) return false;
         MakeRoom();
-        _receiving = true;
-        ValueTask<int> pending;
+        int count = socket.Receive(_buffer.AsSpan(_end), SocketFlags.None, out var error);
+        if (error == SocketError.WouldBlock)
+        {
+            ReleaseIfEmpty();
+            return false;
+        }
+        if (error != SocketError.Success) Fail(new SocketException((int)error));
+        else if (count == 0) _endOfStream = true;
+        else
+        {
+            _end += count;
+            metrics.BytesIn(count);
+        }
+        ReleaseIfEmpty();
+        return true;
+    }
+
+    /// <summary>
+    /// Waits for the socket to become readable with a zero-byte receive, which holds no buffer:
+    /// an idle connection costs no receive memory. <see cref="Readable"/> is told when it is.
+    /// </summary>
+    public void WaitForData(IActorRef self)
+    {
+        if (_waiting || _endOfStream) return;
+        _waiting = true;
+        var wait = _wait ??= NewWait(self); // one per connection, reused: waiting allocates nothing
+        bool pending;
         try
         {
-            pending = socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None);
+            pending = socket.ReceiveAsync(wait);
         }
         catch (Exception e)
         {
-            self.Tell(new Received(0, e));
+            self.Tell(new Readable(e));
             return;
         }
-        if (pending.IsCompletedSuccessfully)
-        {
-            self.Tell(new Received(pending.Result, null));
-            return;
-        }
-        pending.AsTask().ContinueWith(
-            static (t, state) => ((IActorRef)state!).Tell(t.IsCompletedSuccessfully
-                ? new Received(t.Result, null)
-                : new Received(0, t.Exception?.GetBaseException() ?? new OperationCanceledException())),
-            self, TaskContinuationOptions.ExecuteSynchronously);
+        if (!pending) self.Tell(ReadableFrom(wait));
     }
 
-    public void OnReceived(Received received)
+    private static SocketAsyncEventArgs NewWait(IActorRef self)
     {
-        _receiving = false;
-        if (received.Error is not null)
-        {
-            _endOfStream = true;
-            _error = received.Error;
-        }
-        else if (received.Count == 0) _endOfStream = true;
-        else _end += received.Count;
-        ReleaseIfEmpty();
+        var wait = new SocketAsyncEventArgs();
+        wait.SetBuffer(Memory<byte>.Empty);
+        wait.Completed += (_, args) => self.Tell(ReadableFrom(args));
+        return wait;
+    }
+
+    private static Readable ReadableFrom(SocketAsyncEventArgs args)
+        => args.SocketError == SocketError.Success ? Readable.Ready : new Readable(new SocketException((int)args.SocketError));
+
+    /// <summary>The wait ended: the next <see cref="ReceiveNow"/> takes what arrived.</summary>
+    public void OnReadable(Readable readable)
+    {
+        _waiting = false;
+        if (readable.Error is not null) Fail(readable.Error);
+    }
+
+    private void Fail(Exception error)
+    {
+        _endOfStream = true;
+        _error = error;
     }
 
     /// <summary>A line with its newline, the tail at end of stream, a failure, or null (need more bytes).</summary>
@@ -102,7 +139,8 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength) : IDisposable
 
     public void Dispose()
     {
-        if (_buffer is not null && !_receiving) ArrayPool<byte>.Shared.Return(_buffer);
+        if (_buffer is not null) ArrayPool<byte>.Shared.Return(_buffer);
+        _wait?.Dispose(); // after the socket: a wait still pending completes as aborted first
         _buffer = null;
     }
 
@@ -124,7 +162,7 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength) : IDisposable
 
     private void ReleaseIfEmpty()
     {
-        if (Buffered != 0 || _receiving) return;
+        if (Buffered != 0) return;
         _start = _end = 0;
         if (_buffer is null) return;
         ArrayPool<byte>.Shared.Return(_buffer);

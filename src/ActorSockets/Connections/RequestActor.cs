@@ -1,4 +1,5 @@
 using ActorSockets.Handlers;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;
@@ -10,6 +11,9 @@ internal sealed record RequestSettings(ServerOptions Options, ServerHooks Hooks,
 {
     /// <summary>The server's counters, shared by its listener and every request actor.</summary>
     public ServerCounters Counters { get; } = new();
+
+    /// <summary>The server's instruments, tagged with its name and transport.</summary>
+    public ServerMetrics Metrics { get; init; } = ServerMetrics.Unnamed;
 }
 
 /// <summary>
@@ -35,6 +39,9 @@ internal abstract class RequestActor(RequestInfo info, RequestSettings settings)
 
     /// <summary>Whether the handler threw and was stopped by supervision.</summary>
     protected bool HandlerFailed { get; private set; }
+
+    /// <summary>The request did not complete normally (for the metrics): the connection failed it.</summary>
+    protected void MarkFailed() => HandlerFailed = true;
 
     /// <summary>A handler that throws is stopped, never restarted: a fresh handler on a
     /// half-served request would see it in an unknown state.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
@@ -23,6 +24,7 @@ internal sealed class StreamConnectionActor : RequestActor
     private readonly WriteQueue _writer;
     private readonly ConnectionTimeouts _timeouts;
     private bool _closing;
+    private readonly long _started = Stopwatch.GetTimestamp();
 
     private object? _pendingRead;
     private IActorRef _pendingReader = ActorRefs.Nobody;
@@ -32,13 +34,17 @@ internal sealed class StreamConnectionActor : RequestActor
     public StreamConnectionActor(Socket socket, RequestInfo info, RequestSettings settings) : base(info, settings)
     {
         _socket = socket;
-        _reader = new ReadBuffer(socket, settings.Options.MaxLineLength);
-        _writer = new WriteQueue(socket, settings.Options.WriteBufferLimit);
+        // Non-blocking: reads and writes first try to complete at once, on this actor's thread,
+        // and only wait (asynchronously) when the kernel cannot take or give anything yet.
+        _socket.Blocking = false;
+        _reader = new ReadBuffer(socket, settings.Options.MaxLineLength, settings.Metrics);
+        _writer = new WriteQueue(socket, settings.Options.WriteBufferLimit, settings.Metrics);
         _timeouts = new ConnectionTimeouts(settings.Options);
     }
 
     protected override void PreStart()
     {
+        Settings.Metrics.ConnectionOpened();
         base.PreStart();
         _timeouts.Start(Timers);
     }
@@ -50,28 +56,33 @@ internal sealed class StreamConnectionActor : RequestActor
             case ReadLine or ReadAvailable or ReadExactly:
                 StartRead(message);
                 break;
-            case ReadBuffer.Received received:
-                _timeouts.OnReceived(received.Count, Timers);
-                _reader.OnReceived(received);
+            case ReadBuffer.Readable readable:
+                _reader.OnReadable(readable);
                 TryCompleteRead();
                 break;
             case ReadTimedOut timedOut when timedOut.Generation == _readGeneration && _pendingRead is not null:
                 ReplyRead(new IoFailed(IoFailure.Timeout, $"no data within {Settings.Options.ReadTimeout}"));
                 break;
             case Write write:
+                int unsent = _writer.PendingBytes + write.Data.Length;
                 if (!_writer.Enqueue(write.Data, Self))
                     Abandon(ServerEvent.WriteLimit, $"handler queued more than {Settings.Options.WriteBufferLimit} unsent bytes; closing");
+                else if (_writer.PendingBytes < unsent) _timeouts.OnBytesSent(); // the kernel took some at once
                 break;
             case Flush:
                 _writer.Flush(Sender, Self);
                 break;
             case WriteQueue.Sent sent:
-                _timeouts.OnSent(sent.Bytes);
+                _timeouts.OnBytesSent();
                 _writer.OnSent(sent, Self);
                 if (_closing && _writer.IsIdle) CloseSocket();
                 break;
             case HandlerDone:
                 BeginClose();
+                break;
+            case Abort abort:
+                Log.Warning("Closing connection of {0} ({1}): aborted by {2}: {3}", Info.HandlerName, Info.ClientAddress, Sender.Path, abort.Reason);
+                StopRequest(); // a send may be stuck on a client that does not read: do not wait
                 break;
             case Terminated t when t.ActorRef.Equals(Handler):
                 if (!HandlerFailed && !_closing)
@@ -113,20 +124,28 @@ internal sealed class StreamConnectionActor : RequestActor
     private bool TryCompleteRead()
     {
         if (_pendingRead is null) return false;
-        object? answer = _pendingRead switch
+        while (true)
         {
-            ReadLine => _reader.TryTakeLine(),
-            ReadAvailable r => _reader.TryTakeAvailable(r.MaxBytes),
-            ReadExactly r => _reader.TryTakeExactly(r.Count),
-            _ => null,
-        };
-        if (answer is null)
-        {
-            _reader.EnsureReceiving(Self);
+            object? answer = _pendingRead switch
+            {
+                ReadLine => _reader.TryTakeLine(),
+                ReadAvailable r => _reader.TryTakeAvailable(r.MaxBytes),
+                ReadExactly r => _reader.TryTakeExactly(r.Count),
+                _ => null,
+            };
+            if (answer is not null)
+            {
+                ReplyRead(answer);
+                return true;
+            }
+            if (_reader.ReceiveNow()) // the kernel had more: no need to wait
+            {
+                _timeouts.OnClientActivity(Timers);
+                continue;
+            }
+            _reader.WaitForData(Self);
             return false;
         }
-        ReplyRead(answer);
-        return true;
     }
 
     private void ReplyRead(object answer)
@@ -147,6 +166,7 @@ internal sealed class StreamConnectionActor : RequestActor
     /// closes now instead of waiting for the client to take what is queued.</summary>
     protected override void StopRequest()
     {
+        MarkFailed();
         Context.Stop(Handler);
         _writer.Discard();
         _closing = true;
@@ -188,6 +208,7 @@ internal sealed class StreamConnectionActor : RequestActor
 
     protected override void PostStop()
     {
+        Settings.Metrics.ConnectionClosed(failed: HandlerFailed || !_closing, _started); // not closing: cut off
         _readTimer?.Cancel();
         if (_pendingRead is not null)
             _pendingReader.Tell(new IoFailed(IoFailure.ConnectionLost, "the connection closed"));

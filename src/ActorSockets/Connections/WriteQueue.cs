@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using ActorSockets.Metrics;
 using Akka.Actor;
 
 namespace ActorSockets.Connections;
@@ -9,7 +10,7 @@ namespace ActorSockets.Connections;
 /// per request costs one system call. The queue is bounded: past the limit it refuses, and
 /// the connection fails instead of buffering without end. Used only from its actor's thread.
 /// </summary>
-internal sealed class WriteQueue(Socket socket, int limit)
+internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics)
 {
     /// <summary>A send finished: <paramref name="Bytes"/> went to the kernel, or it failed.</summary>
     internal sealed record Sent(int Bytes, Exception? Error);
@@ -49,6 +50,7 @@ internal sealed class WriteQueue(Socket socket, int limit)
 
     public void OnSent(Sent sent, IActorRef self)
     {
+        if (sent.Error is null) metrics.BytesOut(_inFlightBytes); // every in-flight byte went, in one or two sends
         _sending = false;
         _inFlightBytes = 0;
         _inFlight.Clear();
@@ -92,24 +94,47 @@ internal sealed class WriteQueue(Socket socket, int limit)
         _sending = true;
         try
         {
-            if (_inFlight.Count == 1)
+            // The socket is non-blocking: most sends are taken whole by the kernel right here,
+            // with no task and no message. Only what it cannot take yet is sent asynchronously.
+            int sent = SendNow(out var error);
+            if (error is not (SocketError.Success or SocketError.WouldBlock))
             {
-                var pending = socket.SendAsync(_inFlight[0].AsMemory(), SocketFlags.None);
-                if (pending.IsCompletedSuccessfully) self.Tell(new Sent(pending.Result, null));
-                else pending.AsTask().ContinueWith(Report, self, TaskContinuationOptions.ExecuteSynchronously);
+                OnSent(new Sent(0, new SocketException((int)error)), self);
+                return;
             }
-            else
+            if (sent == _inFlightBytes)
             {
-                // Stream sockets send every byte of the list before the task completes.
-                var segments = _inFlight.ConvertAll(b => new ArraySegment<byte>(b));
-                socket.SendAsync(segments, SocketFlags.None)
-                    .ContinueWith(Report, self, TaskContinuationOptions.ExecuteSynchronously);
+                OnSent(new Sent(sent, null), self);
+                return;
             }
+            var rest = Remaining(sent);
+            socket.SendAsync(rest, SocketFlags.None)
+                .ContinueWith(Report, self, TaskContinuationOptions.ExecuteSynchronously);
         }
         catch (Exception e)
         {
             self.Tell(new Sent(0, e));
         }
+    }
+
+    private int SendNow(out SocketError error)
+    {
+        if (_inFlight.Count == 1) return socket.Send(_inFlight[0], SocketFlags.None, out error);
+        return socket.Send(_inFlight.ConvertAll(b => new ArraySegment<byte>(b)), SocketFlags.None, out error);
+    }
+
+    /// <summary>The in-flight bytes after the first <paramref name="sent"/>; stream sockets send
+    /// every byte of the list before the asynchronous send completes.</summary>
+    private List<ArraySegment<byte>> Remaining(int sent)
+    {
+        var rest = new List<ArraySegment<byte>>(_inFlight.Count);
+        foreach (var buffer in _inFlight)
+        {
+            if (sent >= buffer.Length) { sent -= buffer.Length; continue; }
+            rest.Add(new ArraySegment<byte>(buffer, sent, buffer.Length - sent));
+            sent = 0;
+        }
+        return rest;
     }
 
     private static void Report(Task<int> t, object? self) => ((IActorRef)self!).Tell(t.IsCompletedSuccessfully

@@ -10,9 +10,13 @@ namespace ActorSockets.Forking;
 /// </summary>
 public sealed record ForkingOptions
 {
+    /// <summary>The default of <see cref="Workers"/> (HOCON's <c>workers = auto</c>): one per core, at least two,
+    /// so one busy or restarting worker never leaves the server without any.</summary>
+    public static int DefaultWorkers => Math.Max(2, Environment.ProcessorCount);
+
     /// <summary>Worker processes the listener starts and keeps alive on this machine. 0 relies
     /// only on worker nodes started by hand.</summary>
-    public int Workers { get; init; } = Math.Max(2, Environment.ProcessorCount);
+    public int Workers { get; init; } = DefaultWorkers;
 
     /// <summary>Requests in workers at once (ForkingMixIn's <c>max_children</c>). Past it the
     /// listener stops accepting and further clients wait in the backlog: backpressure, not failure.</summary>
@@ -50,6 +54,9 @@ public sealed record ForkingOptions
         if (WorkerWaitTimeout <= TimeSpan.Zero) throw ServerOptions.Bad("Forking.WorkerWaitTimeout", "must be positive");
         if (ClusterPort is < 0 or > 65535) throw ServerOptions.Bad("Forking.ClusterPort", $"port {ClusterPort} is outside 0..65535");
         if (RestartDelay < TimeSpan.Zero) throw ServerOptions.Bad("Forking.RestartDelay", "must not be negative");
+        if (StopTimeout < TimeSpan.Zero) throw ServerOptions.Bad("Forking.StopTimeout", "must not be negative");
+        if (WorkerStartTimeout <= TimeSpan.Zero) throw ServerOptions.Bad("Forking.WorkerStartTimeout", "must be positive");
+        if (string.IsNullOrWhiteSpace(ClusterHost)) throw ServerOptions.Bad("Forking.ClusterHost", "must not be empty");
     }
 }
 

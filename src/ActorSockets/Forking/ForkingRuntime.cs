@@ -1,4 +1,5 @@
 using ActorSockets.Handlers;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Cluster;
@@ -36,7 +37,8 @@ internal sealed class ForkingRuntime
         var cluster = Cluster.Get(system);
         if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress); // the listener is its own seed
         var forking = options.Forking;
-        var pool = system.ActorOf(Props.Create(() => new WorkerPool(forking.WorkerWaitTimeout)), $"{name}-workers");
+        var metrics = ServerMetrics.For(name, options); // the listener's tags: one server, one set of series
+        var pool = system.ActorOf(Props.Create(() => new WorkerPool(forking.WorkerWaitTimeout, metrics)), $"{name}-workers");
         IActorRef? processes = forking.Workers > 0
             ? system.ActorOf(Props.Create(() => new WorkerProcesses(forking, cluster.SelfAddress.ToString(), pool)), $"{name}-processes")
             : null;

@@ -24,7 +24,7 @@ public sealed class WireSerializer : SerializerWithStringManifest
     public static readonly Type[] Types =
     [
         typeof(Setup), typeof(Handle), typeof(Finish), typeof(HandlerDone),
-        typeof(ReadLine), typeof(ReadAvailable), typeof(ReadExactly), typeof(Write), typeof(Flush),
+        typeof(ReadLine), typeof(ReadAvailable), typeof(ReadExactly), typeof(Write), typeof(Flush), typeof(Abort),
         typeof(ReadResult), typeof(Flushed), typeof(IoFailed),
         typeof(Shutdown), typeof(ShutdownCompleted),
         typeof(StartHandler), typeof(HandlerStarted), typeof(HandlerFailed), typeof(GetWorkerInfo), typeof(WorkerInfo),
@@ -37,7 +37,7 @@ public sealed class WireSerializer : SerializerWithStringManifest
     public override string Manifest(object o) => o switch
     {
         Write => "W", ReadResult => "R", ReadLine => "L", ReadAvailable => "A", ReadExactly => "X",
-        Flush => "F", Flushed => "f", IoFailed => "E", HandlerDone => "D",
+        Flush => "F", Flushed => "f", IoFailed => "E", HandlerDone => "D", Abort => "AB",
         Setup => "S", Handle => "H", Finish => "Z", StartHandler => "ST", HandlerStarted => "HS",
         HandlerFailed => "HF", GetWorkerInfo => "GW", WorkerInfo => "WI",
         Shutdown => "SD", ShutdownCompleted => "SC",
@@ -62,6 +62,7 @@ public sealed class WireSerializer : SerializerWithStringManifest
             switch (o)
             {
                 case IoFailed e: writer.Write((int)e.Reason); writer.Write(e.Message); break;
+                case Abort ab: writer.Write(ab.Reason); break;
                 case Setup s: WriteSetup(writer, s); break;
                 case StartHandler st: WriteSetup(writer, st.Setup); WriteRef(writer, st.Proxy); break;
                 case HandlerStarted hs: WriteRef(writer, hs.Request); break;
@@ -96,6 +97,7 @@ public sealed class WireSerializer : SerializerWithStringManifest
         return manifest switch
         {
             "E" => new IoFailed((IoFailure)reader.ReadInt32(), reader.ReadString()),
+            "AB" => new Abort(reader.ReadString()),
             "S" => ReadSetup(reader),
             "ST" => new StartHandler(ReadSetup(reader), ReadRef(reader)),
             "HS" => new HandlerStarted(ReadRef(reader)),

@@ -1,3 +1,4 @@
+using ActorSockets.Metrics;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -27,6 +28,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     private sealed record ExpireWaiting;
 
     private readonly TimeSpan _waitTimeout;
+    private readonly ServerMetrics _metrics;
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<Address, Worker> _workers = [];
@@ -34,12 +36,13 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     private readonly Queue<Waiting> _waiting = new();
     private readonly List<(int Count, IActorRef ReplyTo)> _readyWaiters = [];
 
-    public WorkerPool(TimeSpan waitTimeout) => _waitTimeout = waitTimeout;
+    public WorkerPool(TimeSpan waitTimeout, ServerMetrics metrics)
+    {
+        _waitTimeout = waitTimeout;
+        _metrics = metrics;
+    }
 
     public ITimerScheduler Timers { get; set; } = null!;
-
-    /// <summary>Workers currently serving (for the metrics gauge).</summary>
-    internal static int Alive;
 
     protected override void PreStart()
         => _cluster.Subscribe(Self, ClusterEvent.InitialStateAsEvents,
@@ -49,7 +52,9 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     {
         _cluster.Unsubscribe(Self);
         foreach (var (proxy, _) in _requests) proxy.Tell(new WorkerLost("the listener is stopping"));
-        Interlocked.Add(ref Alive, -_workers.Count);
+        // The gauge counts this pool's workers: they are no longer its workers once it stops
+        // (and a restarted pool starts empty and counts them again as they report).
+        foreach (var _ in _workers) _metrics.WorkerExited();
     }
 
     protected override void OnReceive(object message)
@@ -113,7 +118,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     private void AddWorker(Worker worker)
     {
         if (!_workers.TryAdd(worker.Address, worker)) return;
-        Interlocked.Increment(ref Alive);
+        _metrics.WorkerStarted();
         _log.Info("Worker {0} (pid {1} on {2}) joined; {3} workers", worker.Address, worker.Info.ProcessId, worker.Info.MachineName, _workers.Count);
         DrainWaiting();
         AnswerReadyWaiters();
@@ -122,7 +127,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     private void RemoveWorker(Address address, string reason)
     {
         if (!_workers.Remove(address, out var worker)) return;
-        Interlocked.Decrement(ref Alive);
+        _metrics.WorkerExited();
         _log.Warning("{0}; {1} workers left", reason, _workers.Count);
         FailRequestsOn(worker, reason);
     }

@@ -11,41 +11,62 @@ namespace ActorSockets.Handlers;
 /// Finish runs even when Handle threw; the exception is then rethrown so the supervisor
 /// stops this handler and reports it to <see cref="ServerHooks.HandleError"/>.
 /// </summary>
-public abstract class RequestHandler : ReceiveActor
+public abstract class RequestHandler : UntypedActor
 {
     private ExceptionDispatchInfo? _handleFailure;
     private RequestInfo? _request;
     private IActorRef? _connection;
 
-    /// <summary>Wires the three lifecycle messages to the overridable methods.</summary>
-    protected RequestHandler()
+    /// <summary>Runs the lifecycle message's step. Each step is async, and the actor takes no other
+    /// message until it has finished (<c>RunTask</c>), so Setup, Handle and Finish never overlap.
+    /// An untyped actor: a handler is created per request, and a ReceiveActor would build its
+    /// message-handler table again for every one.</summary>
+    protected override void OnReceive(object message)
     {
-        ReceiveAsync<Setup>(async setup =>
+        switch (message)
         {
-            _request = setup.Request;
-            _connection = setup.Connection;
-            OnSetup(setup);
-            await BeforeSetupAsync();
-            await SetupAsync();
-        });
-        ReceiveAsync<Handle>(async _ =>
+            case Setup setup:
+                RunTask(() => RunSetupAsync(setup));
+                break;
+            case Handle:
+                RunTask(RunHandleAsync);
+                break;
+            case Finish:
+                RunTask(RunFinishAsync);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private async Task RunSetupAsync(Setup setup)
+    {
+        _request = setup.Request;
+        _connection = setup.Connection;
+        OnSetup(setup);
+        await BeforeSetupAsync();
+        await SetupAsync();
+    }
+
+    private async Task RunHandleAsync()
+    {
+        try
         {
-            try
-            {
-                await HandleAsync();
-            }
-            catch (Exception e)
-            {
-                _handleFailure = ExceptionDispatchInfo.Capture(e);
-            }
-        });
-        ReceiveAsync<Finish>(async _ =>
+            await HandleAsync();
+        }
+        catch (Exception e)
         {
-            await FinishAsync();
-            _handleFailure?.Throw();
-            Connection.Tell(HandlerDone.Instance, Self);
-            Context.Stop(Self);
-        });
+            _handleFailure = ExceptionDispatchInfo.Capture(e);
+        }
+    }
+
+    private async Task RunFinishAsync()
+    {
+        await FinishAsync();
+        _handleFailure?.Throw();
+        Connection.Tell(HandlerDone.Instance, Self);
+        Context.Stop(Self);
     }
 
     /// <summary>Who this request is for (socketserver's <c>client_address</c> and <c>server</c>).</summary>

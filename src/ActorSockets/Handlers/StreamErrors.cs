@@ -17,10 +17,10 @@ internal static class IoErrors
 {
     /// <summary>Asks <paramref name="connection"/> and returns its answer, throwing if it is an <see cref="IoFailed"/>.</summary>
     public static async Task<object> AskIo(this IActorRef connection, object request)
-    {
-        var answer = await connection.Ask<object>(request);
-        return answer is IoFailed failed ? throw ToException(failed) : answer;
-    }
+        => ThrowIfFailed(await connection.Ask<object>(request));
+
+    /// <summary>Returns <paramref name="answer"/>, or throws if it is an <see cref="IoFailed"/>.</summary>
+    public static object ThrowIfFailed(object answer) => answer is IoFailed failed ? throw ToException(failed) : answer;
 
     public static Exception ToException(IoFailed failed) => failed.Reason switch
     {

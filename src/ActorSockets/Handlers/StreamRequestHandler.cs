@@ -13,8 +13,15 @@ namespace ActorSockets.Handlers;
 /// </summary>
 public abstract class StreamRequestHandler : RequestHandler
 {
+    private static readonly ReadLine ReadLineRequest = new();
+
     private int _unflushed;
     private int _flushThreshold = 128 * 1024;
+    private ReplyChannel? _replies;
+    private ReadAvailable _lastAvailable = new(4096);
+
+    /// <summary>Answers to this handler's reads and flushes; made on first use, in the handler's context.</summary>
+    private ReplyChannel Replies => _replies ??= new ReplyChannel(((ExtendedActorSystem)Context.System).Provider);
 
     private protected override void OnSetup(Setup setup)
         => _flushThreshold = Math.Max(1, setup.WriteBufferLimit / 2);
@@ -22,7 +29,7 @@ public abstract class StreamRequestHandler : RequestHandler
     /// <summary>Reads one line including its <c>\n</c> (<c>rfile.readline()</c>); at end of stream
     /// the remaining bytes, then an empty array. Throws <see cref="LineTooLongException"/>
     /// past the server's <c>MaxLineLength</c>.</summary>
-    protected Task<byte[]> ReadLineBytesAsync() => ReadAsync(new ReadLine());
+    protected Task<byte[]> ReadLineBytesAsync() => ReadAsync(ReadLineRequest);
 
     /// <summary>Reads one UTF-8 line without its line ending (<c>\n</c> or <c>\r\n</c>);
     /// <c>null</c> at end of stream. Throws <see cref="InvalidDataException"/> (naming the client)
@@ -40,7 +47,11 @@ public abstract class StreamRequestHandler : RequestHandler
     /// <summary>Reads whatever has arrived, at most <paramref name="maxBytes"/>, waiting only when
     /// nothing has (<c>request.recv(n)</c>); empty at end of stream.</summary>
     protected Task<byte[]> ReceiveAsync(int maxBytes = 4096)
-        => ReadAsync(new ReadAvailable(Math.Min(maxBytes, ReadBuffer.MaxChunk)));
+    {
+        maxBytes = Math.Min(maxBytes, ReadBuffer.MaxChunk);
+        if (_lastAvailable.MaxBytes != maxBytes) _lastAvailable = new ReadAvailable(maxBytes); // messages are immutable: reuse
+        return ReadAsync(_lastAvailable);
+    }
 
     /// <summary>Reads exactly <paramref name="count"/> bytes, fewer only at end of stream (<c>rfile.read(n)</c>).</summary>
     protected async Task<byte[]> ReadExactlyAsync(int count)
@@ -78,11 +89,17 @@ public abstract class StreamRequestHandler : RequestHandler
     /// <summary>Waits until everything written so far is in the kernel's hands (<c>wfile.flush()</c>).</summary>
     protected async Task FlushAsync()
     {
-        await AskConnection(Flush.Instance);
+        IoErrors.ThrowIfFailed(await Replies.Ask(Connection, Flush.Instance));
         _unflushed = 0;
     }
 
-    private async Task<byte[]> ReadAsync(object request) => ((ReadResult)await AskConnection(request)).Data;
+    /// <inheritdoc/>
+    protected override void PostStop()
+    {
+        _replies?.Dispose();
+        base.PostStop();
+    }
 
-    private Task<object> AskConnection(object request) => Connection.AskIo(request);
+    private async Task<byte[]> ReadAsync(object request)
+        => ((ReadResult)IoErrors.ThrowIfFailed(await Replies.Ask(Connection, request))).Data;
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
+using ActorSockets.Metrics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -46,7 +47,7 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
 
     protected ListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
     {
-        Settings = new RequestSettings(options, hooks, launcher);
+        Settings = new RequestSettings(options, hooks, launcher) { Metrics = ServerMetrics.For(Self.Path.Name, options) };
         _gate = new AcceptGate(options);
     }
 
@@ -356,6 +357,7 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
         {
             Settings.Counters.Count(ServerEvent.Refused);
             Log.Debug("Refused {0}: {1}", Admission.Describe(client), why);
+            Settings.Metrics.ConnectionRefused();
             Discard(request);
             return null;
         }

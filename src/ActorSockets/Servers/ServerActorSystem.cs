@@ -31,7 +31,7 @@ public static class ServerActorSystem
     private static readonly Config BaseConfig = ConfigurationFactory.ParseString("""
         akka.loggers = ["Akka.Hosting.Logging.LoggerFactoryLogger, Akka.Hosting"]
         akka.loglevel = INFO
-        akka.stdout-loglevel = WARNING
+        akka.stdout-loglevel = OFF
         akka.log-dead-letters-during-shutdown = off
         akka.log-dead-letters = 0
         akka.coordinated-shutdown.exit-clr = off

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using ActorSockets.Configuration;
+using ActorSockets.Hosting;
+using ActorSockets.Servers;
+using Akka.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace ActorSockets.CommandLine;
+
+/// <summary>
+/// The options every ActorSockets program shares beyond the address and mode:
+/// <c>--config</c> (HOCON), <c>--name</c> (which <c>actorsockets.servers.&lt;name&gt;</c> applies),
+/// <c>--metrics-port</c> (Prometheus endpoint) and <c>--log-level</c>. A hosted program adds
+/// them to its own command; <see cref="ServerCommandLine"/> includes them.
+/// </summary>
+public static partial class ServiceOptions
+{
+    /// <summary><c>--config FILE.conf</c>: HOCON for the servers (and Akka).</summary>
+    public static readonly Option<FileInfo?> Config = new("--config")
+    {
+        Description = "HOCON file: actorsockets.server-defaults and actorsockets.servers.<name> configure the server, " +
+                      "akka.* the actor system; options given on the command line win over it (default: none)",
+    };
+
+    /// <summary><c>--name NAME</c>: the server's name in the configuration, logs and metrics.</summary>
+    public static readonly Option<string> Name = new("--name")
+    {
+        Description = "Server name: picks actorsockets.servers.<name> from --config; tags logs and metrics",
+        DefaultValueFactory = _ => DefaultName(),
+    };
+
+    /// <summary><c>--metrics-port P</c>: serve metrics in Prometheus text format on 127.0.0.1:P.</summary>
+    public static readonly Option<int> MetricsPort = new("--metrics-port")
+    {
+        Description = $"Serve metrics in Prometheus text format at http://127.0.0.1:<port>{Metrics.PrometheusEndpoint.Path}; 0 serves none",
+        DefaultValueFactory = _ => 0,
+    };
+
+    /// <summary><c>--log-level LEVEL</c>: the least severe level written to stderr.</summary>
+    public static readonly Option<LogLevel> LogLevel = new("--log-level")
+    {
+        Description = "Least severe log level written to stderr (Debug shows each connection accepted/refused/closed)",
+        DefaultValueFactory = _ => Microsoft.Extensions.Logging.LogLevel.Information,
+    };
+
+    /// <summary>The shared options, in help order.</summary>
+    public static IReadOnlyList<Option> All { get; } = [Config, Name, MetricsPort, LogLevel];
+
+    /// <summary>The <c>--config</c> file with the reference configuration as fallback, or the
+    /// reference configuration alone.</summary>
+    /// <exception cref="ServerConfigurationException">The file cannot be read or parsed.</exception>
+    public static Config LoadConfig(ParseResult parsed)
+        => parsed.GetValue(Config) is { } file ? ActorSocketsConfig.LoadFile(file.FullName) : ActorSocketsConfig.Reference;
+
+    /// <summary>Validates <c>--metrics-port</c>: 0 (off) or a port.</summary>
+    public static int CheckedMetricsPort(ParseResult parsed)
+    {
+        var port = parsed.GetValue(MetricsPort);
+        if (port is < 0 or > IPEndPoint.MaxPort)
+            throw new ArgumentException($"--metrics-port: {port} is outside 0..65535.", "--metrics-port");
+        return port;
+    }
+
+    /// <summary>
+    /// The server options for <c>--name</c>: from <c>--config</c> (or the defaults), with the standard
+    /// options that were given on the command line applied on top.
+    /// </summary>
+    public static ServerOptions Resolve(ParseResult parsed, Config config)
+    {
+        var options = ServerConfig.Read(config, parsed.GetValue(Name)!);
+        if (Given(parsed, ServerCommandLine.Unix) && parsed.GetValue(ServerCommandLine.Unix) is { Length: > 0 } path)
+            options = options with { Endpoint = new UnixDomainSocketEndPoint(path) };
+        else if (Given(parsed, ServerCommandLine.Host) || Given(parsed, ServerCommandLine.Port))
+        {
+            var configured = options.Endpoint as IPEndPoint ?? new IPEndPoint(IPAddress.Loopback, 0);
+            var host = parsed.GetValue(ServerCommandLine.Host)!;
+            var address = !Given(parsed, ServerCommandLine.Host) ? configured.Address
+                : ServerConfig.TryParseHost(host, out var parsedHost) ? parsedHost
+                : throw new FormatException($"--host: '{host}' is not an IP address");
+            var port = Given(parsed, ServerCommandLine.Port) ? parsed.GetValue(ServerCommandLine.Port) : configured.Port;
+            if (port is < IPEndPoint.MinPort or > IPEndPoint.MaxPort)
+                throw new ArgumentException($"--port: {port} is outside 0..65535.", "--port");
+            options = options with { Endpoint = new IPEndPoint(address, port) };
+        }
+        if (Given(parsed, ServerCommandLine.Udp) && parsed.GetValue(ServerCommandLine.Udp))
+            options = options with { Kind = SocketKind.Datagram };
+        if (Given(parsed, ServerCommandLine.Mode))
+            options = options with { Mode = parsed.GetValue(ServerCommandLine.Mode) };
+        return options with
+        {
+            Forking = options.Forking with
+            {
+                Workers = GivenOr(parsed, ServerCommandLine.Workers, options.Forking.Workers),
+                MaxChildren = GivenOr(parsed, ServerCommandLine.MaxChildren, options.Forking.MaxChildren),
+                ClusterPort = GivenOr(parsed, ServerCommandLine.ClusterPort, options.Forking.ClusterPort),
+            },
+        };
+    }
+
+    /// <summary>The value of <paramref name="option"/> if it was on the command line, else <paramref name="configured"/>.</summary>
+    private static T GivenOr<T>(ParseResult parsed, Option<T> option, T configured)
+        => Given(parsed, option) ? parsed.GetValue(option)! : configured;
+
+    /// <summary>HOCON for the actor system of a command-line server: the file, plus the log level.</summary>
+    public static Config ActorSystemConfig(ParseResult parsed, Config fileConfig)
+        => ConfigurationFactory.ParseString($"akka.loglevel = {LogLevels.ToHocon(parsed.GetValue(LogLevel))}")
+            .WithFallback(fileConfig);
+
+    /// <summary>Whether <paramref name="option"/> was on the command line (not just its default).</summary>
+    public static bool Given(ParseResult parsed, Option option) => parsed.GetResult(option) is { Implicit: false };
+
+    /// <summary>The program's name, lower case, as a server name ("Echo" → "echo").</summary>
+    private static string DefaultName()
+    {
+        var program = Assembly.GetEntryAssembly()?.GetName().Name ?? "server";
+        var name = NotNameChars().Replace(program.ToLowerInvariant(), "-").Trim('-', '_');
+        return name.Length > 0 ? name : "server";
+    }
+
+    [GeneratedRegex("[^a-z0-9_-]+")]
+    private static partial Regex NotNameChars();
+}

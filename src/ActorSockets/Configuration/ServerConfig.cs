@@ -1,0 +1,185 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using ActorSockets.Forking;
+using ActorSockets.Servers;
+using Akka.Configuration;
+
+namespace ActorSockets.Configuration;
+
+/// <summary>
+/// Reads a named server's <see cref="ServerOptions"/> from HOCON: <c>actorsockets.servers.&lt;name&gt;</c>
+/// over <c>actorsockets.server-defaults</c> over the reference configuration. Every problem —
+/// an unknown key, a value of the wrong type, an unknown mode, a bad CIDR, a port out of range,
+/// a negative limit — is a <see cref="ServerConfigurationException"/> naming the full path.
+/// </summary>
+public static partial class ServerConfig
+{
+    /// <summary>One HOCON key: the <see cref="ServerOptions"/> property it sets and how.</summary>
+    private sealed record Setting(string Key, string Property, Func<Reader, ServerOptions, ServerOptions> Apply);
+
+    // The endpoint comes from three keys at once; it is built separately, so these only claim the keys.
+    private static readonly Setting[] Settings =
+    [
+        new("host", nameof(ServerOptions.Endpoint), (_, o) => o),
+        new("port", nameof(ServerOptions.Endpoint), (_, o) => o),
+        new("unix-path", nameof(ServerOptions.Endpoint), (_, o) => o),
+        new("kind", nameof(ServerOptions.Kind), (r, o) => o with { Kind = r.Enum<SocketKind>("kind") }),
+        new("mode", nameof(ServerOptions.Mode), (r, o) => o with { Mode = r.Enum<ServerMode>("mode") }),
+        new("backlog", nameof(ServerOptions.Backlog), (r, o) => o with { Backlog = r.Int("backlog") }),
+        new("reuse-address", nameof(ServerOptions.ReuseAddress), (r, o) => o with { ReuseAddress = r.OptionalBool("reuse-address") }),
+        new("reuse-port", nameof(ServerOptions.ReusePort), (r, o) => o with { ReusePort = r.Bool("reuse-port") }),
+        new("no-delay", nameof(ServerOptions.NoDelay), (r, o) => o with { NoDelay = r.Bool("no-delay") }),
+        new("dual-mode", nameof(ServerOptions.DualMode), (r, o) => o with { DualMode = r.Bool("dual-mode") }),
+        new("max-line-length", nameof(ServerOptions.MaxLineLength), (r, o) => o with { MaxLineLength = r.Bytes("max-line-length") }),
+        new("write-buffer-limit", nameof(ServerOptions.WriteBufferLimit), (r, o) => o with { WriteBufferLimit = r.Bytes("write-buffer-limit") }),
+        new("read-timeout", nameof(ServerOptions.ReadTimeout), (r, o) => o with { ReadTimeout = r.OptionalDuration("read-timeout") }),
+        new("max-connections", nameof(ServerOptions.MaxConnections), (r, o) => o with { MaxConnections = r.OptionalLimit("max-connections") }),
+        new("idle-timeout", nameof(ServerOptions.IdleTimeout), (r, o) => o with { IdleTimeout = r.OptionalDuration("idle-timeout") }),
+        new("first-byte-timeout", nameof(ServerOptions.FirstByteTimeout), (r, o) => o with { FirstByteTimeout = r.OptionalDuration("first-byte-timeout") }),
+        new("request-deadline", nameof(ServerOptions.RequestDeadline), (r, o) => o with { RequestDeadline = r.OptionalDuration("request-deadline") }),
+        new("timeout", nameof(ServerOptions.Timeout), (r, o) => o with { Timeout = r.OptionalDuration("timeout") }),
+        new("service-interval", nameof(ServerOptions.ServiceInterval), (r, o) => o with { ServiceInterval = r.Duration("service-interval") }),
+        new("block-on-close", nameof(ServerOptions.BlockOnClose), (r, o) => o with { BlockOnClose = r.Bool("block-on-close") }),
+        new("drain-timeout", nameof(ServerOptions.DrainTimeout), (r, o) => o with { DrainTimeout = r.Duration("drain-timeout") }),
+        new("allow", nameof(ServerOptions.Allow), (r, o) => o with { Allow = r.Networks("allow") }),
+        new("deny", nameof(ServerOptions.Deny), (r, o) => o with { Deny = r.Networks("deny") }),
+        new("forking.workers", Fork(nameof(ForkingOptions.Workers)),
+            (r, o) => Fork(o, f => f with { Workers = r.OptionalInt("forking.workers") ?? ForkingOptions.DefaultWorkers })),
+        new("forking.max-children", Fork(nameof(ForkingOptions.MaxChildren)),
+            (r, o) => Fork(o, f => f with { MaxChildren = r.Int("forking.max-children") })),
+        new("forking.worker-wait-timeout", Fork(nameof(ForkingOptions.WorkerWaitTimeout)),
+            (r, o) => Fork(o, f => f with { WorkerWaitTimeout = r.Duration("forking.worker-wait-timeout") })),
+        new("forking.restart-delay", Fork(nameof(ForkingOptions.RestartDelay)),
+            (r, o) => Fork(o, f => f with { RestartDelay = r.Duration("forking.restart-delay") })),
+        new("forking.stop-timeout", Fork(nameof(ForkingOptions.StopTimeout)),
+            (r, o) => Fork(o, f => f with { StopTimeout = r.Duration("forking.stop-timeout") })),
+        new("forking.cluster-host", Fork(nameof(ForkingOptions.ClusterHost)),
+            (r, o) => Fork(o, f => f with { ClusterHost = r.String("forking.cluster-host") })),
+        new("forking.cluster-port", Fork(nameof(ForkingOptions.ClusterPort)),
+            (r, o) => Fork(o, f => f with { ClusterPort = r.Int("forking.cluster-port") })),
+        new("forking.worker-start-timeout", Fork(nameof(ForkingOptions.WorkerStartTimeout)),
+            (r, o) => Fork(o, f => f with { WorkerStartTimeout = r.Duration("forking.worker-start-timeout") })),
+    ];
+
+    /// <summary>Every key a server section may hold, in reference order; a nested key is dotted
+    /// (<c>forking.workers</c> is <c>workers</c> inside <c>forking { }</c>).</summary>
+    public static IReadOnlyList<string> Keys { get; } = Settings.Select(s => s.Key).ToArray();
+
+    /// <summary>Keys that hold an object of settings rather than a value (<c>forking</c>).</summary>
+    private static readonly string[] Groups = Keys.Where(k => k.Contains('.')).Select(k => k[..k.IndexOf('.')]).Distinct().ToArray();
+
+    /// <summary>The options of server <paramref name="name"/> as <paramref name="config"/> describes
+    /// them (the reference configuration fills whatever it leaves out). Validated.</summary>
+    /// <exception cref="ServerConfigurationException">A setting is invalid; its path is named.</exception>
+    public static ServerOptions Read(Config config, string name)
+    {
+        CheckName(name);
+        config = (config ?? Config.Empty).SafeWithFallback(ActorSocketsConfig.Reference);
+        var own = $"{ActorSocketsConfig.ServersPath}.{name}";
+        CheckKeys(config, ActorSocketsConfig.DefaultsPath);
+        CheckKeys(config, own);
+        var section = Section(config, own).WithFallback(Section(config, ActorSocketsConfig.DefaultsPath));
+        var reader = new Reader(section, own, key => config.HasPath($"{own}.{key}"));
+
+        var options = new ServerOptions { Endpoint = ReadEndpoint(reader) };
+        foreach (var setting in Settings) options = setting.Apply(reader, options);
+        try
+        {
+            options.Validate();
+            // ServerOptions checks the forking settings only in forking mode; a bad value in a
+            // file is a mistake whatever the mode, and would surface only when the mode changes.
+            options.Forking.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            var key = Settings.First(s => s.Property == e.ParamName).Key;
+            throw reader.Bad(key == "host" ? "port" : key, Reason(e.Message));
+        }
+        return options;
+    }
+
+    /// <summary>An address for <c>host</c> settings and options: an IP address or <c>localhost</c>.</summary>
+    public static bool TryParseHost(string host, out IPAddress address)
+    {
+        if (host == "localhost")
+        {
+            address = IPAddress.Loopback;
+            return true;
+        }
+        return IPAddress.TryParse(host, out address!);
+    }
+
+    /// <summary>Server names become HOCON keys, actor names and metric tags: keep them plain.</summary>
+    public static void CheckName(string name)
+    {
+        if (string.IsNullOrEmpty(name) || !NamePattern().IsMatch(name))
+            throw new ArgumentException(
+                $"Server name '{name}' must be letters, digits, '-' or '_', starting with a letter or digit.", nameof(name));
+    }
+
+    private static EndPoint ReadEndpoint(Reader reader)
+    {
+        var unixPath = reader.String("unix-path");
+        if (unixPath.Length > 0) return new UnixDomainSocketEndPoint(unixPath);
+        var host = reader.String("host");
+        if (!TryParseHost(host, out var address))
+            throw reader.Bad("host", $"'{host}' is not an IP address or localhost");
+        var port = reader.Int("port");
+        if (port is < IPEndPoint.MinPort or > IPEndPoint.MaxPort)
+            throw reader.Bad("port", $"{port} is outside 0..65535");
+        return new IPEndPoint(address, port);
+    }
+
+    private static void CheckKeys(Config config, string path)
+    {
+        foreach (var (key, value) in Section(config, path).AsEnumerable())
+        {
+            if (!Groups.Contains(key))
+            {
+                CheckKey(path, key);
+                continue;
+            }
+            if (!value.IsObject())
+                throw new ServerConfigurationException($"{path}.{key}", "must be an object { ... }");
+            foreach (var inner in value.GetObject().Items.Keys) CheckKey(path, $"{key}.{inner}");
+        }
+    }
+
+    private static void CheckKey(string path, string key)
+    {
+        if (!Keys.Contains(key))
+            throw new ServerConfigurationException($"{path}.{key}", $"unknown setting (known: {string.Join(", ", Keys)})");
+    }
+
+    /// <summary>The property name ServerOptions.Validate reports for a forking setting.</summary>
+    private static string Fork(string property) => $"{nameof(ServerOptions.Forking)}.{property}";
+
+    private static ServerOptions Fork(ServerOptions options, Func<ForkingOptions, ForkingOptions> change)
+        => options with { Forking = change(options.Forking) };
+
+    private static Config Section(Config config, string path)
+    {
+        if (!config.HasPath(path)) return Config.Empty;
+        try
+        {
+            return config.GetConfig(path);
+        }
+        catch (Exception e) when (e is not ServerConfigurationException)
+        {
+            throw new ServerConfigurationException(path, "must be an object { ... }", e);
+        }
+    }
+
+    /// <summary>ServerOptions.Validate says "Invalid server setting 'X': why."; keep the why.</summary>
+    private static string Reason(string message)
+    {
+        var start = message.IndexOf(": ", StringComparison.Ordinal);
+        var reason = start < 0 ? message : message[(start + 2)..];
+        var paramNote = reason.IndexOf(" (Parameter", StringComparison.Ordinal);
+        return (paramNote < 0 ? reason : reason[..paramNote]).TrimEnd('.');
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+    private static partial Regex NamePattern();
+}

@@ -1,0 +1,110 @@
+using System.Runtime.CompilerServices;
+using ActorSockets.Configuration;
+using ActorSockets.Servers;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ActorSockets.Hosting;
+
+/// <summary>
+/// Akka.Hosting integration: add ActorSockets servers to an actor system built with
+/// <c>services.AddAkka(...)</c>. Each server binds when the host starts and drains through
+/// CoordinatedShutdown when it stops.
+/// </summary>
+/// <example><code>
+/// builder.Services.AddAkka("app", akka => akka
+///     .WithActorSocketsLogging()
+///     .AddHocon(ConfigurationFactory.ParseString("actorsockets.servers.echo.port = 9000"), HoconAddMode.Prepend)
+///     .WithActorSocketServer("echo", Props.Create&lt;EchoHandler&gt;())
+///     .WithActorSocketServer&lt;UpperServer&gt;("upper", Props.Create&lt;UpperHandler&gt;(), o => o with { Mode = ServerMode.Sync }));
+/// </code></example>
+public static class ActorSocketsHostingExtensions
+{
+    private static readonly ConditionalWeakTable<AkkaConfigurationBuilder, HashSet<string>> Names = new();
+
+    /// <summary>
+    /// Adds server <paramref name="name"/>: its options are <c>actorsockets.servers.&lt;name&gt;</c>
+    /// over <c>actorsockets.server-defaults</c> over the reference configuration, then
+    /// <paramref name="configure"/> applied on top (code wins). Find it afterwards with
+    /// <see cref="ActorSocketServers"/>; its listener actor is <c>/user/&lt;name&gt;</c>.
+    /// </summary>
+    /// <param name="builder">The Akka.Hosting builder.</param>
+    /// <param name="name">The server's name: its HOCON section, its listener actor's name, its metric tag.</param>
+    /// <param name="handlerProps">How to create one handler actor per request.</param>
+    /// <param name="configure">Changes made in code to the configured options, e.g.
+    /// <c>o =&gt; o with { Mode = ServerMode.Sync }</c>. It may run more than once: keep it free of side effects.</param>
+    /// <param name="hooks">Server hooks (VerifyRequest, HandleError, ...); null for the defaults.</param>
+    public static AkkaConfigurationBuilder WithActorSocketServer(this AkkaConfigurationBuilder builder, string name,
+        Props handlerProps, Func<ServerOptions, ServerOptions>? configure = null, ServerHooks? hooks = null)
+        => Add(builder, new HostedServer(name, handlerProps, configure, hooks, register: null));
+
+    /// <summary>
+    /// Adds server <paramref name="name"/> as <see cref="WithActorSocketServer"/> does, and registers
+    /// its listener in the <see cref="ActorRegistry"/> under <typeparamref name="TKey"/>, so it can be
+    /// injected as <c>IRequiredActor&lt;TKey&gt;</c>.
+    /// </summary>
+    /// <inheritdoc cref="WithActorSocketServer" path="/param"/>
+    public static AkkaConfigurationBuilder WithActorSocketServer<TKey>(this AkkaConfigurationBuilder builder, string name,
+        Props handlerProps, Func<ServerOptions, ServerOptions>? configure = null, ServerHooks? hooks = null)
+        => Add(builder, new HostedServer(name, handlerProps, configure, hooks, (registry, listener) => registry.Register<TKey>(listener)));
+
+    /// <summary>
+    /// Sends Akka's log to the host's Microsoft.Extensions.Logging (replacing Akka's stdout
+    /// logger) at <paramref name="minimum"/> and above. Servers log bound/stopping/stopped at
+    /// Information, handler failures at Warning, each connection accepted/refused/closed at Debug.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithActorSocketsLogging(this AkkaConfigurationBuilder builder,
+        LogLevel minimum = LogLevel.Information)
+        => builder.ConfigureLoggers(loggers =>
+        {
+            loggers.LogLevel = LogLevels.ToAkka(minimum);
+            loggers.ClearLoggers();
+            loggers.AddLoggerFactory();
+        });
+
+    private static AkkaConfigurationBuilder Add(AkkaConfigurationBuilder builder, HostedServer server)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ServerConfig.CheckName(server.Name);
+        var names = Names.GetOrCreateValue(builder);
+        if (names.Count == 0) builder.AddHocon(HostDrivenShutdown, HoconAddMode.Append);
+        if (!names.Add(server.Name))
+            throw new ArgumentException($"An ActorSockets server named '{server.Name}' was already added to this actor system.", "name");
+        CoverDrainInShutdown(builder, server);
+        return builder.WithActors(new ActorStarter(server.StartAsync));
+    }
+
+    /// <summary>CoordinatedShutdown reads its phase timeouts when the actor system starts, before any
+    /// server does: raise the drain phase's timeout now, from the configuration known so far.
+    /// Only ever raises it; the server warns at start if the final configuration still falls short.</summary>
+    private static void CoverDrainInShutdown(AkkaConfigurationBuilder builder, HostedServer server)
+    {
+        var config = builder.Configuration.GetOrElse(Config.Empty);
+        TimeSpan needed;
+        try
+        {
+            needed = HostedServer.DrainBudget(server.Resolve(config));
+        }
+        catch (Exception e) when (e is ConfigurationException or ArgumentException)
+        {
+            return; // reported when the host starts, against the final configuration
+        }
+        var current = config.WithFallback(AkkaDefaults.Value)
+            .GetTimeSpan(HostedServer.DrainPhaseTimeout, TimeSpan.Zero, allowInfinite: true);
+        if (needed > current)
+            builder.AddHocon(ConfigurationFactory.ParseString(
+                $"{HostedServer.DrainPhaseTimeout} = {(long)Math.Ceiling(needed.TotalMilliseconds)}ms"), HoconAddMode.Prepend);
+    }
+
+    /// <summary>In a host, the host runs CoordinatedShutdown when it stops. Akka's own process-exit
+    /// hook would run it too, racing the host: the host then returns (and disposes its logger
+    /// factory) before the drain has finished. Akka's stdout logger, used while the actor system
+    /// starts and stops, is off: stdout belongs to the program (its LISTENING lines). A fallback,
+    /// so explicit settings still win.</summary>
+    private static readonly Config HostDrivenShutdown = ConfigurationFactory.ParseString(
+        "akka.coordinated-shutdown.run-by-clr-shutdown-hook = off\nakka.stdout-loglevel = OFF");
+
+    private static readonly Lazy<Config> AkkaDefaults = new(ConfigurationFactory.Default);
+}

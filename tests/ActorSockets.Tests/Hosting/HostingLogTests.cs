@@ -1,0 +1,66 @@
+using ActorSockets.Hosting;
+using ActorSockets.Tests.Support;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace ActorSockets.Tests.Hosting;
+
+public class HostingLogTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Akka_logs_reach_Microsoft_Extensions_Logging_at_the_documented_levels()
+    {
+        var logs = new LogCollector();
+        var host = TestHost.Build(akka => akka
+            .WithActorSocketsLogging(LogLevel.Debug)
+            .AddHocon(ConfigurationFactory.ParseString("actorsockets.servers.logged.deny = [\"127.0.0.2/32\"]"), HoconAddMode.Prepend)
+            .WithActorSocketServer("logged", Props.Create<LineEchoHandler>()), logs);
+        try
+        {
+            await host.StartAsync().Within(Deadline, "host start");
+            var port = ActorSocketServers.For(host.Services.GetRequiredService<ActorSystem>())["logged"].Port;
+            string clientAddress;
+            using (var client = await TestClient.ConnectAsync(port))
+            {
+                clientAddress = client.Socket.LocalEndPoint!.ToString()!;
+                await client.SendAsync("hello\nboom\n");
+                Assert.Equal("hello\n", await client.ReadLineAsync());
+                Assert.True(await client.IsClosedByServerAsync());
+            }
+            using (var refused = await TestClient.ConnectAsync(port, fromAddress: "127.0.0.2"))
+                Assert.True(await refused.IsClosedByServerAsync());
+            await host.StopAsync().Within(Deadline, "host stop");
+
+            try
+            {
+                await Eventually.Until(() => Has(logs, LogLevel.Information, $"Server on 127.0.0.1:{port} closed"), Deadline, "the closed log");
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException(e.Message + "; got:\n" + string.Join("\n", logs.Entries.Select(l => $"{l.Level} {l.Message}")));
+            }
+            Assert.True(Has(logs, LogLevel.Information, $"Server bound to 127.0.0.1:{port}"));
+            Assert.True(Has(logs, LogLevel.Information, "Stopping server logged: refusing new connections"));
+            Assert.True(Has(logs, LogLevel.Information, $"Server on 127.0.0.1:{port} closed"));
+            Assert.True(Has(logs, LogLevel.Debug, $"Accepted {clientAddress}"));
+            Assert.True(Has(logs, LogLevel.Debug, "Refused 127.0.0.2:"));
+            Assert.True(Has(logs, LogLevel.Debug, $"({clientAddress}) closed"));
+            var failure = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains(clientAddress));
+            Assert.Contains("boom", failure.Message + failure.Error);
+            Assert.IsType<InvalidOperationException>(failure.Error);
+        }
+        finally
+        {
+            await host.StopQuietly();
+        }
+    }
+
+    private static bool Has(LogCollector logs, LogLevel level, string text)
+        => logs.Entries.Any(e => e.Level == level && e.Message.Contains(text));
+}
