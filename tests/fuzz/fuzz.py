@@ -138,6 +138,92 @@ def good_time_stream(target):
     return None if ISO_8601.match(reply) and ending == "closed" else "time answered %r (%s)" % (reply[:80], ending)
 
 
+class Lines:
+    """A line-based client (like nc) with a deadline on the whole conversation."""
+
+    def __init__(self, target):
+        self.sock = target.stream()
+        self.file = self.sock.makefile("rb")
+
+    def say(self, text):
+        self.sock.sendall(text.encode("utf-8") if isinstance(text, str) else text)
+
+    def line(self):
+        return self.file.readline().decode("utf-8", "replace").rstrip("\n")
+
+    def until(self, predicate, limit=200):
+        """Reads lines until one satisfies predicate (others may be other clients' traffic)."""
+        for _ in range(limit):
+            got = self.line()
+            if predicate(got):
+                return got
+            if got == "":
+                return None
+        return None
+
+    def closed(self):
+        try:
+            return self.file.read() is not None  # returns at end of stream; raises on timeout
+        except ConnectionResetError:
+            return True
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
+def good_menu(target):
+    c = Lines(target)
+    try:
+        welcome = c.line()
+        c.say("1001\n")
+        answer = c.line()
+        c.say("exit\n")
+        if "10086" not in welcome or '"1001"' not in answer or not c.closed():
+            return "menu answered %r then %r" % (welcome, answer)
+        return None
+    finally:
+        c.close()
+
+
+def good_chat(target):
+    c = Lines(target)
+    try:
+        welcome = c.line()
+        c.say("/who\n")
+        here = c.until(lambda l: l.startswith("* here: "))
+        c.say("/quit\n")
+        bye = c.until(lambda l: l == "* bye")
+        if not welcome.startswith("* welcome, ") or here is None or bye is None:
+            return "chat answered %r, %r, %r" % (welcome, here, bye)
+        return None
+    finally:
+        c.close()
+
+
+def good_files(target):
+    """Uploads a small file, then finds it in the upload listing (seed 002's protocol)."""
+    name = "fuzz-check-%d.txt" % random.randrange(1 << 30)
+    with target.stream() as s:
+        s.sendall(("put|%s|5\n" % name).encode())
+        if s.recv(64) != b"OK":
+            return "put was not answered OK"
+        s.sendall(b"hello")
+        s.sendall(b"list|upload|0\n")
+        head = s.recv(64)
+        match = re.match(rb"^YES\|(\d+)$", head)
+        if not match:
+            return "list answered %r" % head
+        s.sendall(b"second_active")
+        listing, size = b"", int(match.group(1))
+        while len(listing) < size:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            listing += chunk
+        return None if ("%s|5\n" % name).encode() in listing else "the upload is not listed: %r" % listing[:200]
+
+
 def datagram_request(target, data):
     s = target.datagram()
     try:
@@ -168,6 +254,10 @@ PROTOCOLS = {
     "time-tcp": ("stream", [b"", b"time?\n"], good_time_stream),
     "echo-udp": ("datagram", [b"hello", b"x" * 1000, b"\x00\x01\x02"], good_echo_datagram),
     "time-udp": ("datagram", [b"time?", b""], good_time_datagram),
+    "menu": ("stream", [b"1001\n", b"0\n", b"exit\n", "\u4f60\u597d\n".encode(), b"1001", b"0\r\n"], good_menu),
+    "chat": ("stream", [b"hello everyone\n", b"/nick fuzzer\n", b"/who\n", b"/quit\n", "\u4f60\u597d\n".encode()], good_chat),
+    "files": ("stream", [b"put|a.txt|5\nhello", b"get|readme.txt|0\n", b"get|a.txt|0|sha256\n", b"list|download|0\n",
+                         b"list|upload|0\nsecond_active", b"put|../escape.txt|3\nabc", b"get|a.txt|0\nsecond_active"], good_files),
 }
 
 
