@@ -8,6 +8,7 @@ namespace ActorSockets.Tests.Limits;
 /// <summary>Issue item 7: tests/fuzz/fuzz.py throws mutated input at each sample, run as a real
 /// process, for a bounded time; the sample must still answer a good request (the harness checks
 /// one every 20 iterations and at the end), must not have crashed, and must stop cleanly.</summary>
+[Collection(Measurements.Name)]
 public class FuzzTests(ITestOutputHelper output)
 {
     private const string Seconds = "2";

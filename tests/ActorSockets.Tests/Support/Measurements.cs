@@ -3,12 +3,13 @@ using Xunit;
 namespace ActorSockets.Tests.Support;
 
 /// <summary>Tests that measure the whole process (open descriptors, managed memory, bytes
-/// allocated) run in this collection, alone: xunit runs it after the parallel collections, so
-/// no other test's sockets or allocations blur the figures.</summary>
+/// allocated), and the fuzz runs that load the machine, run in this collection, alone: xunit
+/// runs it after the parallel collections, so no other test's sockets or allocations blur the
+/// figures and the fuzzer's load does not starve other tests' deadlines.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class Measurements
 {
-    public const string Name = "process measurements (run alone)";
+    public const string Name = "measurements and load (run alone)";
 
     /// <summary>Open file descriptors of this process, except the runtime's assembly and symbol
     /// files: it opens those the first time some code needs them and keeps them for good.</summary>
