@@ -88,17 +88,20 @@ public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
         using var slow = await TestClient.ConnectAsync(server.Port);
         var clock = Stopwatch.StartNew();
         int dripped = 0;
-        var closed = slow.IsClosedByServerAsync(TimeSpan.FromSeconds(10));
-        // A byte every tenth of the timeout: bytes keep coming, the line never does. Meanwhile the
-        // good client sends whole lines, well within the timeout.
-        while (!closed.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(10))
+        await EventFilter.Info(contains: "ReadTimeout").ExpectOneAsync(async () =>
         {
-            try { await slow.SendAsync("x"); dripped++; } catch (System.Net.Sockets.SocketException) { break; }
-            await good.SendAsync("good\n");
-            Assert.Equal("good\n", await good.ReadLineAsync());
-            await Task.WhenAny(closed, Task.Delay(Short / 10));
-        }
-        Assert.True(await closed);
+            var closed = slow.IsClosedByServerAsync(TimeSpan.FromSeconds(10));
+            // A byte every tenth of the timeout: bytes keep coming, the line never does. Meanwhile
+            // the good client sends whole lines, well within the timeout.
+            while (!closed.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                try { await slow.SendAsync("x"); dripped++; } catch (System.Net.Sockets.SocketException) { break; }
+                await good.SendAsync("good\n");
+                Assert.Equal("good\n", await good.ReadLineAsync());
+                await Task.WhenAny(closed, Task.Delay(Short / 10));
+            }
+            Assert.True(await closed);
+        });
         var closedAfter = clock.Elapsed;
 
         await good.SendAsync("still good\n");
