@@ -122,11 +122,13 @@ internal sealed class DatagramRequestActor : RequestActor
             return;
         }
         _sending++;
-        var timeout = new CancellationTokenSource(SendTimeout);
-        _socket.SendToAsync(datagram, SocketFlags.None, _client, timeout.Token).AsTask().ContinueWith(
+        // Only a Unix datagram send can block (on a full client queue); a UDP send never does,
+        // so it needs no timer (one per reply was a measurable cost).
+        var timeout = _client is UnixDomainSocketEndPoint ? new CancellationTokenSource(SendTimeout) : null;
+        _socket.SendToAsync(datagram, SocketFlags.None, _client, timeout?.Token ?? CancellationToken.None).AsTask().ContinueWith(
             (t, state) =>
             {
-                timeout.Dispose();
+                timeout?.Dispose();
                 var error = t.IsCanceled ? new TimeoutException($"the client took no datagram within {SendTimeout}")
                     : t.Exception?.GetBaseException();
                 ((IActorRef)state!).Tell(new Sent(replyTo, error), ActorRefs.NoSender);
