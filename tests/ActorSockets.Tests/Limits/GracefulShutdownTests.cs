@@ -80,7 +80,7 @@ public class GracefulShutdownTests(ITestOutputHelper output) : ServerTestKit(out
             await client.SendAsync($"r{i}\n");
             clients.Add(client);
         }
-        var started = ReceiveN(Clients, TimeSpan.FromSeconds(30)).Cast<string>().ToHashSet();
+        var started = (await ReceiveNAsync(Clients, TimeSpan.FromSeconds(30)).ToListAsync()).Cast<string>().ToHashSet();
         Assert.Equal(Enumerable.Range(0, Clients).Select(i => $"started r{i}").ToHashSet(), started);
         return clients;
     }

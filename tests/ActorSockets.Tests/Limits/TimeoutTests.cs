@@ -124,7 +124,7 @@ public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
         {
             using var stuck = await TestClient.ConnectAsync(server.Port);
             await stuck.SendAsync("stuck\n");
-            ExpectMsg("started stuck");
+            await ExpectMsgAsync("started stuck");
             Assert.Equal("", await stuck.ReadToEndAsync()); // EOF (FIN), not a reset: ReadToEnd would throw
         });
         var closedAfter = clock.Elapsed;
@@ -141,11 +141,11 @@ public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
         var server = await ServeAsync(options, Props.Create(() => new GatedDatagramHandler(TestActor, () => gate.Task)));
         using var client = DatagramClient.Udp(server.Port);
         await client.SendAsync("late");
-        ExpectMsg("started late");
+        await ExpectMsgAsync("started late");
         await server.StatsWhenAsync(s => s.RequestDeadlines == 1, "the deadline to pass");
         gate.SetResult();
         Assert.Equal("done fast", await client.RoundTripAsync("fast"));
-        ExpectMsg("started fast");
+        await ExpectMsgAsync("started fast");
         Assert.Equal(0, client.Socket.Available); // the late one never answered
     }
 }
