@@ -46,11 +46,13 @@ public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
     [Fact]
     public async Task A_handler_writing_to_a_reading_client_is_not_idle()
     {
-        var options = ServerOptions.Tcp() with { IdleTimeout = Short };
-        var server = await ServeAsync(options, Props.Create(() => new TickerHandler(8, Short / 4)));
+        // A line every 100 ms for 2 s, under an idle timeout of 1.5 s: writing for longer than the
+        // timeout, with gaps far shorter than it even on a loaded machine.
+        var options = ServerOptions.Tcp() with { IdleTimeout = TimeSpan.FromSeconds(1.5) };
+        var server = await ServeAsync(options, Props.Create(() => new TickerHandler(20, TimeSpan.FromMilliseconds(100))));
         using var client = await TestClient.ConnectAsync(server.Port); // sends nothing, only reads
-        var all = await client.ReadToEndAsync(TimeSpan.FromSeconds(20));
-        Assert.Equal(8, all.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        var all = await client.ReadToEndAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(20, all.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Equal(0, (await server.GetStatsAsync()).IdleTimeouts);
     }
 
