@@ -63,6 +63,9 @@ catch (Exception e) when (e is IOException or ConfigurationException)
 foreach (var (_, server) in ActorSocketServers.For(host.Services.GetRequiredService<ActorSystem>()).All)
     Console.Out.WriteLine($"LISTENING {server.Port}");
 Console.Out.Flush();
+// From here on stdout carries nothing: while the actor system stops, Akka falls back to its
+// own console logger, which writes to stdout; send that to stderr with the rest of the log.
+Console.SetOut(Console.Error);
 await host.WaitForShutdownAsync();
 return 0;
 

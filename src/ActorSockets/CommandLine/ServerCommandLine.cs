@@ -239,6 +239,9 @@ public static class ServerCommandLine
             if (server.ClusterAddress is { } cluster) Console.Error.WriteLine($"CLUSTER {cluster}");
             Console.Out.WriteLine($"LISTENING {bound}");
             Console.Out.Flush();
+            // Nothing else goes to stdout: while the actor system stops, Akka falls back to its
+            // own console logger, which writes there; send it to stderr with the rest of the log.
+            Console.SetOut(Console.Error);
             await server.ServeForeverAsync(stop);
         }
         return 0;
