@@ -45,7 +45,7 @@ public class BadInputTests(ITestOutputHelper output) : ServerTestKit(output)
         var sending = client.SendAsync(new byte[10 * 1024 * 1024]);
         var (data, reset) = await client.ReadUntilClosedAsync();
         await sending.ContinueWith(_ => { }); // it fails once the server has closed: expected
-        Assert.IsType<LineTooLongException>(ExpectMsg<Exception>());
+        Assert.IsType<LineTooLongException>(await ExpectMsgAsync<Exception>());
         await Eventually.Until(() => hooks.ErrorCount == 1, Deadline, "HandleError");
         Assert.Contains(client.Socket.LocalEndPoint!.ToString()!, hooks.Errors[0].Request.ClientAddress);
         Output.WriteLine($"10 MiB line: the client got {data.Length} bytes and {(reset ? "a reset" : "end of stream")}; HandleError: {hooks.Errors[0].Error.Message}");
@@ -61,7 +61,7 @@ public class BadInputTests(ITestOutputHelper output) : ServerTestKit(output)
         using var client = await TestClient.ConnectAsync(server.Port);
         await client.SendAsync([(byte)'c', (byte)'a', (byte)'f', 0xC3, 0x28, (byte)'\n']); // 0xC3 0x28: a broken two-byte sequence
 
-        var error = ExpectMsg<InvalidDataException>();
+        var error = await ExpectMsgAsync<InvalidDataException>();
         Assert.Contains(client.Socket.LocalEndPoint!.ToString()!, error.Message);
         Assert.Contains("not valid UTF-8", error.Message);
         var (data, reset) = await client.ReadUntilClosedAsync();
@@ -126,7 +126,7 @@ public class BadInputTests(ITestOutputHelper output) : ServerTestKit(output)
         var victim = await TestClient.ConnectAsync(server.Port);
         await Eventually.Until(() => Interlocked.Read(ref progress.Value) > 0, Deadline, "the handler to write");
         victim.Abort();
-        Assert.IsType<ConnectionLostException>(ExpectMsg<Exception>(Deadline));
+        Assert.IsType<ConnectionLostException>(await ExpectMsgAsync<Exception>(Deadline));
         var stats = await server.StatsWhenAsync(s => s.ActiveConnections == 0, "the reset connection to end");
         Output.WriteLine($"reset while being written to after {Measurements.MiB(progress.Value)}: the handler's write failed; {stats}");
         using var next = await TestClient.ConnectAsync(server.Port); // the server goes on writing to others
@@ -180,10 +180,10 @@ public class BadInputTests(ITestOutputHelper output) : ServerTestKit(output)
         Assert.Equal(where == "setup" ? "" : "hello\n", Encoding.UTF8.GetString(data));
         if (where == "finish")
         {
-            ExpectMsg("handle");
-            ExpectMsg("finish");
+            await ExpectMsgAsync("handle");
+            await ExpectMsgAsync("finish");
         }
-        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
         var stats = await server.StatsWhenAsync(s => s.ActiveConnections == 0, "the connection to end");
         Assert.Equal(1, stats.HandlerFailures);
     }

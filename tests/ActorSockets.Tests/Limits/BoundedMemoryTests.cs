@@ -25,7 +25,7 @@ public class BoundedMemoryTests(ITestOutputHelper output) : ServerTestKit(output
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         using var client = await TestClient.ConnectAsync(server.Port);
         var sending = client.Socket.SendAsync(line, SocketFlags.None);
-        var error = ExpectMsg<LineTooLongException>(Deadline);
+        var error = await ExpectMsgAsync<LineTooLongException>(Deadline);
         bool closed = await client.IsClosedByServerAsync();
         try { await sending; } catch (SocketException) { } // the server closed while we were still sending
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
@@ -64,7 +64,7 @@ public class BoundedMemoryTests(ITestOutputHelper output) : ServerTestKit(output
         Assert.InRange(ahead, 1, options.WriteBufferLimit + kernel + 64 * 1024);
 
         long received = (await client.ReadToEndBytesAsync(TimeSpan.FromSeconds(60))).LongLength; // now it reads: all of it arrives
-        ExpectMsg("flood done");
+        await ExpectMsgAsync("flood done");
         Output.WriteLine($"then the client read {Measurements.MiB(received)}");
         Assert.Equal(total, received);
         Assert.Equal(0, (await server.GetStatsAsync()).WriteLimitFailures);

@@ -22,9 +22,9 @@ public class ConnectionLimitTests(ITestOutputHelper output) : ServerTestKit(outp
             await client.SendAsync($"c{i}\n");
             clients.Add(client);
         }
-        ExpectMsg("started");
-        ExpectMsg("started");
-        ExpectNoMsg(Quiet);
+        await ExpectMsgAsync("started");
+        await ExpectMsgAsync("started");
+        await ExpectNoMsgAsync(Quiet);
         var atLimit = await server.GetStatsAsync();
         // Not accepted at all (Received counts accept() calls): nothing was accepted and dropped.
         Assert.Equal((2, 2L, 2L, 2), (atLimit.ActiveConnections, atLimit.Received, atLimit.Accepted, atLimit.MaxConnections));
@@ -33,7 +33,7 @@ public class ConnectionLimitTests(ITestOutputHelper output) : ServerTestKit(outp
 
         clients[0].HalfClose();
         Assert.True(await clients[0].IsClosedByServerAsync());
-        ExpectMsg("started");
+        await ExpectMsgAsync("started");
         Assert.Equal("c2\n", await clients[2].ReadLineAsync());
         Assert.Equal(3, (await server.GetStatsAsync()).Accepted);
 
@@ -41,7 +41,7 @@ public class ConnectionLimitTests(ITestOutputHelper output) : ServerTestKit(outp
         Assert.Equal(10, raised.MaxConnections);
         for (int i = 3; i < 6; i++)
         {
-            ExpectMsg("started");
+            await ExpectMsgAsync("started");
             Assert.Equal($"c{i}\n", await clients[i].ReadLineAsync());
         }
 
@@ -52,7 +52,7 @@ public class ConnectionLimitTests(ITestOutputHelper output) : ServerTestKit(outp
         using var late = await TestClient.ConnectAsync(server.Port); // ...but accepts no one until under it
         await late.SendAsync("late\n");
         foreach (var client in clients.Skip(1)) client.HalfClose();
-        ExpectMsg("started", Deadline);
+        await ExpectMsgAsync("started", Deadline);
         Assert.Equal("late\n", await late.ReadLineAsync());
 
         var end = await server.GetStatsAsync();
@@ -67,7 +67,7 @@ public class ConnectionLimitTests(ITestOutputHelper output) : ServerTestKit(outp
         using var existing = await TestClient.ConnectAsync(server.Port);
         await existing.SendAsync("before\n");
         Assert.Equal("before\n", await existing.ReadLineAsync());
-        ExpectMsg("started");
+        await ExpectMsgAsync("started");
 
         Assert.True((await server.SuspendAcceptingAsync()).Suspended);
         using var waiting = await TestClient.ConnectAsync(server.Port); // completes from the backlog
@@ -79,12 +79,12 @@ public class ConnectionLimitTests(ITestOutputHelper output) : ServerTestKit(outp
             Assert.Equal($"during {i}\n", await existing.ReadLineAsync());
         }
         Assert.False(await Task.WhenAny(answer, Task.Delay(Quiet)) == answer, "a client is not served while accepting is suspended");
-        ExpectNoMsg(TimeSpan.Zero);
+        await ExpectNoMsgAsync(TimeSpan.Zero);
         var suspended = await server.GetStatsAsync();
         Assert.Equal((1L, 1, true), (suspended.Accepted, suspended.ActiveConnections, suspended.Suspended));
 
         Assert.False((await server.ResumeAcceptingAsync()).Suspended);
-        ExpectMsg("started");
+        await ExpectMsgAsync("started");
         Assert.Equal("let me in\n", await answer);
         await existing.SendAsync("after\n");
         Assert.Equal("after\n", await existing.ReadLineAsync());

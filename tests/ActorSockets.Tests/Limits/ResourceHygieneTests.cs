@@ -132,8 +132,8 @@ public class ResourceHygieneTests(ITestOutputHelper output) : ServerTestKit(outp
         var probe = CreateTestProbe();
         Sys.ActorSelection(server.Listener.Path + "/*").Tell(new Identify("connection"), probe.Ref);
         Sys.ActorSelection(server.Listener.Path + "/*/*").Tell(new Identify("handler"), probe.Ref);
-        await Task.Yield();
-        return probe.ReceiveWhile<ActorIdentity>(TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(300),
-            m => m as ActorIdentity ?? throw new InvalidOperationException($"unexpected {m}")).Count(id => id.Subject is not null);
+        var identities = await probe.ReceiveWhileAsync(TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(300),
+            m => m as ActorIdentity ?? throw new InvalidOperationException($"unexpected {m}")).ToListAsync();
+        return identities.Count(id => id.Subject is not null);
     }
 }

@@ -13,11 +13,14 @@ namespace ActorSockets.Tests.Limits;
 public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
 {
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(400);
+    // For tests where a well-behaved client must stay within the timeout throughout: ten times
+    // its pace, so a loaded machine's stalls do not make it look idle.
+    private static readonly TimeSpan Patient = TimeSpan.FromSeconds(1);
 
     [Fact]
     public async Task An_idle_connection_is_closed_and_an_active_one_is_not()
     {
-        var server = await ServeAsync(ServerOptions.Tcp() with { IdleTimeout = Short }, Props.Create(() => new StartedEchoHandler(TestActor)));
+        var server = await ServeAsync(ServerOptions.Tcp() with { IdleTimeout = Patient }, Props.Create(() => new StartedEchoHandler(TestActor)));
         using var active = await TestClient.ConnectAsync(server.Port);
         var clock = Stopwatch.StartNew();
         TimeSpan idleClosedAfter = TimeSpan.Zero;
@@ -29,7 +32,7 @@ public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
             {
                 await active.SendAsync("ping\n");
                 Assert.Equal("ping\n", await active.ReadLineAsync());
-                await Task.WhenAny(closed, Task.Delay(Short / 4));
+                await Task.WhenAny(closed, Task.Delay(Patient / 10));
             }
             Assert.True(await closed, "the idle connection is closed by the server (FIN)");
             idleClosedAfter = clock.Elapsed;
@@ -38,19 +41,21 @@ public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
         Assert.Equal("still here\n", await active.ReadLineAsync());
 
         var stats = await server.StatsWhenAsync(s => s.ActiveConnections == 1, "the idle connection to end");
-        Output.WriteLine($"idle connection closed after {idleClosedAfter.TotalMilliseconds:F0} ms (IdleTimeout {Short.TotalMilliseconds} ms); {stats}");
-        Assert.InRange(idleClosedAfter, Short * 0.9, Short + TimeSpan.FromSeconds(5));
+        Output.WriteLine($"idle connection closed after {idleClosedAfter.TotalMilliseconds:F0} ms (IdleTimeout {Patient.TotalMilliseconds} ms); {stats}");
+        Assert.InRange(idleClosedAfter, Patient * 0.9, Patient + TimeSpan.FromSeconds(5));
         Assert.Equal((1L, 1), (stats.IdleTimeouts, stats.ActiveConnections));
     }
 
     [Fact]
     public async Task A_handler_writing_to_a_reading_client_is_not_idle()
     {
-        var options = ServerOptions.Tcp() with { IdleTimeout = Short };
-        var server = await ServeAsync(options, Props.Create(() => new TickerHandler(8, Short / 4)));
+        // A line every 100 ms for 2 s, under an idle timeout of 1.5 s: writing for longer than the
+        // timeout, with gaps far shorter than it even on a loaded machine.
+        var options = ServerOptions.Tcp() with { IdleTimeout = TimeSpan.FromSeconds(1.5) };
+        var server = await ServeAsync(options, Props.Create(() => new TickerHandler(20, TimeSpan.FromMilliseconds(100))));
         using var client = await TestClient.ConnectAsync(server.Port); // sends nothing, only reads
-        var all = await client.ReadToEndAsync(TimeSpan.FromSeconds(20));
-        Assert.Equal(8, all.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        var all = await client.ReadToEndAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(20, all.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Equal(0, (await server.GetStatsAsync()).IdleTimeouts);
     }
 
@@ -79,7 +84,7 @@ public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
     public async Task A_slowloris_line_fails_the_read_timeout_and_only_its_connection_closes()
     {
         var hooks = new CountingHooks();
-        var options = ServerOptions.Tcp() with { ReadTimeout = Short };
+        var options = ServerOptions.Tcp() with { ReadTimeout = Patient };
         var server = await ServeAsync(options, Props.Create(() => new StartedEchoHandler(TestActor)), hooks);
         using var good = await TestClient.ConnectAsync(server.Port);
         await good.SendAsync("good\n");
@@ -98,7 +103,7 @@ public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
                 try { await slow.SendAsync("x"); dripped++; } catch (System.Net.Sockets.SocketException) { break; }
                 await good.SendAsync("good\n");
                 Assert.Equal("good\n", await good.ReadLineAsync());
-                await Task.WhenAny(closed, Task.Delay(Short / 10));
+                await Task.WhenAny(closed, Task.Delay(Patient / 10));
             }
             Assert.True(await closed);
         });
@@ -124,7 +129,7 @@ public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
         {
             using var stuck = await TestClient.ConnectAsync(server.Port);
             await stuck.SendAsync("stuck\n");
-            ExpectMsg("started stuck");
+            await ExpectMsgAsync("started stuck");
             Assert.Equal("", await stuck.ReadToEndAsync()); // EOF (FIN), not a reset: ReadToEnd would throw
         });
         var closedAfter = clock.Elapsed;
@@ -141,11 +146,11 @@ public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
         var server = await ServeAsync(options, Props.Create(() => new GatedDatagramHandler(TestActor, () => gate.Task)));
         using var client = DatagramClient.Udp(server.Port);
         await client.SendAsync("late");
-        ExpectMsg("started late");
+        await ExpectMsgAsync("started late");
         await server.StatsWhenAsync(s => s.RequestDeadlines == 1, "the deadline to pass");
         gate.SetResult();
         Assert.Equal("done fast", await client.RoundTripAsync("fast"));
-        ExpectMsg("started fast");
+        await ExpectMsgAsync("started fast");
         Assert.Equal(0, client.Socket.Available); // the late one never answered
     }
 }
