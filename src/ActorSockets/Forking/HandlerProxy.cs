@@ -51,5 +51,5 @@ internal sealed class HandlerProxy : ReceiveActor, IWithTimers
 internal sealed class ForkingHandlerLauncher(IActorRef pool) : HandlerLauncher
 {
     public override IActorRef Launch(IActorContext connection, RequestInfo request)
-        => connection.ActorOf(Props.Create(() => new HandlerProxy(pool)), request.HandlerName);
+        => connection.ActorOf(Props.Create(typeof(HandlerProxy), pool), request.HandlerName);
 }

@@ -59,7 +59,7 @@ internal sealed class WorkerHost(Props handlerProps) : UntypedActor
         switch (message)
         {
             case StartHandler start:
-                Context.ActorOf(Props.Create(() => new WorkerRequestActor(start, handlerProps)), $"request-{++_started}");
+                Context.ActorOf(Props.Create(typeof(WorkerRequestActor), start, handlerProps), $"request-{++_started}");
                 break;
             case GetWorkerInfo:
                 Sender.Tell(new WorkerInfo(Environment.ProcessId, Environment.MachineName));

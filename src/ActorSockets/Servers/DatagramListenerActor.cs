@@ -49,7 +49,7 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     }
 
     protected override IActorRef StartRequest(Datagram datagram, Socket socket, RequestInfo info, long id)
-        => Context.ActorOf(Props.Create(() => new DatagramRequestActor(socket, datagram.Data, datagram.Client, info, Settings)),
+        => Context.ActorOf(Props.Create(typeof(DatagramRequestActor), socket, datagram.Data, datagram.Client, info, Settings),
             $"dgram-{id}");
 
     protected override void Discard(Datagram datagram) { } // nothing to release: it was copied off the socket
