@@ -24,7 +24,7 @@ public abstract class DatagramRequestHandler : RequestHandler
     /// <summary>Fetches the datagram from the request actor (a message, not a socket read, so the
     /// handler may live in a worker process).</summary>
     private protected override async Task BeforeSetupAsync()
-        => _data = ((ReadResult)await Connection.AskIo(new ReadAvailable(int.MaxValue))).Data;
+        => _data = ((ReadResult)await AskConnectionAsync(new ReadAvailable(int.MaxValue))).Data;
 
     /// <summary>The datagram as UTF-8 text; throws <see cref="InvalidDataException"/> (naming the
     /// client) when it is not valid UTF-8.</summary>
@@ -50,7 +50,7 @@ public abstract class DatagramRequestHandler : RequestHandler
     /// <summary>Sends what was written so far as one datagram now and waits until the kernel has
     /// it; later writes make the next datagram. Throws <see cref="ConnectionLostException"/>
     /// when it could not be sent.</summary>
-    protected Task SendNowAsync() => Connection.AskIo(Flush.Instance);
+    protected async Task SendNowAsync() => await AskConnectionAsync(Flush.Instance);
 
     /// <summary>Appends <paramref name="data"/> and sends the reply so far as one datagram now.</summary>
     protected async Task SendNowAsync(ReadOnlyMemory<byte> data)

@@ -16,6 +16,7 @@ public abstract class RequestHandler : UntypedActor
     private ExceptionDispatchInfo? _handleFailure;
     private RequestInfo? _request;
     private IActorRef? _connection;
+    private ReplyChannel? _replies;
 
     /// <summary>Runs the lifecycle message's step. Each step is async, and the actor takes no other
     /// message until it has finished (<c>RunTask</c>), so Setup, Handle and Finish never overlap.
@@ -67,6 +68,22 @@ public abstract class RequestHandler : UntypedActor
         _handleFailure?.Throw();
         Connection.Tell(HandlerDone.Instance, Self);
         Context.Stop(Self);
+    }
+
+    /// <summary>Asks the connection (or datagram request) and returns its answer, throwing the
+    /// matching exception for an <see cref="Connections.IoFailed"/>. Answers come back through one
+    /// reply channel per handler, made on first use in the handler's context: no Ask per request.</summary>
+    private protected async ValueTask<object> AskConnectionAsync(object request)
+    {
+        _replies ??= new ReplyChannel(((ExtendedActorSystem)Context.System).Provider);
+        return IoErrors.ThrowIfFailed(await _replies.Ask(Connection, request));
+    }
+
+    /// <inheritdoc/>
+    protected override void PostStop()
+    {
+        _replies?.Dispose();
+        base.PostStop();
     }
 
     /// <summary>Who this request is for (socketserver's <c>client_address</c> and <c>server</c>).</summary>

@@ -1,5 +1,4 @@
 using ActorSockets.Connections;
-using Akka.Actor;
 
 namespace ActorSockets.Handlers;
 
@@ -15,10 +14,6 @@ public sealed class ConnectionLostException(string message) : IOException(messag
 /// <summary>Turns a request actor's <see cref="IoFailed"/> answer into the exception a handler sees.</summary>
 internal static class IoErrors
 {
-    /// <summary>Asks <paramref name="connection"/> and returns its answer, throwing if it is an <see cref="IoFailed"/>.</summary>
-    public static async Task<object> AskIo(this IActorRef connection, object request)
-        => ThrowIfFailed(await connection.Ask<object>(request));
-
     /// <summary>Returns <paramref name="answer"/>, or throws if it is an <see cref="IoFailed"/>.</summary>
     public static object ThrowIfFailed(object answer) => answer is IoFailed failed ? throw ToException(failed) : answer;
 

@@ -17,11 +17,8 @@ public abstract class StreamRequestHandler : RequestHandler
 
     private int _unflushed;
     private int _flushThreshold = 128 * 1024;
-    private ReplyChannel? _replies;
     private ReadAvailable _lastAvailable = new(4096);
 
-    /// <summary>Answers to this handler's reads and flushes; made on first use, in the handler's context.</summary>
-    private ReplyChannel Replies => _replies ??= new ReplyChannel(((ExtendedActorSystem)Context.System).Provider);
 
     private protected override void OnSetup(Setup setup)
         => _flushThreshold = Math.Max(1, setup.WriteBufferLimit / 2);
@@ -89,17 +86,10 @@ public abstract class StreamRequestHandler : RequestHandler
     /// <summary>Waits until everything written so far is in the kernel's hands (<c>wfile.flush()</c>).</summary>
     protected async Task FlushAsync()
     {
-        IoErrors.ThrowIfFailed(await Replies.Ask(Connection, Flush.Instance));
+        await AskConnectionAsync(Flush.Instance);
         _unflushed = 0;
     }
 
-    /// <inheritdoc/>
-    protected override void PostStop()
-    {
-        _replies?.Dispose();
-        base.PostStop();
-    }
-
     private async Task<byte[]> ReadAsync(object request)
-        => ((ReadResult)IoErrors.ThrowIfFailed(await Replies.Ask(Connection, request))).Data;
+        => ((ReadResult)await AskConnectionAsync(request)).Data;
 }
