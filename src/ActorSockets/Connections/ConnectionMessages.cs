@@ -57,3 +57,34 @@ public enum IoFailure
 
 /// <summary>The answer to a read or flush that failed.</summary>
 public sealed record IoFailed(IoFailure Reason, string Message);
+
+// Forking mode: a handler in a worker process talks to a stand-in for its connection in that
+// process, which serves reads from bytes it already has and sends the rest of the handler's
+// I/O to the real connection in batches. These messages cross between the processes.
+
+/// <summary>What the connection does after queueing an <see cref="Exchange"/>'s bytes.</summary>
+internal enum ExchangeThen : byte
+{
+    /// <summary>Nothing: the writes were all there was.</summary>
+    Nothing,
+    /// <summary>Read whatever arrives next (up to one chunk); answered with <see cref="ReadResult"/> or <see cref="IoFailed"/>.</summary>
+    Read,
+    /// <summary>Answer <see cref="Flushed"/> (or <see cref="IoFailed"/>) once everything is in the kernel.</summary>
+    Flush,
+    /// <summary>The handler is done: send what is queued and close.</summary>
+    Done,
+}
+
+/// <summary>Stand-in → connection: <paramref name="Writes"/> (possibly empty) for the client, then <paramref name="Then"/>.</summary>
+internal sealed record Exchange(byte[] Writes, ExchangeThen Then);
+
+/// <summary>Proxy → connection (in the listener): hand over every byte received so far, answered
+/// with <see cref="ReadAhead"/>, so they travel to the worker with the request itself.</summary>
+internal sealed record TakeReadAhead
+{
+    public static readonly TakeReadAhead Instance = new();
+}
+
+/// <summary>The bytes received so far, and whether the client already ended its side; for a
+/// datagram request (<paramref name="IsDatagram"/>) the datagram.</summary>
+internal sealed record ReadAhead(byte[] Data, bool Ended, bool IsDatagram = false);

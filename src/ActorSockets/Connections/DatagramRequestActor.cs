@@ -54,13 +54,15 @@ internal sealed class DatagramRequestActor : RequestActor
                 Sender.Tell(new IoFailed(IoFailure.Misuse, "a datagram request answers ReadAvailable only: the datagram is not a stream"));
                 break;
             case Write write when !_done:
-                if (_reply.WrittenCount + write.Data.Length > Settings.Options.WriteBufferLimit)
-                {
-                    Abandon(ServerEvent.WriteLimit, $"handler wrote more than {Settings.Options.WriteBufferLimit} bytes for one reply; dropping it");
-                    break;
-                }
-                _reply.Write(write.Data);
-                _replyWritten = true;
+                Append(write.Data);
+                break;
+            case TakeReadAhead: // forking mode: the datagram travels with the request
+                Sender.Tell(new ReadAhead(_data, Ended: true, IsDatagram: true));
+                break;
+            case Exchange exchange when !_done: // forking mode: a worker's writes, then what follows them
+                if (exchange.Writes.Length > 0 && !Append(exchange.Writes)) break; // an empty write comes as a Write
+                if (exchange.Then == ExchangeThen.Flush) SendReply(Sender);
+                else if (exchange.Then == ExchangeThen.Done) Complete();
                 break;
             case Flush:
                 SendReply(Sender);
@@ -89,6 +91,19 @@ internal sealed class DatagramRequestActor : RequestActor
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>Adds to the reply; false (and the request given up on) past the write limit.</summary>
+    private bool Append(byte[] data)
+    {
+        if (_reply.WrittenCount + data.Length > Settings.Options.WriteBufferLimit)
+        {
+            Abandon(ServerEvent.WriteLimit, $"handler wrote more than {Settings.Options.WriteBufferLimit} bytes for one reply; dropping it");
+            return false;
+        }
+        _reply.Write(data);
+        _replyWritten = true;
+        return true;
     }
 
     /// <summary>The request is over: send what the handler wrote, then stop once it is sent.</summary>

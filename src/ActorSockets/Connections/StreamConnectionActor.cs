@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using ActorSockets.Forking;
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
 using Akka.Actor;
@@ -30,6 +31,7 @@ internal sealed class StreamConnectionActor : RequestActor
     private IActorRef _pendingReader = ActorRefs.Nobody;
     private int _readGeneration;
     private ICancelable? _readTimer;
+    private RoutedTo? _worker; // forking mode: where the handler runs, until it is done
 
     public StreamConnectionActor(Socket socket, RequestInfo info, RequestSettings settings) : base(info, settings)
     {
@@ -64,10 +66,21 @@ internal sealed class StreamConnectionActor : RequestActor
                 ReplyRead(new IoFailed(IoFailure.Timeout, $"no data within {Settings.Options.ReadTimeout}"));
                 break;
             case Write write:
-                int unsent = _writer.PendingBytes + write.Data.Length;
-                if (!_writer.Enqueue(write.Data, Self))
-                    Abandon(ServerEvent.WriteLimit, $"handler queued more than {Settings.Options.WriteBufferLimit} unsent bytes; closing");
-                else if (_writer.PendingBytes < unsent) _timeouts.OnBytesSent(); // the kernel took some at once
+                Enqueue(write.Data);
+                break;
+            case Exchange exchange:
+                OnExchange(exchange);
+                break;
+            case TakeReadAhead:
+                var (data, ended) = _reader.TakeReadAhead();
+                if (data.Length > 0 || ended) _timeouts.OnClientActivity(Timers);
+                Sender.Tell(new ReadAhead(data, ended));
+                break;
+            case RoutedTo routed:
+                _worker = routed;
+                break;
+            case IoFailed refused: // a worker's read failed on bytes it had: count it here, with the others
+                CountFailure(refused);
                 break;
             case Flush:
                 _writer.Flush(Sender, Self);
@@ -126,14 +139,7 @@ internal sealed class StreamConnectionActor : RequestActor
         if (_pendingRead is null) return false;
         while (true)
         {
-            object? answer = _pendingRead switch
-            {
-                ReadLine => _reader.TryTakeLine(),
-                ReadAvailable r => _reader.TryTakeAvailable(r.MaxBytes),
-                ReadExactly r => _reader.TryTakeExactly(r.Count),
-                _ => null,
-            };
-            if (answer is not null)
+            if (_reader.TryAnswer(_pendingRead) is { } answer)
             {
                 ReplyRead(answer);
                 return true;
@@ -148,11 +154,52 @@ internal sealed class StreamConnectionActor : RequestActor
         }
     }
 
-    private void ReplyRead(object answer)
+    /// <summary>Queues bytes for the client; past <see cref="ServerOptions.WriteBufferLimit"/> the
+    /// connection is given up on. Returns whether they were queued.</summary>
+    private bool Enqueue(byte[] data)
     {
-        if (answer is IoFailed { Reason: IoFailure.Timeout or IoFailure.LineTooLong } failed)
+        int unsent = _writer.PendingBytes + data.Length;
+        if (!_writer.Enqueue(data, Self))
+        {
+            Abandon(ServerEvent.WriteLimit, $"handler queued more than {Settings.Options.WriteBufferLimit} unsent bytes; closing");
+            return false;
+        }
+        if (_writer.PendingBytes < unsent) _timeouts.OnBytesSent(); // the kernel took some at once
+        return true;
+    }
+
+    /// <summary>A handler in a worker process sends its writes together with what comes next
+    /// (a read, a flush, the end), so one message crosses instead of one per call.</summary>
+    private void OnExchange(Exchange exchange)
+    {
+        if (!Enqueue(exchange.Writes)) return;
+        switch (exchange.Then)
+        {
+            case ExchangeThen.Read:
+                StartRead(FetchRequest);
+                break;
+            case ExchangeThen.Flush:
+                _writer.Flush(Sender, Self);
+                break;
+            case ExchangeThen.Done:
+                _worker = null; // the request is over in the worker: nothing to end there
+                BeginClose();
+                break;
+        }
+    }
+
+    private static readonly ReadAvailable FetchRequest = new(ReadBuffer.MaxChunk);
+
+    private void CountFailure(IoFailed failed)
+    {
+        if (failed.Reason is IoFailure.Timeout or IoFailure.LineTooLong)
             Settings.Counters.Record(failed.Reason == IoFailure.Timeout ? ServerEvent.ReadTimeout : ServerEvent.LineTooLong,
                 Log, $"{Info.HandlerName} ({Info.ClientAddress})", $"read failed: {failed.Message}");
+    }
+
+    private void ReplyRead(object answer)
+    {
+        if (answer is IoFailed failed) CountFailure(failed);
         _readTimer?.Cancel();
         _readTimer = null;
         _readGeneration++;
@@ -213,6 +260,9 @@ internal sealed class StreamConnectionActor : RequestActor
         if (_pendingRead is not null)
             _pendingReader.Tell(new IoFailed(IoFailure.ConnectionLost, "the connection closed"));
         _writer.FailWaiters();
+        // The connection ended before the handler in the worker did (a timeout, a limit, the
+        // drain deadline): stop it there, or a handler busy elsewhere would never learn of it.
+        _worker?.Host.Tell(EndRequest.Instance, _worker.Proxy);
         CloseWithFin(_socket); // however the actor stopped (a drain deadline, the system ending)
         _reader.Dispose();
     }

@@ -1,3 +1,4 @@
+using ActorSockets.Connections;
 using ActorSockets.Handlers;
 using Akka.Actor;
 
@@ -6,11 +7,22 @@ namespace ActorSockets.Forking;
 // Messages between the listener process and worker nodes. The ones that cross processes are
 // bound to WireSerializer in ForkingConfig; the rest stay inside the listener.
 
-/// <summary>Listener → worker host: run a handler for this request; report to <paramref name="Proxy"/>.</summary>
-public sealed record StartHandler(Setup Setup, IActorRef Proxy);
+/// <summary>Listener → worker host: run a handler for this request (in a <see cref="WorkerConnection"/>).</summary>
+/// <param name="Setup">The request; its connection is the listener's connection actor.</param>
+/// <param name="Proxy">The listener's stand-in for the handler: failures are reported to it.</param>
+/// <param name="Input">What the client had sent when the request was routed (a datagram: all of it).</param>
+/// <param name="InputEnded">The client had already ended its side: no byte follows <paramref name="Input"/>.</param>
+/// <param name="IsDatagram">A datagram request: <paramref name="Input"/> is read whole, as often as asked.</param>
+/// <param name="MaxLineLength">The server's line limit, applied to reads served in the worker.</param>
+public sealed record StartHandler(Setup Setup, IActorRef Proxy, byte[] Input, bool InputEnded, bool IsDatagram, int MaxLineLength);
 
-/// <summary>Worker → proxy: the request runs in <paramref name="Request"/> (watch it).</summary>
-public sealed record HandlerStarted(IActorRef Request);
+/// <summary>Listener → worker host, sent as the request's proxy: the connection ended before the
+/// handler did; stop it.</summary>
+public sealed record EndRequest
+{
+    /// <summary>The one instance.</summary>
+    public static readonly EndRequest Instance = new();
+}
 
 /// <summary>Worker → proxy: the handler threw; it has been stopped.</summary>
 public sealed record HandlerFailed(string ExceptionType, string Message, string Details);
@@ -26,7 +38,11 @@ public sealed record GetWorkerInfo
 public sealed record WorkerInfo(int ProcessId, string MachineName);
 
 /// <summary>Proxy → pool: route this request to the least busy worker.</summary>
-internal sealed record RouteRequest(Setup Setup, IActorRef Proxy);
+internal sealed record RouteRequest(Setup Setup, IActorRef Proxy, ReadAhead Input, int MaxLineLength);
+
+/// <summary>Pool → connection: the request runs on the worker whose host is <paramref name="Host"/>,
+/// known there by <paramref name="Proxy"/> (for <see cref="EndRequest"/>).</summary>
+internal sealed record RoutedTo(IActorRef Host, IActorRef Proxy);
 
 /// <summary>Pool → proxy: the worker running the request is gone (process died, node left or unreachable).</summary>
 internal sealed record WorkerLost(string Reason);

@@ -15,10 +15,12 @@ internal sealed class ForkingRuntime
 {
     private readonly ForkingOptions _options;
     private readonly IActorRef? _processes;
+    private readonly int _maxLineLength;
 
-    private ForkingRuntime(ForkingOptions options, IActorRef pool, IActorRef? processes)
+    private ForkingRuntime(ForkingOptions options, IActorRef pool, IActorRef? processes, int maxLineLength)
     {
         _options = options;
+        _maxLineLength = maxLineLength;
         Pool = pool;
         _processes = processes;
     }
@@ -27,7 +29,7 @@ internal sealed class ForkingRuntime
     public IActorRef Pool { get; }
 
     /// <summary>The launcher the listener's connections use.</summary>
-    public HandlerLauncher Launcher => new ForkingHandlerLauncher(Pool);
+    public HandlerLauncher Launcher => new ForkingHandlerLauncher(Pool, _maxLineLength);
 
     /// <summary>Starts the pool and the worker processes; the system must be a cluster node.</summary>
     public static ForkingRuntime Start(ActorSystem system, ServerOptions options, string name)
@@ -42,7 +44,7 @@ internal sealed class ForkingRuntime
         IActorRef? processes = forking.Workers > 0
             ? system.ActorOf(Props.Create(() => new WorkerProcesses(forking, cluster.SelfAddress.ToString(), pool)), $"{name}-processes")
             : null;
-        return new ForkingRuntime(forking, pool, processes);
+        return new ForkingRuntime(forking, pool, processes, options.MaxLineLength);
     }
 
     /// <summary>Waits until this listener's own workers have joined (workers warm before serving).</summary>

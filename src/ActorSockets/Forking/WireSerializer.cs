@@ -27,18 +27,22 @@ public sealed class WireSerializer : SerializerWithStringManifest
         typeof(ReadLine), typeof(ReadAvailable), typeof(ReadExactly), typeof(Write), typeof(Flush), typeof(Abort),
         typeof(ReadResult), typeof(Flushed), typeof(IoFailed),
         typeof(Shutdown), typeof(ShutdownCompleted),
-        typeof(StartHandler), typeof(HandlerStarted), typeof(HandlerFailed), typeof(GetWorkerInfo), typeof(WorkerInfo),
+        typeof(StartHandler), typeof(EndRequest), typeof(Exchange), typeof(HandlerFailed), typeof(GetWorkerInfo), typeof(WorkerInfo),
     ];
 
     /// <inheritdoc/>
     public override int Identifier => Id;
+
+    // An exchange's next step is in its manifest, so its bytes go as they are, without a copy.
+    private static readonly string[] ExchangeManifests = ["XN", "XR", "XF", "XD"];
 
     /// <inheritdoc/>
     public override string Manifest(object o) => o switch
     {
         Write => "W", ReadResult => "R", ReadLine => "L", ReadAvailable => "A", ReadExactly => "X",
         Flush => "F", Flushed => "f", IoFailed => "E", HandlerDone => "D", Abort => "AB",
-        Setup => "S", Handle => "H", Finish => "Z", StartHandler => "ST", HandlerStarted => "HS",
+        Exchange { Then: var then } => ExchangeManifests[(int)then],
+        Setup => "S", Handle => "H", Finish => "Z", StartHandler => "ST", EndRequest => "ER",
         HandlerFailed => "HF", GetWorkerInfo => "GW", WorkerInfo => "WI",
         Shutdown => "SD", ShutdownCompleted => "SC",
         _ => throw new ArgumentException($"{o.GetType()} is not an ActorSockets wire message"),
@@ -50,10 +54,11 @@ public sealed class WireSerializer : SerializerWithStringManifest
         switch (o)
         {
             case Write w: return w.Data; // the hot path: no copy, no framing
+            case Exchange x: return x.Writes;
             case ReadResult r: return r.Data;
             case ReadAvailable a: return BitConverter.GetBytes(a.MaxBytes);
             case ReadExactly x: return BitConverter.GetBytes(x.Count);
-            case ReadLine or Flush or Flushed or HandlerDone or Handle or Finish or GetWorkerInfo or Shutdown or ShutdownCompleted:
+            case ReadLine or Flush or Flushed or HandlerDone or Handle or Finish or GetWorkerInfo or EndRequest or Shutdown or ShutdownCompleted:
                 return [];
         }
         using var stream = new MemoryStream();
@@ -64,8 +69,15 @@ public sealed class WireSerializer : SerializerWithStringManifest
                 case IoFailed e: writer.Write((int)e.Reason); writer.Write(e.Message); break;
                 case Abort ab: writer.Write(ab.Reason); break;
                 case Setup s: WriteSetup(writer, s); break;
-                case StartHandler st: WriteSetup(writer, st.Setup); WriteRef(writer, st.Proxy); break;
-                case HandlerStarted hs: WriteRef(writer, hs.Request); break;
+                case StartHandler st:
+                    WriteSetup(writer, st.Setup);
+                    WriteRef(writer, st.Proxy);
+                    writer.Write(st.Input.Length);
+                    writer.Write(st.Input);
+                    writer.Write(st.InputEnded);
+                    writer.Write(st.IsDatagram);
+                    writer.Write(st.MaxLineLength);
+                    break;
                 case HandlerFailed hf: writer.Write(hf.ExceptionType); writer.Write(hf.Message); writer.Write(hf.Details); break;
                 case WorkerInfo wi: writer.Write(wi.ProcessId); writer.Write(wi.MachineName); break;
                 default: throw new ArgumentException($"{o.GetType()} is not an ActorSockets wire message");
@@ -80,6 +92,11 @@ public sealed class WireSerializer : SerializerWithStringManifest
         switch (manifest)
         {
             case "W": return new Write(bytes);
+            case "XN": return new Exchange(bytes, ExchangeThen.Nothing);
+            case "XR": return new Exchange(bytes, ExchangeThen.Read);
+            case "XF": return new Exchange(bytes, ExchangeThen.Flush);
+            case "XD": return new Exchange(bytes, ExchangeThen.Done);
+            case "ER": return EndRequest.Instance;
             case "R": return new ReadResult(bytes);
             case "A": return new ReadAvailable(BitConverter.ToInt32(bytes));
             case "X": return new ReadExactly(BitConverter.ToInt32(bytes));
@@ -99,8 +116,8 @@ public sealed class WireSerializer : SerializerWithStringManifest
             "E" => new IoFailed((IoFailure)reader.ReadInt32(), reader.ReadString()),
             "AB" => new Abort(reader.ReadString()),
             "S" => ReadSetup(reader),
-            "ST" => new StartHandler(ReadSetup(reader), ReadRef(reader)),
-            "HS" => new HandlerStarted(ReadRef(reader)),
+            "ST" => new StartHandler(ReadSetup(reader), ReadRef(reader), reader.ReadBytes(reader.ReadInt32()),
+                reader.ReadBoolean(), reader.ReadBoolean(), reader.ReadInt32()),
             "HF" => new HandlerFailed(reader.ReadString(), reader.ReadString(), reader.ReadString()),
             "WI" => new WorkerInfo(reader.ReadInt32(), reader.ReadString()),
             _ => throw new System.Runtime.Serialization.SerializationException($"Unknown ActorSockets manifest '{manifest}'"),

@@ -152,7 +152,9 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
         best.InFlight++;
         _requests[request.Proxy] = best;
         Context.Watch(request.Proxy);
-        best.Host.Tell(new StartHandler(request.Setup, request.Proxy));
+        var input = request.Input;
+        best.Host.Tell(new StartHandler(request.Setup, request.Proxy, input.Data, input.Ended, input.IsDatagram, request.MaxLineLength));
+        request.Setup.Connection.Tell(new RoutedTo(best.Host, request.Proxy));
         return true;
     }
 

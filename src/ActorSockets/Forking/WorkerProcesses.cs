@@ -84,6 +84,10 @@ internal sealed class WorkerProcesses : UntypedActor, IWithTimers
             RedirectStandardError = true,
         };
         foreach (var arg in _command.Arguments) info.ArgumentList.Add(arg.Replace("{seed}", _seed));
+        // Several processes share the cores: a worker's idle thread-pool threads block at once
+        // instead of spinning for work, which measurably cut CPU per request in forking mode.
+        // An explicit setting in the listener's environment (inherited) wins.
+        info.Environment.TryAdd("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0");
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var self = Self;
         process.Exited += (_, _) => self.Tell(new Exited(slot, process));

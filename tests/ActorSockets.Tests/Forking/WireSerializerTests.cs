@@ -12,7 +12,7 @@ namespace ActorSockets.Tests.Forking;
 /// <summary>Every message that crosses to a worker uses the binary serializer and survives a round trip.</summary>
 public class WireSerializerTests() : TestKit(ForkingConfig.Listener("127.0.0.1", 0))
 {
-    public static TheoryData<string> Messages => new() { "write", "result", "setup", "start", "failed", "io", "info", "reads" };
+    public static TheoryData<string> Messages => new() { "write", "result", "setup", "start", "exchange", "failed", "io", "info", "reads" };
 
     [Theory]
     [MemberData(nameof(Messages))]
@@ -25,7 +25,8 @@ public class WireSerializerTests() : TestKit(ForkingConfig.Listener("127.0.0.1",
             "write" => [new Write([1, 2, 3, 0, 255])],
             "result" => [new ReadResult([]), new ReadResult(new byte[65536])],
             "setup" => [setup],
-            "start" => [new StartHandler(setup, TestActor), new HandlerStarted(TestActor)],
+            "start" => [new StartHandler(setup, TestActor, [10, 0, 255], true, false, 8192), new StartHandler(setup, TestActor, [], false, true, 1), EndRequest.Instance],
+            "exchange" => [new Exchange([], ExchangeThen.Read), new Exchange([1, 2], ExchangeThen.Nothing), new Exchange([3], ExchangeThen.Flush), new Exchange([], ExchangeThen.Done)],
             "failed" => [new HandlerFailed("System.InvalidOperationException", "boom", "at somewhere")],
             "io" => [new IoFailed(IoFailure.LineTooLong, "line longer than 16 bytes"), new Abort("not reading")],
             "info" => [new WorkerInfo(1234, "host"), GetWorkerInfo.Instance],
@@ -48,6 +49,8 @@ public class WireSerializerTests() : TestKit(ForkingConfig.Listener("127.0.0.1",
     {
         Write w => $"Write {Convert.ToHexString(w.Data)}",
         ReadResult r => $"ReadResult {Convert.ToHexString(r.Data)}",
+        Exchange x => $"Exchange {x.Then} {Convert.ToHexString(x.Writes)}",
+        StartHandler s => $"{(s with { Input = [] })} {Convert.ToHexString(s.Input)}",
         _ => message.ToString()!,
     };
 }

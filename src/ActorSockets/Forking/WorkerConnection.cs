@@ -1,0 +1,231 @@
+using System.Buffers;
+using ActorSockets.Connections;
+using ActorSockets.Handlers;
+using Akka.Actor;
+
+namespace ActorSockets.Forking;
+
+/// <summary>
+/// The connection, as a handler in a worker process sees it: the handler's parent and its
+/// <see cref="Setup.Connection"/>, standing in for the connection actor in the listener that
+/// owns the socket. It makes a request cost as few crossings between the processes as the
+/// protocol allows:
+/// <list type="bullet">
+/// <item>the bytes the client had sent when the request was routed come with it, and reads are
+/// served from them here (lines, exact counts, end of stream: the same rules as the listener's);</item>
+/// <item>only a read the bytes here cannot answer crosses, as one <see cref="Exchange"/> that also
+/// carries every write made since the last one;</item>
+/// <item>writes not followed by a read go out together once the handler's messages queued so far
+/// are processed; the end of the request travels with the last writes.</item>
+/// </list>
+/// A failing handler is stopped and reported to the listener's proxy, as in threading mode.
+/// When the connection ends first (a timeout, a limit, the drain deadline) the listener sends
+/// <see cref="EndRequest"/> and this actor stops, and the handler with it.
+/// </summary>
+internal sealed class WorkerConnection : UntypedActor
+{
+    /// <summary>Send the writes gathered so far: the handler did not follow them with a read.</summary>
+    private sealed record SendWrites
+    {
+        public static readonly SendWrites Instance = new();
+    }
+
+    /// <summary>One crossing carries at most one read chunk of writes: well within a remoting frame.</summary>
+    private const int BatchLimit = ReadBuffer.MaxChunk;
+
+    private readonly StartHandler _start;
+    private readonly IActorRef _connection;
+    private readonly InputBuffer _input;
+    private readonly ArrayBufferWriter<byte> _writes = new();
+    private readonly Queue<IActorRef> _flushWaiters = new();
+    private IActorRef _handler = ActorRefs.Nobody;
+    private object? _pendingRead;
+    private IActorRef _reader = ActorRefs.Nobody;
+    private bool _fetching;
+    private bool _sendQueued;
+    private bool _done;
+
+    public WorkerConnection(StartHandler start, Props handlerProps)
+    {
+        _start = start;
+        _connection = start.Setup.Connection;
+        _input = new InputBuffer(start.MaxLineLength);
+        _input.Append(start.Input);
+        if (start.InputEnded) _input.End();
+        _handler = Context.ActorOf(handlerProps, start.Setup.Request.HandlerName);
+    }
+
+    /// <summary>A handler that throws is stopped, never restarted, and reported to the listener's
+    /// proxy, which fails the connection there (HandleError runs in the listener).</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(error =>
+    {
+        if (!_done) SendExchange(ExchangeThen.Nothing); // what it wrote before failing still goes out
+        _done = true;
+        _start.Proxy.Tell(new HandlerFailed(error.GetType().FullName ?? error.GetType().Name, error.Message, error.ToString()));
+        return Directive.Stop;
+    }, loggingEnabled: false);
+
+    protected override void PreStart()
+    {
+        Context.Watch(_handler);
+        _handler.Tell(_start.Setup with { Connection = Self }, Self);
+        _handler.Tell(Handle.Instance, Self);
+        _handler.Tell(Finish.Instance, Self);
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case ReadLine or ReadAvailable or ReadExactly:
+                StartRead(message);
+                break;
+            case Write write:
+                Gather(write.Data);
+                break;
+            case SendWrites:
+                _sendQueued = false;
+                if (_writes.WrittenCount > 0 && !_done) SendExchange(ExchangeThen.Nothing);
+                break;
+            case Flush:
+                _flushWaiters.Enqueue(Sender);
+                SendExchange(ExchangeThen.Flush);
+                break;
+            // The connection's answers: to our fetch (ReadResult), to a flush (Flushed), or a failure.
+            case ReadResult fetched:
+                _fetching = false;
+                if (fetched.Data.Length == 0) _input.End();
+                else _input.Append(fetched.Data);
+                TryCompleteRead();
+                break;
+            case Flushed:
+                if (_flushWaiters.TryDequeue(out var flusher)) flusher.Tell(Flushed.Instance, Self);
+                break;
+            case IoFailed failed:
+                OnFailed(failed);
+                break;
+            case HandlerDone:
+                Complete();
+                break;
+            case Abort abort:
+                _connection.Forward(abort); // the connection logs who aborted it
+                break;
+            case EndRequest:
+                _done = true; // the connection is gone: nothing to send it
+                Context.Stop(Self);
+                break;
+            case Terminated t when t.ActorRef.Equals(_handler):
+                Complete();
+                Context.Stop(Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void StartRead(object request)
+    {
+        if (_pendingRead is not null)
+        {
+            Sender.Tell(new IoFailed(IoFailure.Misuse, "a read is already pending on this connection"));
+            return;
+        }
+        if (_start.IsDatagram)
+        {
+            Sender.Tell(AnswerDatagramRead(request));
+            return;
+        }
+        _pendingRead = request;
+        _reader = Sender;
+        TryCompleteRead();
+    }
+
+    /// <summary>A datagram is read whole, from its start, as often as asked (it is not a stream).</summary>
+    private object AnswerDatagramRead(object request) => request is ReadAvailable r
+        ? new ReadResult(r.MaxBytes >= _start.Input.Length ? _start.Input : _start.Input[..Math.Max(0, r.MaxBytes)])
+        : new IoFailed(IoFailure.Misuse, "a datagram request answers ReadAvailable only: the datagram is not a stream");
+
+    /// <summary>Answers the pending read from the bytes here, or fetches more from the listener
+    /// (with the writes gathered so far, in the same crossing).</summary>
+    private void TryCompleteRead()
+    {
+        if (_pendingRead is null) return;
+        if (_input.TryAnswer(_pendingRead) is { } answer)
+        {
+            if (answer is IoFailed { Reason: IoFailure.LineTooLong }) _connection.Tell(answer, Self); // counted there
+            ReplyRead(answer);
+        }
+        else if (!_fetching)
+        {
+            _fetching = true;
+            SendExchange(ExchangeThen.Read);
+        }
+    }
+
+    private void ReplyRead(object answer)
+    {
+        var reader = _reader;
+        _pendingRead = null;
+        _reader = ActorRefs.Nobody;
+        reader.Tell(answer, Self);
+    }
+
+    /// <summary>A failure from the listener: a lost connection fails everyone waiting; any other
+    /// (a read timeout) can only be the fetch's.</summary>
+    private void OnFailed(IoFailed failed)
+    {
+        _fetching = false;
+        if (_pendingRead is not null) ReplyRead(failed);
+        if (failed.Reason != IoFailure.ConnectionLost) return;
+        _input.End(new IOException(failed.Message));
+        while (_flushWaiters.TryDequeue(out var waiter)) waiter.Tell(failed, Self);
+    }
+
+    private void Gather(byte[] data)
+    {
+        if (_done) return; // after the end of the request: nothing to add it to
+        if (data.Length == 0)
+        {
+            // Nothing to gather, but to a datagram reply an empty write still matters (it makes an
+            // empty datagram): it goes as it is, behind what was gathered before it.
+            if (!_start.IsDatagram) return;
+            if (_writes.WrittenCount > 0) SendExchange(ExchangeThen.Nothing);
+            _connection.Tell(new Write(data), Self);
+            return;
+        }
+        if (_writes.WrittenCount > 0 && _writes.WrittenCount + data.Length > BatchLimit) SendExchange(ExchangeThen.Nothing);
+        _writes.Write(data);
+        if (_writes.WrittenCount >= BatchLimit) SendExchange(ExchangeThen.Nothing);
+        else if (!_sendQueued)
+        {
+            // Behind the messages already queued: a read or the end that follows these writes
+            // takes them along, and a handler that writes and then waits for something else
+            // still has them sent now.
+            _sendQueued = true;
+            Self.Tell(SendWrites.Instance, Self);
+        }
+    }
+
+    /// <summary>The request is over here: the last writes and the end cross together.</summary>
+    private void Complete()
+    {
+        if (_done) return;
+        SendExchange(ExchangeThen.Done);
+        _done = true;
+    }
+
+    private void SendExchange(ExchangeThen then)
+    {
+        var writes = _writes.WrittenCount == 0 ? [] : _writes.WrittenSpan.ToArray();
+        _writes.ResetWrittenCount();
+        _connection.Tell(new Exchange(writes, then), Self);
+    }
+
+    protected override void PostStop()
+    {
+        if (_pendingRead is not null) ReplyRead(new IoFailed(IoFailure.ConnectionLost, "the connection closed"));
+        _input.Dispose();
+        base.PostStop();
+    }
+}
