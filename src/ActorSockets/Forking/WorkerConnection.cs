@@ -24,10 +24,14 @@ namespace ActorSockets.Forking;
 /// </summary>
 internal sealed class WorkerConnection : UntypedActor
 {
-    /// <summary>Send the writes gathered so far: the handler did not follow them with a read.</summary>
-    private sealed record SendWrites
+    /// <summary>Send the writes gathered so far, unless the handler followed them with a read or
+    /// its end meanwhile. Queued twice behind the handler's messages (<paramref name="Again"/>):
+    /// the handler's next step (often the end of the request, which takes a turn of its own
+    /// mailbox) then usually arrives first and carries the writes in the same crossing.</summary>
+    private sealed record SendWrites(bool Again)
     {
-        public static readonly SendWrites Instance = new();
+        public static readonly SendWrites First = new(true);
+        public static readonly SendWrites Last = new(false);
     }
 
     /// <summary>One crossing carries at most one read chunk of writes: well within a remoting frame.</summary>
@@ -82,6 +86,9 @@ internal sealed class WorkerConnection : UntypedActor
                 break;
             case Write write:
                 Gather(write.Data);
+                break;
+            case SendWrites { Again: true }:
+                Self.Tell(SendWrites.Last, Self);
                 break;
             case SendWrites:
                 _sendQueued = false;
@@ -203,7 +210,7 @@ internal sealed class WorkerConnection : UntypedActor
             // takes them along, and a handler that writes and then waits for something else
             // still has them sent now.
             _sendQueued = true;
-            Self.Tell(SendWrites.Instance, Self);
+            Self.Tell(SendWrites.First, Self);
         }
     }
 
