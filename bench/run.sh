@@ -26,7 +26,8 @@ Options:
                     (pingpong-64-pinned runs pinned in any case)
   --out DIR         where results.tsv, results.md and chart.svg go (default bench/results)
   --rounds N        interleaved rounds per server (default 3, --quick 1)
-  --secs S          measured seconds per round, after 1 s of warm-up (default 4, --quick 2)
+  --secs S          measured seconds per round, after 1 s of warm-up (3 s for ActorSockets
+                    in forking mode: its workers warm) (default 4, --quick 2)
   --hold-conns N    idle connections for the hold workload (default 10000, --quick 1000)
   --only LIST       only these workloads (comma-separated; names as in results.md; "hold")
   --servers LIST    only these servers (comma-separated)
@@ -64,7 +65,7 @@ else
 fi
 # warm-up seconds, request size, per-request timeout of the load generator (a request
 # unanswered this long counts as an error), bound on one hold run
-warm=1 size=32 req_timeout=2 hold_timeout=60
+warm=1 warm_forking=3 size=32 req_timeout=2 hold_timeout=60
 [ $quick = 1 ] && hold_timeout=30
 for v in "$rounds" "$secs" "$hold_conns"; do
   [[ $v =~ ^[0-9]+$ ]] && [ "$v" -ge 1 ] || { echo "run.sh: counts must be positive integers" >&2; exit 2; }
@@ -354,9 +355,13 @@ for p in "${plan[@]}"; do
     run_bg "$res" "${client[@]}" timeout -k 5 $((hold_timeout + 30)) \
       "$PYTHON" "$here/hold.py" -p "$srv_port" -c "$wconns" --pid "$srv_pgid" --timeout "$hold_timeout"
   else
-    args=(-p "$srv_port" -c "$wconns" -d "$secs" -w "$warm" -s "$size" --timeout "$req_timeout" --verify)
+    # The issue measures forking mode with its workers warm: three fresh processes JIT-compile
+    # their hot paths for the first seconds, so that server gets a longer warm-up.
+    w=$warm
+    [ "$server" = actorsockets-forking ] && w=$warm_forking
+    args=(-p "$srv_port" -c "$wconns" -d "$secs" -w "$w" -s "$size" --timeout "$req_timeout" --verify)
     case $wmode in connect) args+=(--mode connect) ;; udp) args+=(--udp) ;; esac
-    run_bg "$res" "${client[@]}" timeout -k 5 $((secs + warm + 30)) "${lg[@]}" "${args[@]}"
+    run_bg "$res" "${client[@]}" timeout -k 5 $((secs + w + 30)) "${lg[@]}" "${args[@]}"
   fi
   rc=$?
   stop_server
@@ -397,7 +402,7 @@ done
   printf 'loadgen\t%s\n' "$lg_desc"
   printf 'rounds\t%s\n' "$rounds"
   printf 'secs\t%s\n' "$secs"
-  printf 'warmup\t%s\n' "$warm"
+  printf 'warmup\t%s (actorsockets-forking %s)\n' "$warm" "$warm_forking"
   printf 'size\t%s\n' "$size"
   printf 'pin\t%s\n' "$pin_all"
   printf 'duration\t%s\n' "$(elapsed)"
