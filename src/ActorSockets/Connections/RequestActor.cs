@@ -32,7 +32,12 @@ internal abstract class RequestActor(RequestInfo info, RequestSettings settings)
 
     protected RequestInfo Info { get; } = info;
     protected RequestSettings Settings { get; } = settings;
-    protected ILoggingAdapter Log { get; } = Context.GetLogger();
+    // Made on first use: a logger formats the actor's path, which most requests never log.
+    protected ILoggingAdapter Log => _log ??= Context.GetLogger();
+    private ILoggingAdapter? _log;
+
+    /// <summary>Whether Debug is logged, asked without making <see cref="Log"/>.</summary>
+    protected bool IsDebugEnabled => Context.System.Log.IsDebugEnabled;
 
     /// <summary>The handler actor; <c>Nobody</c> until started.</summary>
     protected IActorRef Handler { get; private set; } = ActorRefs.Nobody;

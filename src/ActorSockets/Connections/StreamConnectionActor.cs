@@ -25,6 +25,7 @@ internal sealed class StreamConnectionActor : RequestActor
     private readonly WriteQueue _writer;
     private readonly ConnectionTimeouts _timeouts;
     private bool _closing;
+    private bool _socketClosed;
     private readonly long _started = Stopwatch.GetTimestamp();
 
     private object? _pendingRead;
@@ -233,24 +234,27 @@ internal sealed class StreamConnectionActor : RequestActor
 
     private void CloseSocket()
     {
-        CloseWithFin(_socket);
-        Log.Debug("Connection {0} ({1}) closed", Info.HandlerName, Info.ClientAddress);
+        CloseWithFin();
+        if (IsDebugEnabled) Log.Debug("Connection {0} ({1}) closed", Info.HandlerName, Info.ClientAddress);
         Context.Stop(Self);
     }
 
     /// <summary>FIN first (shutdown(SHUT_WR)), then close: even when unread client bytes make the
-    /// kernel answer the close with a reset, the client reads end of stream before it.</summary>
-    private static void CloseWithFin(Socket socket)
+    /// kernel answer the close with a reset, the client reads end of stream before it. Once only:
+    /// a second shutdown would throw (and cost an exception per connection).</summary>
+    private void CloseWithFin()
     {
+        if (_socketClosed) return;
+        _socketClosed = true;
         try
         {
-            socket.Shutdown(SocketShutdown.Send);
+            _socket.Shutdown(SocketShutdown.Send);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             // The peer is already gone, or the socket is closed already; closing is all that is left.
         }
-        socket.Close();
+        _socket.Close();
     }
 
     protected override void PostStop()
@@ -263,7 +267,7 @@ internal sealed class StreamConnectionActor : RequestActor
         // The connection ended before the handler in the worker did (a timeout, a limit, the
         // drain deadline): stop it there, or a handler busy elsewhere would never learn of it.
         _worker?.Host.Tell(EndRequest.Instance, _worker.Proxy);
-        CloseWithFin(_socket); // however the actor stopped (a drain deadline, the system ending)
+        CloseWithFin(); // however the actor stopped (a drain deadline, the system ending)
         _reader.Dispose();
     }
 }

@@ -16,6 +16,8 @@ internal abstract class HandlerLauncher
 /// connection's supervisor strategy is socketserver's <c>handle_error</c>.</summary>
 internal sealed class ChildHandlerLauncher(Props handlerProps) : HandlerLauncher
 {
+    private readonly Props _handlerProps = Connections.CompactMailbox.Apply(handlerProps);
+
     public override IActorRef Launch(IActorContext connection, RequestInfo request)
-        => connection.ActorOf(handlerProps, request.HandlerName);
+        => connection.ActorOf(_handlerProps, request.HandlerName);
 }

@@ -9,22 +9,23 @@ namespace ActorSockets.Handlers;
 /// a temporary path each time; this allocates nothing per request. Like an Ask it works across
 /// processes (a handler in a worker gets its answers through the worker's temp actors). The
 /// handler awaits one answer at a time, which the connection enforces too.
+/// Its temporary path is made and registered only when something asks for it (remoting
+/// serializing it as a sender, a log naming it): local answers come straight to
+/// <see cref="TellInternal"/>, so a handler in the server's own process never registers one.
 /// </summary>
 internal sealed class ReplyChannel : MinimalActorRef, IValueTaskSource<object>, IDisposable
 {
+    private static readonly object RegisterLock = new();
+
     private readonly IActorRefProvider _provider;
-    private readonly ActorPath _path;
+    private ActorPath? _path;
+    private bool _disposed;
     private ManualResetValueTaskSourceCore<object> _answer = new() { RunContinuationsAsynchronously = true };
     private int _awaiting;
 
-    public ReplyChannel(IActorRefProvider provider)
-    {
-        _provider = provider;
-        _path = provider.TempPath();
-        provider.RegisterTempActor(this, _path);
-    }
+    public ReplyChannel(IActorRefProvider provider) => _provider = provider;
 
-    public override ActorPath Path => _path;
+    public override ActorPath Path => Volatile.Read(ref _path) ?? Register();
 
     public override IActorRefProvider Provider => _provider;
 
@@ -45,7 +46,28 @@ internal sealed class ReplyChannel : MinimalActorRef, IValueTaskSource<object>, 
         if (Interlocked.Exchange(ref _awaiting, 0) == 1) _answer.SetResult(message);
     }
 
-    public void Dispose() => _provider.UnregisterTempActor(_path);
+    private ActorPath Register()
+    {
+        lock (RegisterLock) // taken only when a path is asked for: rare, so one lock for all channels
+        {
+            if (_path is null)
+            {
+                var path = _provider.TempPath();
+                if (!_disposed) _provider.RegisterTempActor(this, path); // after Dispose: a name, nothing to reach
+                Volatile.Write(ref _path, path);
+            }
+            return _path;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (RegisterLock)
+        {
+            _disposed = true;
+            if (_path is not null) _provider.UnregisterTempActor(_path);
+        }
+    }
 
     object IValueTaskSource<object>.GetResult(short token) => _answer.GetResult(token);
 

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Reflection;
 using System.Runtime.ExceptionServices;
 using ActorSockets.Servers;
 using Akka.Actor;
@@ -17,6 +19,10 @@ public abstract class RequestHandler : UntypedActor
     private RequestInfo? _request;
     private IActorRef? _connection;
     private ReplyChannel? _replies;
+    private readonly AsyncSteps _asyncSteps;
+
+    /// <summary>Looks up, once per handler type, which lifecycle steps it made asynchronous.</summary>
+    protected RequestHandler() => _asyncSteps = AsyncSteps.Of(GetType());
 
     /// <summary>Runs the lifecycle message's step. Each step is async, and the actor takes no other
     /// message until it has finished (<c>RunTask</c>), so Setup, Handle and Finish never overlap.
@@ -26,11 +32,17 @@ public abstract class RequestHandler : UntypedActor
     {
         switch (message)
         {
+            case Setup setup when !_asyncSteps.Setup:
+                SetupNow(setup);
+                break;
             case Setup setup:
                 RunTask(() => RunSetupAsync(setup));
                 break;
             case Handle:
                 RunTask(RunHandleAsync);
+                break;
+            case Finish when !_asyncSteps.Finish:
+                FinishNow();
                 break;
             case Finish:
                 RunTask(RunFinishAsync);
@@ -43,11 +55,16 @@ public abstract class RequestHandler : UntypedActor
 
     private async Task RunSetupAsync(Setup setup)
     {
+        SetupNow(setup);
+        await BeforeSetupAsync();
+        await SetupAsync();
+    }
+
+    private void SetupNow(Setup setup)
+    {
         _request = setup.Request;
         _connection = setup.Connection;
         OnSetup(setup);
-        await BeforeSetupAsync();
-        await SetupAsync();
     }
 
     private async Task RunHandleAsync()
@@ -65,6 +82,11 @@ public abstract class RequestHandler : UntypedActor
     private async Task RunFinishAsync()
     {
         await FinishAsync();
+        FinishNow();
+    }
+
+    private void FinishNow()
+    {
         _handleFailure?.Throw();
         Connection.Tell(HandlerDone.Instance, Self);
         Context.Stop(Self);
@@ -74,9 +96,14 @@ public abstract class RequestHandler : UntypedActor
     /// matching exception for an <see cref="Connections.IoFailed"/>. Answers come back through one
     /// reply channel per handler, made on first use in the handler's context: no Ask per request.</summary>
     private protected async ValueTask<object> AskConnectionAsync(object request)
+        => IoErrors.ThrowIfFailed(await AskConnectionUncheckedAsync(request));
+
+    /// <summary><see cref="AskConnectionAsync"/> without the failure check, for callers that do it
+    /// themselves: one async step less in the chain an idle connection's handler keeps alive.</summary>
+    private protected ValueTask<object> AskConnectionUncheckedAsync(object request)
     {
         _replies ??= new ReplyChannel(((ExtendedActorSystem)Context.System).Provider);
-        return IoErrors.ThrowIfFailed(await _replies.Ask(Connection, request));
+        return _replies.Ask(Connection, request);
     }
 
     /// <inheritdoc/>
@@ -116,4 +143,24 @@ public abstract class RequestHandler : UntypedActor
     /// waits until it has. Safe from inside a handler: the listener never waits for handlers.</summary>
     protected Task ShutdownServerAsync(TimeSpan? timeout = null)
         => Request.Server.Ask<ShutdownCompleted>(Shutdown.Instance, timeout ?? TimeSpan.FromSeconds(30));
+}
+
+/// <summary>
+/// Which lifecycle steps a handler type overrides with async code of its own. A step it leaves
+/// alone completes at once, so the handler runs it inline instead of through <c>RunTask</c>
+/// (which costs a task, an unwrap, a continuation and three system messages per step): most
+/// handlers override only <c>HandleAsync</c>, and one-request-per-connection servers pay the
+/// lifecycle for every connection.
+/// </summary>
+internal sealed record AsyncSteps(bool Setup, bool Finish)
+{
+    private static readonly ConcurrentDictionary<Type, AsyncSteps> ByType = new();
+
+    public static AsyncSteps Of(Type handler) => ByType.GetOrAdd(handler, static type => new(
+        Overrides(type, "SetupAsync") || Overrides(type, "BeforeSetupAsync"),
+        Overrides(type, "FinishAsync")));
+
+    private static bool Overrides(Type type, string method)
+        => type.GetMethod(method, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, Type.EmptyTypes)
+            ?.DeclaringType != typeof(RequestHandler);
 }

@@ -17,7 +17,9 @@ public abstract class StreamRequestHandler : RequestHandler
 
     private int _unflushed;
     private int _flushThreshold = 128 * 1024;
-    private ReadAvailable _lastAvailable = new(4096);
+    private static readonly ReadAvailable DefaultAvailable = new(4096);
+
+    private ReadAvailable _lastAvailable = DefaultAvailable;
 
 
     private protected override void OnSetup(Setup setup)
@@ -91,5 +93,5 @@ public abstract class StreamRequestHandler : RequestHandler
     }
 
     private async Task<byte[]> ReadAsync(object request)
-        => ((ReadResult)await AskConnectionAsync(request)).Data;
+        => ((ReadResult)IoErrors.ThrowIfFailed(await AskConnectionUncheckedAsync(request))).Data;
 }

@@ -44,11 +44,13 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
     private IActorRef _serveWaiter = ActorRefs.Nobody;
     private IActorRef _oneRequestWaiter = ActorRefs.Nobody;
     private IActorRef? _oneRequestActor;
+    private string _boundDescription = ""; // every RequestInfo carries it: formatted once
 
     protected ListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
     {
         Settings = new RequestSettings(options, hooks, launcher) { Metrics = ServerMetrics.For(Self.Path.Name, options) };
         _gate = new AcceptGate(options);
+        CompactMailbox.Register(Context.System);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -96,6 +98,7 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
                 {
                     _socket = ListeningSocket.Open(Options);
                     BoundAddress = _socket.LocalEndPoint;
+                    _boundDescription = Admission.Describe(BoundAddress);
                     Log.Info("Server bound to {0} ({1}, {2} mode)", Admission.Describe(BoundAddress), Options.Kind, Options.Mode);
                     Sender.Tell(new Bound(BoundAddress!));
                     Become(Idle);
@@ -286,7 +289,13 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
         }
         if (_receiveInFlight || _socket is null) return;
         _receiveInFlight = true;
-        ReceiveNextAsync(_socket, _receiveCancel.Token).ContinueWith(
+        var next = ReceiveNextAsync(_socket, _receiveCancel.Token);
+        if (next.IsCompletedSuccessfully) // taken at once (a client was already waiting): no continuation
+        {
+            Self.Tell(new Arrived(next.Result, FromSocket: true));
+            return;
+        }
+        next.ContinueWith(
             static (t, self) => ((IActorRef)self!).Tell(t.IsCompletedSuccessfully
                 ? new Arrived(t.Result, FromSocket: true)
                 : new ArrivalFailed(t.Exception?.GetBaseException() ?? new OperationCanceledException()), ActorRefs.NoSender),
@@ -362,7 +371,7 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
             return null;
         }
         long id = ++_requestCount;
-        var info = new RequestInfo(Admission.Describe(client), Admission.Describe(BoundAddress), $"handler-{id}", Self);
+        var info = new RequestInfo(Admission.Describe(client), _boundDescription, $"handler-{id}", Self);
         var actor = StartRequest(request, _socket!, info, id);
         Context.Watch(actor);
         _requests.Add(actor);
