@@ -195,7 +195,8 @@ def markdown(workloads, meta):
         out.append(f"- ActorSockets echo started with `{meta['echo_cmd']}` (not the built sample)")
     out.append(f"- machine: `nproc` = {meta.get('nproc', '?')}, {meta.get('cpu', '?')}; "
                f"kernel {meta.get('kernel', '?')}")
-    out.append(f"- dotnet --version {meta.get('dotnet', '?')}; Python {meta.get('python', '?')}")
+    out.append(f"- dotnet --version {meta.get('dotnet', '?')}; Python {meta.get('python', '?')}; "
+               f".NET servers (Echo sample, RawEcho) built {meta.get('build', '?')}")
     out.append(f"- load generator: {meta.get('loadgen', '?')}; {meta.get('rounds', '?')} interleaved "
                f"round(s) of {meta.get('secs', '?')} s after {meta.get('warmup', '?')} s of warm-up; "
                f"{size}-byte requests, every reply verified")
