@@ -46,7 +46,6 @@ public abstract class RequestHandler : UntypedActor
         _request = setup.Request;
         _connection = setup.Connection;
         OnSetup(setup);
-        await BeforeSetupAsync();
         await SetupAsync();
     }
 
@@ -97,10 +96,6 @@ public abstract class RequestHandler : UntypedActor
 
     /// <summary>Called when Setup arrives, before <see cref="SetupAsync"/>; lets subclasses read it.</summary>
     private protected virtual void OnSetup(Setup setup) { }
-
-    /// <summary>Runs after <see cref="OnSetup"/> and before <see cref="SetupAsync"/>, for what a
-    /// handler kind must fetch before user code runs (a datagram handler's datagram).</summary>
-    private protected virtual Task BeforeSetupAsync() => Task.CompletedTask;
 
     /// <summary>socketserver's <c>setup()</c>: runs first. An exception here fails the request
     /// before Handle; Finish is not called.</summary>

@@ -12,7 +12,7 @@ namespace ActorSockets.Tests.Forking;
 /// <summary>Every message that crosses to a worker uses the binary serializer and survives a round trip.</summary>
 public class WireSerializerTests() : TestKit(ForkingConfig.Listener("127.0.0.1", 0))
 {
-    public static TheoryData<string> Messages => new() { "write", "result", "setup", "start", "failed", "io", "info", "reads" };
+    public static TheoryData<string> Messages => new() { "write", "result", "setup", "start", "datagram", "failed", "io", "info", "reads" };
 
     [Theory]
     [MemberData(nameof(Messages))]
@@ -26,6 +26,7 @@ public class WireSerializerTests() : TestKit(ForkingConfig.Listener("127.0.0.1",
             "result" => [new ReadResult([]), new ReadResult(new byte[65536])],
             "setup" => [setup],
             "start" => [new StartHandler(setup, TestActor), new HandlerStarted(TestActor)],
+            "datagram" => [setup with { Datagram = [] }, new StartHandler(setup with { Datagram = [104, 105, 0, 255] }, TestActor)],
             "failed" => [new HandlerFailed("System.InvalidOperationException", "boom", "at somewhere")],
             "io" => [new IoFailed(IoFailure.LineTooLong, "line longer than 16 bytes"), new Abort("not reading")],
             "info" => [new WorkerInfo(1234, "host"), GetWorkerInfo.Instance],
@@ -48,6 +49,8 @@ public class WireSerializerTests() : TestKit(ForkingConfig.Listener("127.0.0.1",
     {
         Write w => $"Write {Convert.ToHexString(w.Data)}",
         ReadResult r => $"ReadResult {Convert.ToHexString(r.Data)}",
+        Setup s => $"{s} {(s.Datagram is null ? "no datagram" : Convert.ToHexString(s.Datagram))}",
+        StartHandler st => $"{st} {Describe(st.Setup)}",
         _ => message.ToString()!,
     };
 }
