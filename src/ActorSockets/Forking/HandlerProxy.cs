@@ -7,7 +7,8 @@ namespace ActorSockets.Forking;
 /// <summary>
 /// Stands in for a handler that runs in a worker, as the connection's child: the connection
 /// treats it exactly like a local handler. On Setup it takes the bytes the client has sent so
-/// far from the connection and asks the pool to route the request with them. A failure
+/// far from the connection (a datagram comes in Setup itself) and asks the pool to route the
+/// request with them. A failure
 /// reported by the worker, or the worker going away, makes the proxy throw, so the connection's
 /// own supervisor reports it (<c>HandleError</c>) and closes the connection, just as in
 /// threading mode. Reads and writes do not pass through here: the handler's stand-in for the
@@ -21,6 +22,10 @@ internal sealed class HandlerProxy(IActorRef pool, int maxLineLength) : UntypedA
     {
         switch (message)
         {
+            case Setup { Datagram: not null } setup: // the datagram travels in Setup itself
+                _setup = setup;
+                Self.Tell(new ReadAhead([], Ended: true, IsDatagram: true));
+                break;
             case Setup setup:
                 _setup = setup;
                 setup.Connection.Tell(TakeReadAhead.Instance);

@@ -132,12 +132,16 @@ public sealed class WireSerializer : SerializerWithStringManifest
         WriteRef(writer, setup.Request.Server);
         WriteRef(writer, setup.Connection);
         writer.Write(setup.WriteBufferLimit);
+        writer.Write(setup.Datagram?.Length ?? -1);
+        if (setup.Datagram is { } datagram) writer.Write(datagram);
     }
 
     private Setup ReadSetup(BinaryReader reader)
     {
         var request = new RequestInfo(reader.ReadString(), reader.ReadString(), reader.ReadString(), ReadRef(reader));
-        return new Setup(request, ReadRef(reader), reader.ReadInt32());
+        var setup = new Setup(request, ReadRef(reader), reader.ReadInt32());
+        int datagramLength = reader.ReadInt32();
+        return datagramLength < 0 ? setup : setup with { Datagram = reader.ReadBytes(datagramLength) };
     }
 
     private static void WriteRef(BinaryWriter writer, IActorRef actor)

@@ -148,10 +148,9 @@ internal sealed class WorkerConnection : UntypedActor
         TryCompleteRead();
     }
 
-    /// <summary>A datagram is read whole, from its start, as often as asked (it is not a stream).</summary>
-    private object AnswerDatagramRead(object request) => request is ReadAvailable r
-        ? new ReadResult(r.MaxBytes >= _start.Input.Length ? _start.Input : _start.Input[..Math.Max(0, r.MaxBytes)])
-        : new IoFailed(IoFailure.Misuse, "a datagram request answers ReadAvailable only: the datagram is not a stream");
+    /// <summary>A datagram request has no stream: its datagram came with Setup.</summary>
+    private static object AnswerDatagramRead(object request)
+        => new IoFailed(IoFailure.Misuse, "a datagram request has no stream to read: its datagram came with Setup");
 
     /// <summary>Answers the pending read from the bytes here, or fetches more from the listener
     /// (with the writes gathered so far, in the same crossing).</summary>

@@ -21,10 +21,9 @@ public abstract class DatagramRequestHandler : RequestHandler
     /// <c>MaxPacketSize</c>, since larger datagrams are dropped before any handler runs.</summary>
     protected byte[] Data => _data;
 
-    /// <summary>Fetches the datagram from the request actor (a message, not a socket read, so the
-    /// handler may live in a worker process).</summary>
-    private protected override async Task BeforeSetupAsync()
-        => _data = ((ReadResult)await AskConnectionAsync(new ReadAvailable(int.MaxValue))).Data;
+    /// <summary>The datagram comes with Setup (plain data, so the handler may live in a worker
+    /// process), not by asking for it: no round trip before user code runs.</summary>
+    private protected override void OnSetup(Setup setup) => _data = setup.Datagram ?? [];
 
     /// <summary>The datagram as UTF-8 text; throws <see cref="InvalidDataException"/> (naming the
     /// client) when it is not valid UTF-8.</summary>

@@ -16,7 +16,12 @@ public sealed record RequestInfo(string ClientAddress, string ServerAddress, str
 /// <param name="Request">Who the request is for.</param>
 /// <param name="Connection">The actor that owns the socket; all I/O is a message to it.</param>
 /// <param name="WriteBufferLimit">Unsent bytes the connection holds at most; writers flush before reaching it.</param>
-public sealed record Setup(RequestInfo Request, IActorRef Connection, int WriteBufferLimit);
+public sealed record Setup(RequestInfo Request, IActorRef Connection, int WriteBufferLimit)
+{
+    /// <summary>A datagram request's datagram, delivered with Setup so the handler need not ask
+    /// for it (null for stream connections, whose data is read from the connection).</summary>
+    public byte[]? Datagram { get; init; }
+}
 
 /// <summary>Second lifecycle message: socketserver's <c>handle()</c>.</summary>
 public sealed record Handle

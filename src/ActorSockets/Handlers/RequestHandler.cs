@@ -56,7 +56,6 @@ public abstract class RequestHandler : UntypedActor
     private async Task RunSetupAsync(Setup setup)
     {
         SetupNow(setup);
-        await BeforeSetupAsync();
         await SetupAsync();
     }
 
@@ -125,10 +124,6 @@ public abstract class RequestHandler : UntypedActor
     /// <summary>Called when Setup arrives, before <see cref="SetupAsync"/>; lets subclasses read it.</summary>
     private protected virtual void OnSetup(Setup setup) { }
 
-    /// <summary>Runs after <see cref="OnSetup"/> and before <see cref="SetupAsync"/>, for what a
-    /// handler kind must fetch before user code runs (a datagram handler's datagram).</summary>
-    private protected virtual Task BeforeSetupAsync() => Task.CompletedTask;
-
     /// <summary>socketserver's <c>setup()</c>: runs first. An exception here fails the request
     /// before Handle; Finish is not called.</summary>
     protected virtual Task SetupAsync() => Task.CompletedTask;
@@ -157,7 +152,7 @@ internal sealed record AsyncSteps(bool Setup, bool Finish)
     private static readonly ConcurrentDictionary<Type, AsyncSteps> ByType = new();
 
     public static AsyncSteps Of(Type handler) => ByType.GetOrAdd(handler, static type => new(
-        Overrides(type, "SetupAsync") || Overrides(type, "BeforeSetupAsync"),
+        Overrides(type, "SetupAsync"),
         Overrides(type, "FinishAsync")));
 
     private static bool Overrides(Type type, string method)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using ActorSockets.Connections;
@@ -9,33 +10,97 @@ namespace ActorSockets.Servers;
 
 /// <summary>
 /// The listener of a UDP or Unix datagram server (socketserver's <c>UDPServer</c>,
-/// <c>UnixDatagramServer</c>): receives datagrams, admits each one, and starts one
-/// <see cref="DatagramRequestActor"/> per admitted datagram, which answers through this
-/// listener's socket. The serve/handle-one/shutdown/close states are
+/// <c>UnixDatagramServer</c>): receives datagrams, admits each one, and starts one handler per
+/// admitted datagram as its own child, sending it <see cref="Setup"/> (carrying the datagram),
+/// <see cref="Handle"/> and <see cref="Finish"/>. The handler's connection is a
+/// <see cref="DatagramReply"/>, which sends its reply through this listener's socket. This
+/// listener supervises the handlers (socketserver's <c>handle_error</c>) and ends a request at
+/// its deadline or write limit. The serve/handle-one/shutdown/close states are
 /// <see cref="ListenerActor{TRequest}"/>'s; in sync mode the next datagram is taken only after
-/// the previous request finished (its reply sent), in threading mode at once.
+/// the previous request finished (its reply sent), in threading mode at once, draining the
+/// datagrams already queued in the kernel before waiting again.
 /// </summary>
 internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActor.Datagram>
 {
     /// <summary>One received datagram; <paramref name="Oversize"/> ones carry no data.</summary>
-    internal sealed record Datagram(byte[] Data, EndPoint Client, bool Oversize);
+    internal sealed record Datagram(byte[] Data, EndPoint Client, SocketAddress Address, bool Oversize);
+
+    /// <summary>A handler said it is done, but it runs in a worker: stop its proxy here.</summary>
+    internal sealed record RequestOver(IActorRef Handler);
+
+    /// <summary>A request is given up on (its reply dropped): count, log and stop its handler.</summary>
+    internal sealed record GiveUp(IActorRef Handler, ServerEvent Reason, string Why);
+
+    private sealed record DeadlinePassed(IActorRef Handler);
 
     // One byte more than the limit: a datagram that fills it was larger than the limit (the
     // kernel cuts it to the buffer), so it is recognised instead of passing for a whole one.
     private readonly byte[] _buffer;
+    private readonly Dictionary<IActorRef, DatagramReply> _replies = [];
+    private readonly bool _handlersInProcess;
+    private readonly IActorRefProvider _provider = ((ExtendedActorSystem)Context.System).Provider;
+    // Where the datagram being received came from, and the clients seen lately: a client's
+    // address and endpoint are made once, not per datagram. Bounded: cleared when full.
+    private const int MaxCachedClients = 4096;
+    private const int FamilySize = 2;
+    private readonly SocketAddress _from;
+    private readonly int _fromCapacity;
+    private readonly Dictionary<SocketAddress, (SocketAddress Address, EndPoint EndPoint)> _clients = new(AddressBytes.Instance);
 
     public DatagramListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
-        : base(options, hooks, launcher) => _buffer = new byte[options.MaxPacketSize + 1];
+        : base(options, hooks, launcher)
+    {
+        _buffer = new byte[options.MaxPacketSize + 1];
+        _fromCapacity = SocketAddress.GetMaximumAddressSize(options.Endpoint.AddressFamily);
+        _from = new SocketAddress(options.Endpoint.AddressFamily, _fromCapacity);
+        _handlersInProcess = launcher is ChildHandlerLauncher;
+    }
 
     /// <summary>Replies in flight go out through the listening socket, so it closes after the drain.</summary>
     protected override bool KeepsSocketWhileDraining => true;
 
     protected override async Task<Datagram> ReceiveNextAsync(Socket socket, CancellationToken cancel)
     {
-        var result = await socket.ReceiveFromAsync(_buffer, SocketFlags.None, socket.LocalEndPoint!, cancel);
-        bool oversize = result.ReceivedBytes > Options.MaxPacketSize;
-        var data = oversize ? [] : _buffer.AsSpan(0, result.ReceivedBytes).ToArray();
-        return new Datagram(data, result.RemoteEndPoint, oversize);
+        _from.Size = _fromCapacity; // a receive shrinks it to the address it got
+        int received = await socket.ReceiveFromAsync(_buffer, SocketFlags.None, _from, cancel);
+        return Received(socket, received);
+    }
+
+    /// <summary>Takes a datagram already queued in the kernel without waiting. An empty datagram
+    /// shows as nothing available and is left to the asynchronous receive.</summary>
+    protected override bool TryReceiveNow(Socket socket, [NotNullWhen(true)] out Datagram? datagram)
+    {
+        datagram = null;
+        try
+        {
+            if (socket.Available == 0) return false;
+            _from.Size = _fromCapacity;
+            datagram = Received(socket, socket.ReceiveFrom(_buffer, SocketFlags.None, _from));
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false; // the asynchronous receive meets the same condition and reports it
+        }
+    }
+
+    /// <summary>Copies the datagram in <see cref="_buffer"/> off the socket. Only one receive is
+    /// ever under way, so the buffer, <see cref="_from"/> and the client cache are never shared.</summary>
+    private Datagram Received(Socket socket, int received)
+    {
+        bool oversize = received > Options.MaxPacketSize;
+        // An unnamed Unix client comes with no address at all; keep just the family, which the
+        // buffer still holds, so it reads as the unnamed endpoint.
+        if (_from.Size < FamilySize) _from.Size = FamilySize;
+        if (!_clients.TryGetValue(_from, out var client))
+        {
+            if (_clients.Count >= MaxCachedClients) _clients.Clear();
+            var address = new SocketAddress(_from.Family, _from.Size);
+            _from.Buffer.Span[.._from.Size].CopyTo(address.Buffer.Span);
+            client = (address, socket.LocalEndPoint!.Create(address));
+            _clients.Add(address, client);
+        }
+        return new Datagram(oversize ? [] : _buffer.AsSpan(0, received).ToArray(), client.EndPoint, client.Address, oversize);
     }
 
     protected override EndPoint? ClientOf(Datagram datagram) => datagram.Client;
@@ -49,8 +114,88 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     }
 
     protected override IActorRef StartRequest(Datagram datagram, Socket socket, RequestInfo info, long id)
-        => Context.ActorOf(Props.Create(typeof(DatagramRequestActor), socket, datagram.Data, datagram.Client, info, Settings),
-            $"dgram-{id}");
+    {
+        var reply = new DatagramReply(socket, datagram.Client, datagram.Address, info, Settings, Self, Log, _provider,
+            remote: !_handlersInProcess);
+        var handler = Settings.Launcher.Launch(Context, info);
+        reply.Handler = handler;
+        _replies.Add(handler, reply);
+        handler.Tell(new Setup(info, reply, Options.WriteBufferLimit) { Datagram = datagram.Data }, reply);
+        handler.Tell(Handle.Instance, reply);
+        handler.Tell(Finish.Instance, reply);
+        if (Options.RequestDeadline is { } deadline)
+            Timers.StartSingleTimer(handler, new DeadlinePassed(handler), deadline);
+        return handler;
+    }
 
     protected override void Discard(Datagram datagram) { } // nothing to release: it was copied off the socket
+
+    protected override bool ReceiveOther(object message)
+    {
+        switch (message)
+        {
+            case RequestOver over:
+                Context.Stop(over.Handler);
+                return true;
+            case GiveUp giveUp:
+                Abandon(giveUp.Handler, giveUp.Reason, giveUp.Why);
+                return true;
+            case DeadlinePassed passed:
+                Abandon(passed.Handler, ServerEvent.RequestDeadline, $"request deadline of {Options.RequestDeadline} passed; closing");
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void Abandon(IActorRef handler, ServerEvent reason, string why)
+    {
+        if (!_replies.TryGetValue(handler, out var reply)) return; // already over
+        Settings.Counters.Record(reason, Log, $"{reply.Info.HandlerName} ({reply.Info.ClientAddress})", why);
+        reply.Complete(send: false);
+        Context.Stop(handler);
+    }
+
+    /// <summary>A request ends when its handler stops: whatever it wrote and did not send yet
+    /// goes out now (socketserver's <c>finish()</c> sends even when <c>handle()</c> raised).
+    /// Seen before the base class counts the request as over, in every state.</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        if (message is Terminated t && _replies.Remove(t.ActorRef, out var reply))
+        {
+            if (Options.RequestDeadline is not null) Timers.Cancel(t.ActorRef);
+            reply.Complete(send: true);
+        }
+        return base.AroundReceive(receive, message);
+    }
+
+    /// <summary>A handler that throws is stopped, never restarted, and reported to
+    /// <see cref="ServerHooks.HandleError"/>; the server goes on.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new HandlerSupervision(OnHandlerFailed);
+
+    private void OnHandlerFailed(IActorRef handler, Exception error)
+    {
+        Settings.Counters.Count(ServerEvent.HandlerFailure);
+        var info = _replies.TryGetValue(handler, out var reply) ? reply.Info
+            : new RequestInfo("", Admission.Describe(BoundAddress), handler.Path.Name, Self);
+        Hooks.HandleError(info, error, Log);
+    }
+
+    /// <summary>Compares addresses by their used bytes only: <see cref="SocketAddress"/>'s own hash
+    /// covers its whole buffer, so a receive buffer and a trimmed copy of it would not match.</summary>
+    private sealed class AddressBytes : IEqualityComparer<SocketAddress>
+    {
+        public static readonly AddressBytes Instance = new();
+
+        public bool Equals(SocketAddress? x, SocketAddress? y)
+            => x is not null && y is not null && x.Family == y.Family && x.Size == y.Size
+               && x.Buffer.Span[..x.Size].SequenceEqual(y.Buffer.Span[..y.Size]);
+
+        public int GetHashCode(SocketAddress address)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(address.Buffer.Span[..address.Size]);
+            return hash.ToHashCode();
+        }
+    }
 }

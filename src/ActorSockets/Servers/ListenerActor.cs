@@ -67,6 +67,14 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
     /// Runs off the actor's thread: it must touch nothing but the socket and its own buffers.</summary>
     protected abstract Task<TRequest> ReceiveNextAsync(Socket socket, CancellationToken cancel);
 
+    /// <summary>Takes a request that is already waiting, without waiting (a datagram queued in the
+    /// kernel): under load, requests are taken in a batch instead of one asynchronous receive each.</summary>
+    protected virtual bool TryReceiveNow(Socket socket, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TRequest? request)
+    {
+        request = default;
+        return false;
+    }
+
     /// <summary>The client a request came from, for admission and for handlers.</summary>
     protected abstract EndPoint? ClientOf(TRequest request);
 
@@ -289,6 +297,11 @@ internal abstract class ListenerActor<TRequest> : UntypedActor, IWithTimers wher
         }
         if (_receiveInFlight || _socket is null) return;
         _receiveInFlight = true;
+        if (TryReceiveNow(_socket, out var ready))
+        {
+            Self.Tell(new Arrived(ready, FromSocket: true)); // handled in this same mailbox run
+            return;
+        }
         var next = ReceiveNextAsync(_socket, _receiveCancel.Token);
         if (next.IsCompletedSuccessfully) // taken at once (a client was already waiting): no continuation
         {

@@ -26,6 +26,7 @@ internal static class ListeningSocket
             socket.Bind(endpoint);
             if (endpoint is UnixDomainSocketEndPoint bound && options.UnixSocketMode is { } mode) SetMode(bound, mode);
             if (type == SocketType.Stream) socket.Listen(options.Backlog);
+            else socket.Blocking = false; // datagram replies are sent at once from handlers' threads and must never wait there
             return socket;
         }
         catch

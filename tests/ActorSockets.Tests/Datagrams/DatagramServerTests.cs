@@ -283,5 +283,38 @@ public class DatagramServerTests(ITestOutputHelper output) : ServerTestKit(outpu
         Assert.Equal(Enumerable.Range(0, 100_000).Select(i => (byte)(i % 251)), reply);
     }
 
+    [Fact]
+    public async Task A_reply_over_the_write_buffer_limit_is_dropped_counted_and_the_next_datagram_is_served()
+    {
+        var options = ServerOptions.Udp() with { WriteBufferLimit = 4096 };
+        var server = await ServeAsync(options, Props.Create<BigReplyDatagramHandler>());
+        using var client = DatagramClient.Udp(server.Port);
+
+        await client.SendAsync("10000");
+        await server.StatsWhenAsync(s => s.WriteLimitFailures == 1 && s.ActiveConnections == 0, "the write limit to end the request");
+        Assert.Equal(100, (await client.RoundTripAsync("100")).Length);
+        Assert.Equal(0, client.Socket.Available); // the oversized reply never went out
+    }
+
+    [Theory]
+    [InlineData(ServerMode.Threading)]
+    [InlineData(ServerMode.Sync)]
+    public async Task A_burst_of_datagrams_queued_in_the_kernel_is_answered_each_to_its_own_client(ServerMode mode)
+    {
+        const int clients = 8, each = 5;
+        var server = await ServeAsync(ServerOptions.Udp(mode: mode), Props.Create<DatagramEchoHandler>());
+        var senders = Enumerable.Range(0, clients).Select(_ => Track(DatagramClient.Udp(server.Port))).ToList();
+
+        for (int i = 0; i < each; i++) // all sent before any reply is read: they queue in the server's socket
+            for (int c = 0; c < clients; c++) await senders[c].SendAsync($"c{c} n{i}");
+        for (int c = 0; c < clients; c++)
+        {
+            var replies = new List<string>();
+            for (int i = 0; i < each; i++) replies.Add(await senders[c].ReceiveAsync());
+            Assert.Equal(Enumerable.Range(0, each).Select(i => $"c{c} n{i}").Order(), replies.Order());
+        }
+        await server.StatsWhenAsync(s => s.Accepted == clients * each && s.ActiveConnections == 0, "every datagram served");
+    }
+
     private static ServerStats Stats(SocketServer server) => server.GetStatsAsync().GetAwaiter().GetResult();
 }

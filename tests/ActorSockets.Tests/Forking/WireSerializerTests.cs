@@ -12,7 +12,7 @@ namespace ActorSockets.Tests.Forking;
 /// <summary>Every message that crosses to a worker uses the binary serializer and survives a round trip.</summary>
 public class WireSerializerTests() : TestKit(ForkingConfig.Listener("127.0.0.1", 0))
 {
-    public static TheoryData<string> Messages => new() { "write", "result", "setup", "start", "exchange", "failed", "io", "info", "reads" };
+    public static TheoryData<string> Messages => new() { "write", "result", "setup", "start", "exchange", "datagram", "failed", "io", "info", "reads" };
 
     [Theory]
     [MemberData(nameof(Messages))]
@@ -27,6 +27,7 @@ public class WireSerializerTests() : TestKit(ForkingConfig.Listener("127.0.0.1",
             "setup" => [setup],
             "start" => [new StartHandler(setup, TestActor, [10, 0, 255], true, false, 8192), new StartHandler(setup, TestActor, [], false, true, 1), EndRequest.Instance],
             "exchange" => [new Exchange([], ExchangeThen.Read), new Exchange([1, 2], ExchangeThen.Nothing), new Exchange([3], ExchangeThen.Flush), new Exchange([], ExchangeThen.Done)],
+            "datagram" => [setup with { Datagram = [] }, new StartHandler(setup with { Datagram = [104, 105, 0, 255] }, TestActor, [], true, true, 1)],
             "failed" => [new HandlerFailed("System.InvalidOperationException", "boom", "at somewhere")],
             "io" => [new IoFailed(IoFailure.LineTooLong, "line longer than 16 bytes"), new Abort("not reading")],
             "info" => [new WorkerInfo(1234, "host"), GetWorkerInfo.Instance],
@@ -50,7 +51,8 @@ public class WireSerializerTests() : TestKit(ForkingConfig.Listener("127.0.0.1",
         Write w => $"Write {Convert.ToHexString(w.Data)}",
         ReadResult r => $"ReadResult {Convert.ToHexString(r.Data)}",
         Exchange x => $"Exchange {x.Then} {Convert.ToHexString(x.Writes)}",
-        StartHandler s => $"{(s with { Input = [] })} {Convert.ToHexString(s.Input)}",
+        Setup s => $"{s} {(s.Datagram is null ? "no datagram" : Convert.ToHexString(s.Datagram))}",
+        StartHandler st => $"{(st with { Input = [] })} {Convert.ToHexString(st.Input)} {Describe(st.Setup)}",
         _ => message.ToString()!,
     };
 }

@@ -1,0 +1,213 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using ActorSockets.Handlers;
+using ActorSockets.Servers;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorSockets.Connections;
+
+/// <summary>
+/// The connection of one datagram request as its handler sees it (socketserver's
+/// <c>DatagramRequestHandler</c> plumbing): gathers the handler's <see cref="Write"/>s and, when
+/// the handler is done (or failed, as socketserver's <c>finish()</c> still sends), sends them to
+/// the client as ONE datagram through the listener's socket. A <see cref="Flush"/> sends what was
+/// written so far at once, for handlers that answer more than once. A handler that wrote nothing
+/// sends nothing (write zero bytes to get an empty datagram).
+/// <para>
+/// Not an actor but an actor reference that does its work as the message is told: a datagram's
+/// whole conversation is a few writes and one send, which needs no mailbox of its own (an actor
+/// per datagram was most of the cost of a request). The send is a non-blocking <c>sendto</c>
+/// straight from the handler's thread; only a full socket buffer falls back to an asynchronous
+/// send. The handler's messages are plain data, so it may run in a worker process (forking mode):
+/// then this reference is registered as a temporary actor the worker can address.
+/// </para>
+/// </summary>
+internal sealed class DatagramReply : MinimalActorRef
+{
+    // Unix datagram sends wait while the client's queue is full; a client that never reads
+    // must not hold a reply forever.
+    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly Socket _socket;
+    private readonly EndPoint _client;
+    private readonly SocketAddress _address;
+    private readonly RequestSettings _settings;
+    private readonly IActorRef _listener;
+    private readonly ILoggingAdapter _log;
+    private readonly ActorPath _path;
+    private readonly IActorRefProvider _provider;
+    private readonly bool _registered;
+    private readonly Lock _lock = new();
+    private byte[]? _written;               // the only write so far, kept without a copy
+    private ArrayBufferWriter<byte>? _more; // several writes, gathered
+    private bool _done;
+
+    public DatagramReply(Socket socket, EndPoint client, SocketAddress address, RequestInfo info, RequestSettings settings, IActorRef listener,
+        ILoggingAdapter log, IActorRefProvider provider, bool remote)
+    {
+        _socket = socket;
+        _client = client;
+        _address = address;
+        Info = info;
+        _settings = settings;
+        _listener = listener;
+        _log = log;
+        _provider = provider;
+        _path = provider.TempPath();
+        _registered = remote;
+        if (remote) provider.RegisterTempActor(this, _path);
+    }
+
+    /// <summary>Who the request is for.</summary>
+    public RequestInfo Info { get; }
+
+    /// <summary>The handler the listener started (a proxy in forking mode); set before it gets Setup.</summary>
+    public IActorRef Handler { get; set; } = ActorRefs.Nobody;
+
+    public override ActorPath Path => _path;
+
+    public override IActorRefProvider Provider => _provider;
+
+    protected override void TellInternal(object message, IActorRef sender)
+    {
+        switch (message)
+        {
+            case Write write:
+                Append(write.Data);
+                break;
+            case Flush:
+                SendWritten(sender);
+                break;
+            case HandlerDone:
+                Done(sender);
+                break;
+            case Exchange exchange: // forking mode: a worker's writes, then what follows them
+                if (exchange.Writes.Length > 0) Append(exchange.Writes); // an empty write comes as a Write
+                if (exchange.Then == ExchangeThen.Flush) SendWritten(sender);
+                else if (exchange.Then == ExchangeThen.Done) Done(sender);
+                break;
+            case ReadAvailable or ReadLine or ReadExactly:
+                sender.Tell(new IoFailed(IoFailure.Misuse, "a datagram request has no stream to read: its datagram came with Setup"), this);
+                break;
+        }
+    }
+
+    private void Done(IActorRef sender)
+    {
+        Complete(send: true);
+        // A handler in this process stops itself now; a proxy for one in a worker must be stopped.
+        if (!sender.Equals(Handler)) _listener.Tell(new DatagramListenerActor.RequestOver(Handler), ActorRefs.Nobody);
+    }
+
+    /// <summary>Ends the reply: sends what was written unless <paramref name="send"/> is false (the
+    /// request was given up on). Later writes are dropped. Idempotent.</summary>
+    public void Complete(bool send)
+    {
+        lock (_lock)
+        {
+            if (_done) return;
+            if (send) SendWritten(ActorRefs.Nobody);
+            _done = true;
+            _written = null;
+            _more = null;
+        }
+        if (_registered) _provider.UnregisterTempActor(_path);
+    }
+
+    private void Append(byte[] data)
+    {
+        lock (_lock)
+        {
+            if (_done) return; // after the reply went out: nothing to add it to
+            int total = (_more?.WrittenCount ?? _written?.Length ?? 0) + data.Length;
+            if (total > _settings.Options.WriteBufferLimit)
+            {
+                _done = true;
+                _written = null;
+                _more = null;
+                _listener.Tell(new DatagramListenerActor.GiveUp(Handler, ServerEvent.WriteLimit,
+                    $"handler wrote more than {_settings.Options.WriteBufferLimit} bytes for one reply; dropping it"), ActorRefs.Nobody);
+                return;
+            }
+            if (_written is null && _more is null)
+            {
+                _written = data;
+                return;
+            }
+            if (_more is null)
+            {
+                _more = new ArrayBufferWriter<byte>(Math.Max(256, total));
+                _more.Write(_written);
+                _written = null;
+            }
+            _more.Write(data);
+        }
+    }
+
+    /// <summary>Sends everything written since the last send as one datagram; answers
+    /// <paramref name="replyTo"/> with <see cref="Flushed"/> once the kernel has it.</summary>
+    private void SendWritten(IActorRef replyTo)
+    {
+        ReadOnlyMemory<byte> datagram;
+        lock (_lock)
+        {
+            if (_done || (_written is null && _more is null) || CannotReply())
+            {
+                replyTo.Tell(Flushed.Instance, this);
+                return;
+            }
+            datagram = _written ?? _more!.WrittenSpan.ToArray();
+            _written = null;
+            _more?.Clear();
+            _more = null;
+            try
+            {
+                _socket.SendTo(datagram.Span, SocketFlags.None, _address);
+                replyTo.Tell(Flushed.Instance, this);
+                return;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+            {
+                // The socket buffer (or a Unix client's queue) is full: wait for room below.
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                NotSent(replyTo, e);
+                return;
+            }
+        }
+        SendLater(datagram, replyTo);
+    }
+
+    private void SendLater(ReadOnlyMemory<byte> datagram, IActorRef replyTo)
+    {
+        // Only a Unix datagram send can wait for long; a UDP one needs no timer.
+        var timeout = _client is UnixDomainSocketEndPoint ? new CancellationTokenSource(SendTimeout) : null;
+        _socket.SendToAsync(datagram, SocketFlags.None, _address, timeout?.Token ?? CancellationToken.None).AsTask().ContinueWith(
+            t =>
+            {
+                timeout?.Dispose();
+                if (t.IsCompletedSuccessfully) replyTo.Tell(Flushed.Instance, this);
+                else NotSent(replyTo, t.IsCanceled ? new TimeoutException($"the client took no datagram within {SendTimeout}")
+                    : t.Exception!.GetBaseException());
+            },
+            TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    private void NotSent(IActorRef replyTo, Exception error)
+    {
+        _log.Warning("Reply of {0} to {1} not sent: {2}", Info.HandlerName, Info.ClientAddress, error.Message);
+        replyTo.Tell(new IoFailed(IoFailure.ConnectionLost, $"reply not sent: {error.Message}"), this);
+    }
+
+    /// <summary>A Unix datagram client that bound no path has no address to answer to
+    /// (socketserver's UnixDatagramServer cannot answer it either).</summary>
+    private bool CannotReply()
+    {
+        if (_client is not UnixDomainSocketEndPoint || Info.ClientAddress.Length > 0) return false;
+        _log.Debug("Reply of {0} dropped: the Unix datagram client bound no path to answer to", Info.HandlerName);
+        return true;
+    }
+}
