@@ -25,6 +25,9 @@ internal sealed class CompactMailbox(Settings settings, Config config)
     /// <summary>The deployment of an actor with this mailbox, for props built per request.</summary>
     public static readonly Deploy Deployment = new Deploy().WithMailbox(Id);
 
+    /// <summary>The deployment of a connection actor: this mailbox, on the <see cref="IoDispatcher"/>.</summary>
+    public static readonly Deploy ConnectionDeployment = Deployment.WithDispatcher(IoDispatcher.Id);
+
     public override IMessageQueue Create(IActorRef owner, ActorSystem system) => new CompactMessageQueue();
 
     /// <summary>Makes <see cref="Id"/> resolvable in <paramref name="system"/> (an extension's

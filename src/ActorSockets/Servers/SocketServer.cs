@@ -1,6 +1,7 @@
 using System.Net;
 using ActorSockets.Forking;
 using ActorSockets.Handlers;
+using ActorSockets.Connections;
 using Akka.Actor;
 
 namespace ActorSockets.Servers;
@@ -53,6 +54,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
             _forking = ForkingRuntime.Start(_system, options, name);
             launcher = _forking.Launcher;
         }
+        IoDispatcher.Register(_system);
         Listener = _system.ActorOf(ListenerProps(options, hooks ?? ServerHooks.Default, launcher), name);
         _listenerStopped = Listener.WatchAsync();
     }
@@ -208,8 +210,11 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
 
     private static ObjectDisposedException Gone() => new(nameof(SocketServer), "The server is closed.");
 
+    /// <summary>The listener runs on the <see cref="IoDispatcher"/>, with the connections: every
+    /// accept and every datagram passes through it (measured: UDP and one-request connections
+    /// both faster than on the default dispatcher).</summary>
     internal static Props ListenerProps(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
-        => options.Kind == SocketKind.Datagram
+        => (options.Kind == SocketKind.Datagram
             ? Props.Create(() => new DatagramListenerActor(options, hooks, launcher))
-            : Props.Create(() => new StreamListenerActor(options, hooks, launcher));
+            : Props.Create(() => new StreamListenerActor(options, hooks, launcher))).WithDispatcher(IoDispatcher.Id);
 }

@@ -24,7 +24,7 @@ internal sealed class StreamListenerActor(ServerOptions options, ServerHooks hoo
     protected override IActorRef StartRequest(Socket client, Socket listening, RequestInfo info, long id)
     {
         if (Options.NoDelay && client.ProtocolType == ProtocolType.Tcp) client.NoDelay = true;
-        return Context.ActorOf(new Props(CompactMailbox.Deployment, typeof(StreamConnectionActor), client, info, Settings), $"conn-{id}");
+        return Context.ActorOf(new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), client, info, Settings), $"conn-{id}");
     }
 
     protected override void Discard(Socket client)
