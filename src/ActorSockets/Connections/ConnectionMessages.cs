@@ -58,6 +58,16 @@ public enum IoFailure
 /// <summary>The answer to a read or flush that failed.</summary>
 public sealed record IoFailed(IoFailure Reason, string Message);
 
+/// <summary>The refusals every connection (and its stand-ins) answers with the same words.</summary>
+internal static class IoRefusals
+{
+    /// <summary>A second read while one is pending: the protocol is one read at a time.</summary>
+    public static readonly IoFailed ReadPending = new(IoFailure.Misuse, "a read is already pending on this connection");
+
+    /// <summary>A read on a datagram request.</summary>
+    public static readonly IoFailed NoStream = new(IoFailure.Misuse, "a datagram request has no stream to read: its datagram came with Setup");
+}
+
 // Forking mode: a handler in a worker process talks to a stand-in for its connection in that
 // process, which serves reads from bytes it already has and sends the rest of the handler's
 // I/O to the real connection in batches. These messages cross between the processes.

@@ -89,7 +89,7 @@ internal sealed class DatagramReply : MinimalActorRef
                 else if (exchange.Then == ExchangeThen.Done) Done(sender);
                 break;
             case ReadAvailable or ReadLine or ReadExactly:
-                sender.Tell(new IoFailed(IoFailure.Misuse, "a datagram request has no stream to read: its datagram came with Setup"), this);
+                sender.Tell(IoRefusals.NoStream, this);
                 break;
         }
     }

@@ -123,7 +123,7 @@ internal sealed class StreamConnectionActor : RequestActor
     {
         if (_pendingRead is not null)
         {
-            Sender.Tell(new IoFailed(IoFailure.Misuse, "a read is already pending on this connection"));
+            Sender.Tell(IoRefusals.ReadPending);
             return;
         }
         _pendingRead = request;

@@ -135,12 +135,12 @@ internal sealed class WorkerConnection : UntypedActor
     {
         if (_pendingRead is not null)
         {
-            Sender.Tell(new IoFailed(IoFailure.Misuse, "a read is already pending on this connection"));
+            Sender.Tell(IoRefusals.ReadPending);
             return;
         }
         if (_start.IsDatagram)
         {
-            Sender.Tell(AnswerDatagramRead(request));
+            Sender.Tell(IoRefusals.NoStream);
             return;
         }
         _pendingRead = request;
@@ -148,9 +148,6 @@ internal sealed class WorkerConnection : UntypedActor
         TryCompleteRead();
     }
 
-    /// <summary>A datagram request has no stream: its datagram came with Setup.</summary>
-    private static object AnswerDatagramRead(object request)
-        => new IoFailed(IoFailure.Misuse, "a datagram request has no stream to read: its datagram came with Setup");
 
     /// <summary>Answers the pending read from the bytes here, or fetches more from the listener
     /// (with the writes gathered so far, in the same crossing).</summary>
