@@ -18,8 +18,8 @@ public class ChatRoomTests(ITestOutputHelper output)
         using var server = await SampleProcess.StartAsync("ChatRoom", ["--port", "0", .. SampleModes.Args(mode)]);
         var summary = await RunClientsAsync(server, "room");
         output.WriteLine(summary);
-        Assert.Contains("dropping carol: not reading", server.Stderr);
-        Assert.Contains("/user/chat-room: chat participant carol is not reading", server.Stderr); // the Abort
+        await server.WaitForStderrAsync("dropping carol: not reading");
+        await server.WaitForStderrAsync("/user/chat-room: chat participant carol is not reading"); // the Abort
         Assert.Equal(0, await server.StopAsync());
     }
 

@@ -38,8 +38,8 @@ public sealed class FileServerTests(ITestOutputHelper output) : IDisposable
     {
         using var server = await StartAsync(mode);
         await RunClientAsync(server, "cutoff");
-        Assert.Contains("put cut.bin from 127.0.0.1", server.Stderr);
-        Assert.Contains("connection closed after 524288 of 1048576 bytes; nothing kept", server.Stderr);
+        await server.WaitForStderrAsync("put cut.bin from 127.0.0.1");
+        await server.WaitForStderrAsync("connection closed after 524288 of 1048576 bytes; nothing kept");
         Assert.Equal(0, await server.StopAsync());
     }
 

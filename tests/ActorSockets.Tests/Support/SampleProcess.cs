@@ -22,6 +22,12 @@ public sealed class SampleProcess : IDisposable
     public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
+    /// <summary>Waits until the running sample has logged <paramref name="text"/>: a log line
+    /// about a request can reach stderr after the client has seen the request end.</summary>
+    public Task WaitForStderrAsync(string text, TimeSpan? within = null)
+        => Eventually.Until(() => Stderr.Contains(text, StringComparison.Ordinal), within ?? TimeSpan.FromSeconds(10),
+            $"stderr to contain \"{text}\"");
+
     /// <summary>Starts sample <paramref name="name"/> and waits until it prints LISTENING.</summary>
     public static async Task<SampleProcess> StartAsync(string name, params string[] args)
     {
