@@ -28,8 +28,7 @@ internal sealed class StreamConnectionActor : RequestActor
     private bool _socketClosed;
     private readonly long _started = Stopwatch.GetTimestamp();
 
-    private object? _pendingRead;
-    private IActorRef _pendingReader = ActorRefs.Nobody;
+    private readonly PendingRead _pending = new();
     private int _readGeneration;
     private ICancelable? _readTimer;
     private RoutedTo? _worker; // forking mode: where the handler runs, until it is done
@@ -63,7 +62,7 @@ internal sealed class StreamConnectionActor : RequestActor
                 _reader.OnReadable(readable);
                 TryCompleteRead();
                 break;
-            case ReadTimedOut timedOut when timedOut.Generation == _readGeneration && _pendingRead is not null:
+            case ReadTimedOut timedOut when timedOut.Generation == _readGeneration && _pending.Request is not null:
                 ReplyRead(new IoFailed(IoFailure.Timeout, $"no data within {Settings.Options.ReadTimeout}"));
                 break;
             case Write write:
@@ -121,13 +120,7 @@ internal sealed class StreamConnectionActor : RequestActor
 
     private void StartRead(object request)
     {
-        if (_pendingRead is not null)
-        {
-            Sender.Tell(IoRefusals.ReadPending);
-            return;
-        }
-        _pendingRead = request;
-        _pendingReader = Sender;
+        if (!_pending.TryStart(request, Sender, Self)) return;
         if (TryCompleteRead() || Settings.Options.ReadTimeout is not { } timeout) return;
         _readTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
             timeout, Self, new ReadTimedOut(++_readGeneration), Self);
@@ -137,10 +130,10 @@ internal sealed class StreamConnectionActor : RequestActor
     /// under way. Returns whether the read was answered.</summary>
     private bool TryCompleteRead()
     {
-        if (_pendingRead is null) return false;
+        if (_pending.Request is not { } request) return false;
         while (true)
         {
-            if (_reader.TryAnswer(_pendingRead) is { } answer)
+            if (_reader.TryAnswer(request) is { } answer)
             {
                 ReplyRead(answer);
                 return true;
@@ -204,10 +197,7 @@ internal sealed class StreamConnectionActor : RequestActor
         _readTimer?.Cancel();
         _readTimer = null;
         _readGeneration++;
-        var reader = _pendingReader;
-        _pendingRead = null;
-        _pendingReader = ActorRefs.Nobody;
-        reader.Tell(answer);
+        _pending.Answer(answer, Self);
     }
 
     /// <summary>A limit or timeout gave up on the connection: nothing more is worth sending, so it
@@ -226,7 +216,7 @@ internal sealed class StreamConnectionActor : RequestActor
     {
         if (_closing) return;
         _closing = true;
-        if (_pendingRead is not null)
+        if (_pending.Request is not null)
             ReplyRead(new IoFailed(IoFailure.ConnectionLost, "the connection is closing"));
         if (_writer.IsIdle) CloseSocket();
         else Context.SetReceiveTimeout(CloseFlushTimeout);
@@ -261,8 +251,7 @@ internal sealed class StreamConnectionActor : RequestActor
     {
         Settings.Metrics.ConnectionClosed(failed: HandlerFailed || !_closing, _started); // not closing: cut off
         _readTimer?.Cancel();
-        if (_pendingRead is not null)
-            _pendingReader.Tell(new IoFailed(IoFailure.ConnectionLost, "the connection closed"));
+        _pending.Answer(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), Self);
         _writer.FailWaiters();
         // The connection ended before the handler in the worker did (a timeout, a limit, the
         // drain deadline): stop it there, or a handler busy elsewhere would never learn of it.

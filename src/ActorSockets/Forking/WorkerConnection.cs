@@ -43,8 +43,7 @@ internal sealed class WorkerConnection : UntypedActor
     private readonly ArrayBufferWriter<byte> _writes = new();
     private readonly Queue<IActorRef> _flushWaiters = new();
     private IActorRef _handler = ActorRefs.Nobody;
-    private object? _pendingRead;
-    private IActorRef _reader = ActorRefs.Nobody;
+    private readonly PendingRead _pending = new();
     private bool _fetching;
     private bool _sendQueued;
     private bool _done;
@@ -133,31 +132,19 @@ internal sealed class WorkerConnection : UntypedActor
 
     private void StartRead(object request)
     {
-        if (_pendingRead is not null)
-        {
-            Sender.Tell(IoRefusals.ReadPending);
-            return;
-        }
-        if (_start.IsDatagram)
-        {
-            Sender.Tell(IoRefusals.NoStream);
-            return;
-        }
-        _pendingRead = request;
-        _reader = Sender;
-        TryCompleteRead();
+        if (_start.IsDatagram) Sender.Tell(IoRefusals.NoStream);
+        else if (_pending.TryStart(request, Sender, Self)) TryCompleteRead();
     }
-
 
     /// <summary>Answers the pending read from the bytes here, or fetches more from the listener
     /// (with the writes gathered so far, in the same crossing).</summary>
     private void TryCompleteRead()
     {
-        if (_pendingRead is null) return;
-        if (_input.TryAnswer(_pendingRead) is { } answer)
+        if (_pending.Request is not { } request) return;
+        if (_input.TryAnswer(request) is { } answer)
         {
             if (answer is IoFailed { Reason: IoFailure.LineTooLong }) _connection.Tell(answer, Self); // counted there
-            ReplyRead(answer);
+            _pending.Answer(answer, Self);
         }
         else if (!_fetching)
         {
@@ -166,20 +153,12 @@ internal sealed class WorkerConnection : UntypedActor
         }
     }
 
-    private void ReplyRead(object answer)
-    {
-        var reader = _reader;
-        _pendingRead = null;
-        _reader = ActorRefs.Nobody;
-        reader.Tell(answer, Self);
-    }
-
     /// <summary>A failure from the listener: a lost connection fails everyone waiting; any other
     /// (a read timeout) can only be the fetch's.</summary>
     private void OnFailed(IoFailed failed)
     {
         _fetching = false;
-        if (_pendingRead is not null) ReplyRead(failed);
+        _pending.Answer(failed, Self);
         if (failed.Reason != IoFailure.ConnectionLost) return;
         _input.End(new IOException(failed.Message));
         while (_flushWaiters.TryDequeue(out var waiter)) waiter.Tell(failed, Self);
@@ -227,7 +206,7 @@ internal sealed class WorkerConnection : UntypedActor
 
     protected override void PostStop()
     {
-        if (_pendingRead is not null) ReplyRead(new IoFailed(IoFailure.ConnectionLost, "the connection closed"));
+        _pending.Answer(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), Self);
         _input.Dispose();
         base.PostStop();
     }
