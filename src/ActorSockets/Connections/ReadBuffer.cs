@@ -49,6 +49,14 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
         return true;
     }
 
+    /// <summary>Receives what the kernel holds until <paramref name="upTo"/> bytes are buffered (or
+    /// it has no more), so one answer can carry a whole chunk: for a reader in a worker process,
+    /// a crossing per receive (4 KiB at first) made bulk transfers crawl.</summary>
+    public void FillNow(int upTo)
+    {
+        while (_input.Buffered < upTo && ReceiveNow()) { }
+    }
+
     /// <summary>
     /// Waits for the socket to become readable with a zero-byte receive, which holds no buffer:
     /// an idle connection costs no receive memory. <see cref="Readable"/> is told when it is.
@@ -98,7 +106,7 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
     /// kept back, for the worker's next read to learn of it here.</summary>
     public (byte[] Data, bool Ended) TakeReadAhead()
     {
-        ReceiveNow();
+        FillNow(MaxChunk);
         var data = _input.TakeAll();
         return (data, _input.Ended && _input.TryTakeAvailable(1) is ReadResult { Data.Length: 0 });
     }

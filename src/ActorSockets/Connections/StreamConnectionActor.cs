@@ -133,6 +133,7 @@ internal sealed class StreamConnectionActor : RequestActor
         if (_pending.Request is not { } request) return false;
         while (true)
         {
+            if (ReferenceEquals(request, FetchRequest)) _reader.FillNow(ReadBuffer.MaxChunk); // a worker's read: a whole chunk per crossing
             if (_reader.TryAnswer(request) is { } answer)
             {
                 ReplyRead(answer);
