@@ -19,7 +19,8 @@ internal sealed class CompactMailbox(Settings settings, Config config)
     /// <summary>The configuration path the per-request actors' props name.</summary>
     public const string Id = "actorsockets.compact-mailbox";
 
-    private static readonly Config Definition = ConfigurationFactory.ParseString(
+    /// <summary>Its configuration, registered with the I/O dispatcher's (<see cref="IoDispatcher.Register"/>).</summary>
+    internal static readonly Config Definition = ConfigurationFactory.ParseString(
         $"{Id}.mailbox-type = \"{typeof(CompactMailbox).AssemblyQualifiedName}\"");
 
     /// <summary>The deployment of an actor with this mailbox, for props built per request.</summary>
@@ -29,13 +30,6 @@ internal sealed class CompactMailbox(Settings settings, Config config)
     public static readonly Deploy ConnectionDeployment = Deployment.WithDispatcher(IoDispatcher.Id);
 
     public override IMessageQueue Create(IActorRef owner, ActorSystem system) => new CompactMessageQueue();
-
-    /// <summary>Makes <see cref="Id"/> resolvable in <paramref name="system"/> (an extension's
-    /// reference configuration, added as a fallback once).</summary>
-    public static void Register(ActorSystem system)
-    {
-        if (!system.Settings.Config.HasPath(Id)) system.Settings.InjectTopLevelFallback(Definition);
-    }
 
     /// <summary><paramref name="props"/> with this mailbox, unless they chose one of their own.</summary>
     public static Props Apply(Props props)

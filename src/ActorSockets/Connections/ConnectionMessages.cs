@@ -95,6 +95,5 @@ internal sealed record TakeReadAhead
     public static readonly TakeReadAhead Instance = new();
 }
 
-/// <summary>The bytes received so far, and whether the client already ended its side; for a
-/// datagram request (<paramref name="IsDatagram"/>) the datagram.</summary>
-internal sealed record ReadAhead(byte[] Data, bool Ended, bool IsDatagram = false);
+/// <summary>The bytes received so far, and whether the client already ended its side.</summary>
+internal sealed record ReadAhead(byte[] Data, bool Ended);

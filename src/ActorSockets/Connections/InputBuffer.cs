@@ -29,6 +29,9 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
     /// <summary>The stream ended (or failed): no byte will be added.</summary>
     public bool Ended { get; private set; }
 
+    /// <summary>The stream ended without a failure (a clean end of stream).</summary>
+    public bool EndedCleanly => Ended && _error is null;
+
     /// <summary>Room for the next receive, growing the buffer up to the longest line or chunk a
     /// read may ask for; <see cref="Commit"/> what was received into it.</summary>
     public Memory<byte> ReceiveSpace()

@@ -32,10 +32,17 @@ internal static class IoDispatcher
         }
         """);
 
-    /// <summary>Makes <see cref="Id"/> resolvable in <paramref name="system"/> (a fallback, so the
-    /// system's own configuration wins), once.</summary>
+    /// <summary>Makes <see cref="Id"/> and <see cref="CompactMailbox.Id"/> resolvable in
+    /// <paramref name="system"/>, once, as fallbacks (the system's own configuration wins): the
+    /// per-request actors and the listener name them.</summary>
     public static void Register(ActorSystem system)
     {
-        if (!system.Settings.Config.HasPath(Id)) system.Settings.InjectTopLevelFallback(Definition);
+        InjectOnce(system, Id, Definition);
+        InjectOnce(system, CompactMailbox.Id, CompactMailbox.Definition);
+    }
+
+    private static void InjectOnce(ActorSystem system, string path, Config definition)
+    {
+        if (!system.Settings.Config.HasPath(path)) system.Settings.InjectTopLevelFallback(definition);
     }
 }

@@ -108,7 +108,7 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
     {
         FillNow(MaxChunk);
         var data = _input.TakeAll();
-        return (data, _input.Ended && _input.TryTakeAvailable(1) is ReadResult { Data.Length: 0 });
+        return (data, _input.EndedCleanly);
     }
 
     public void Dispose()

@@ -12,9 +12,12 @@ namespace ActorSockets.Forking;
 /// <param name="Proxy">The listener's stand-in for the handler: failures are reported to it.</param>
 /// <param name="Input">What the client had sent when the request was routed (a datagram: all of it).</param>
 /// <param name="InputEnded">The client had already ended its side: no byte follows <paramref name="Input"/>.</param>
-/// <param name="IsDatagram">A datagram request: <paramref name="Input"/> is read whole, as often as asked.</param>
 /// <param name="MaxLineLength">The server's line limit, applied to reads served in the worker.</param>
-public sealed record StartHandler(Setup Setup, IActorRef Proxy, byte[] Input, bool InputEnded, bool IsDatagram, int MaxLineLength);
+public sealed record StartHandler(Setup Setup, IActorRef Proxy, byte[] Input, bool InputEnded, int MaxLineLength)
+{
+    /// <summary>A datagram request: its datagram is in <see cref="Setup"/>, and it has no stream to read.</summary>
+    public bool IsDatagram => Setup.Datagram is not null;
+}
 
 /// <summary>Listener → worker host, sent as the request's proxy: the connection ended before the
 /// handler did; stop it.</summary>

@@ -16,15 +16,16 @@ namespace ActorSockets.Forking;
 /// </summary>
 internal sealed class HandlerProxy(IActorRef pool, int maxLineLength) : UntypedActor
 {
+    private static readonly ReadAhead NothingAhead = new([], Ended: true);
+
     private Setup? _setup;
 
     protected override void OnReceive(object message)
     {
         switch (message)
         {
-            case Setup { Datagram: not null } setup: // the datagram travels in Setup itself
-                _setup = setup;
-                Self.Tell(new ReadAhead([], Ended: true, IsDatagram: true));
+            case Setup { Datagram: not null } setup: // the datagram travels in Setup itself: nothing to read ahead
+                pool.Tell(new RouteRequest(setup, Self, NothingAhead, maxLineLength));
                 break;
             case Setup setup:
                 _setup = setup;

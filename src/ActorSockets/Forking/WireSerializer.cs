@@ -75,7 +75,6 @@ public sealed class WireSerializer : SerializerWithStringManifest
                     writer.Write(st.Input.Length);
                     writer.Write(st.Input);
                     writer.Write(st.InputEnded);
-                    writer.Write(st.IsDatagram);
                     writer.Write(st.MaxLineLength);
                     break;
                 case HandlerFailed hf: writer.Write(hf.ExceptionType); writer.Write(hf.Message); writer.Write(hf.Details); break;
@@ -117,7 +116,7 @@ public sealed class WireSerializer : SerializerWithStringManifest
             "AB" => new Abort(reader.ReadString()),
             "S" => ReadSetup(reader),
             "ST" => new StartHandler(ReadSetup(reader), ReadRef(reader), reader.ReadBytes(reader.ReadInt32()),
-                reader.ReadBoolean(), reader.ReadBoolean(), reader.ReadInt32()),
+                reader.ReadBoolean(), reader.ReadInt32()),
             "HF" => new HandlerFailed(reader.ReadString(), reader.ReadString(), reader.ReadString()),
             "WI" => new WorkerInfo(reader.ReadInt32(), reader.ReadString()),
             _ => throw new System.Runtime.Serialization.SerializationException($"Unknown ActorSockets manifest '{manifest}'"),

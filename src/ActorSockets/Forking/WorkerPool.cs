@@ -153,8 +153,9 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
         _requests[request.Proxy] = best;
         Context.Watch(request.Proxy);
         var input = request.Input;
-        best.Host.Tell(new StartHandler(request.Setup, request.Proxy, input.Data, input.Ended, input.IsDatagram, request.MaxLineLength));
-        request.Setup.Connection.Tell(new RoutedTo(best.Host, request.Proxy));
+        best.Host.Tell(new StartHandler(request.Setup, request.Proxy, input.Data, input.Ended, request.MaxLineLength));
+        if (request.Setup.Datagram is null) // a stream connection may end first and must tell the worker; a datagram reply need not
+            request.Setup.Connection.Tell(new RoutedTo(best.Host, request.Proxy));
         return true;
     }
 

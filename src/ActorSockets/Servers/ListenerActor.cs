@@ -51,7 +51,6 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     {
         Settings = new RequestSettings(options, hooks, launcher) { Metrics = ServerMetrics.For(Self.Path.Name, options) };
         _gate = new AcceptGate(options);
-        CompactMailbox.Register(Context.System);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

@@ -73,7 +73,7 @@ public class WorkerConnectionTests(ITestOutputHelper output) : ServerTestKit(out
     private static StartHandler Start(TestProbe connection, TestProbe proxy, string input, bool ended = true)
     {
         var info = new RequestInfo("127.0.0.1:1", "127.0.0.1:2", "handler-1", ActorRefs.Nobody);
-        return new StartHandler(new Setup(info, connection.Ref, 64 * 1024), proxy.Ref, Encoding.UTF8.GetBytes(input), ended, false, 1024);
+        return new StartHandler(new Setup(info, connection.Ref, 64 * 1024), proxy.Ref, Encoding.UTF8.GetBytes(input), ended, 1024);
     }
 
     private static Exchange ExpectExchange(TestProbe connection) => connection.ExpectMsg<Exchange>(Deadline);
