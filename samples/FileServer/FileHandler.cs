@@ -53,11 +53,7 @@ sealed class FileHandler(string root, long maxFileSize) : StreamRequestHandler
     }
 
     /// <summary>An upload cut short by a stopped handler (server closing, connection failed) is removed too.</summary>
-    protected override void PostStop()
-    {
-        DiscardPartial();
-        base.PostStop();
-    }
+    protected override void OnStopped() => DiscardPartial();
 
     private async Task<bool> PutAsync(FileRequest request)
     {

@@ -68,28 +68,11 @@ internal static class IoRefusals
     public static readonly IoFailed NoStream = new(IoFailure.Misuse, "a datagram request has no stream to read: its datagram came with Setup");
 }
 
-// Forking mode: a handler in a worker process talks to a stand-in for its connection in that
-// process, which serves reads from bytes it already has and sends the rest of the handler's
-// I/O to the real connection in batches. These messages cross between the processes.
+// Messages for a handler that runs elsewhere (forking mode's relay): its stand-in in this
+// process takes what the client sent so far in one piece, and reads in whole chunks.
 
-/// <summary>What the connection does after queueing an <see cref="Exchange"/>'s bytes.</summary>
-internal enum ExchangeThen : byte
-{
-    /// <summary>Nothing: the writes were all there was.</summary>
-    Nothing,
-    /// <summary>Read whatever arrives next (up to one chunk); answered with <see cref="ReadResult"/> or <see cref="IoFailed"/>.</summary>
-    Read,
-    /// <summary>Answer <see cref="Flushed"/> (or <see cref="IoFailed"/>) once everything is in the kernel.</summary>
-    Flush,
-    /// <summary>The handler is done: send what is queued and close.</summary>
-    Done,
-}
-
-/// <summary>Stand-in → connection: <paramref name="Writes"/> (possibly empty) for the client, then <paramref name="Then"/>.</summary>
-internal sealed record Exchange(byte[] Writes, ExchangeThen Then);
-
-/// <summary>Proxy → connection (in the listener): hand over every byte received so far, answered
-/// with <see cref="ReadAhead"/>, so they travel to the worker with the request itself.</summary>
+/// <summary>Hand over every byte received so far, answered with <see cref="ReadAhead"/>, so
+/// they travel with the request to wherever its handler runs.</summary>
 internal sealed record TakeReadAhead
 {
     public static readonly TakeReadAhead Instance = new();
@@ -97,3 +80,14 @@ internal sealed record TakeReadAhead
 
 /// <summary>The bytes received so far, and whether the client already ended its side.</summary>
 internal sealed record ReadAhead(byte[] Data, bool Ended);
+
+/// <summary>Read whatever arrives next, taking everything the kernel holds up to one chunk:
+/// for a reader in another process each answer costs a crossing, so it carries as much as
+/// there is. Answered like <see cref="ReadAvailable"/>.</summary>
+internal sealed record ReadChunk
+{
+    public static readonly ReadChunk Instance = new();
+
+    /// <summary>What the buffer answers it as.</summary>
+    public static readonly ReadAvailable AsRead = new(ReadBuffer.MaxChunk);
+}

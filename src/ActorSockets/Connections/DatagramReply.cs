@@ -20,8 +20,8 @@ namespace ActorSockets.Connections;
 /// whole conversation is a few writes and one send, which needs no mailbox of its own (an actor
 /// per datagram was most of the cost of a request). The send is a non-blocking <c>sendto</c>
 /// straight from the handler's thread; only a full socket buffer falls back to an asynchronous
-/// send. The handler's messages are plain data, so it may run in a worker process (forking mode):
-/// then this reference is registered as a temporary actor the worker can address.
+/// send. A handler in a worker process (forking mode) reaches it through its stand-in here,
+/// which relays the same messages.
 /// </para>
 /// </summary>
 internal sealed class DatagramReply : MinimalActorRef
@@ -38,14 +38,13 @@ internal sealed class DatagramReply : MinimalActorRef
     private readonly ILoggingAdapter _log;
     private readonly ActorPath _path;
     private readonly IActorRefProvider _provider;
-    private readonly bool _registered;
     private readonly Lock _lock = new();
     private byte[]? _written;               // the only write so far, kept without a copy
     private ArrayBufferWriter<byte>? _more; // several writes, gathered
     private bool _done;
 
     public DatagramReply(Socket socket, EndPoint client, SocketAddress address, RequestInfo info, RequestSettings settings, IActorRef listener,
-        ILoggingAdapter log, IActorRefProvider provider, bool remote)
+        ILoggingAdapter log, IActorRefProvider provider)
     {
         _socket = socket;
         _client = client;
@@ -56,8 +55,6 @@ internal sealed class DatagramReply : MinimalActorRef
         _log = log;
         _provider = provider;
         _path = provider.TempPath();
-        _registered = remote;
-        if (remote) provider.RegisterTempActor(this, _path);
     }
 
     /// <summary>Who the request is for.</summary>
@@ -81,24 +78,12 @@ internal sealed class DatagramReply : MinimalActorRef
                 SendWritten(sender);
                 break;
             case HandlerDone:
-                Done(sender);
-                break;
-            case Exchange exchange: // forking mode: a worker's writes, then what follows them
-                if (exchange.Writes.Length > 0) Append(exchange.Writes); // an empty write comes as a Write
-                if (exchange.Then == ExchangeThen.Flush) SendWritten(sender);
-                else if (exchange.Then == ExchangeThen.Done) Done(sender);
+                Complete(send: true); // the handler stops itself now
                 break;
             case ReadAvailable or ReadLine or ReadExactly:
                 sender.Tell(IoRefusals.NoStream, this);
                 break;
         }
-    }
-
-    private void Done(IActorRef sender)
-    {
-        Complete(send: true);
-        // A handler in this process stops itself now; a proxy for one in a worker must be stopped.
-        if (!sender.Equals(Handler)) _listener.Tell(new DatagramListenerActor.RequestOver(Handler), ActorRefs.Nobody);
     }
 
     /// <summary>Ends the reply: sends what was written unless <paramref name="send"/> is false (the
@@ -113,7 +98,6 @@ internal sealed class DatagramReply : MinimalActorRef
             _written = null;
             _more = null;
         }
-        if (_registered) _provider.UnregisterTempActor(_path);
     }
 
     private void Append(byte[] data)

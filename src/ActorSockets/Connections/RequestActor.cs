@@ -17,12 +17,10 @@ internal sealed record RequestSettings(ServerOptions Options, ServerHooks Hooks,
 }
 
 /// <summary>
-/// What every per-request actor (a stream connection, a datagram request) does with its
-/// handler: starts it as a child through the server's <see cref="HandlerLauncher"/>, sends it
-/// <see cref="Setup"/>, <see cref="Handle"/> and <see cref="Finish"/>, and supervises it
-/// (socketserver's <c>finish_request</c> and <c>handle_error</c>), and ends the request when
-/// <see cref="ServerOptions.RequestDeadline"/> passes. Subclasses own the socket side and serve
-/// the handler's I/O messages.
+/// A per-request actor that owns its client's socket (a stream connection): runs the handler
+/// through <see cref="RequestLifecycle"/>, and ends the request when
+/// <see cref="ServerOptions.RequestDeadline"/> passes or a limit gives up on it. Subclasses own the
+/// socket side and serve the handler's I/O messages.
 /// </summary>
 internal abstract class RequestActor(RequestInfo info, RequestSettings settings) : UntypedActor, IWithTimers
 {
@@ -48,23 +46,16 @@ internal abstract class RequestActor(RequestInfo info, RequestSettings settings)
     /// <summary>The request did not complete normally (for the metrics): the connection failed it.</summary>
     protected void MarkFailed() => HandlerFailed = true;
 
-    /// <summary>A handler that throws is stopped, never restarted: a fresh handler on a
-    /// half-served request would see it in an unknown state.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(error =>
+    /// <summary>The handler is supervised as on every path (<see cref="RequestLifecycle"/>).</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision((_, error) =>
     {
         HandlerFailed = true;
-        Settings.Counters.Count(ServerEvent.HandlerFailure);
-        Settings.Hooks.HandleError(Info, error, Log);
-        return Directive.Stop;
-    }, loggingEnabled: false);
+        RequestLifecycle.Report(Settings, Info, error, Log);
+    });
 
     protected override void PreStart()
     {
-        Handler = Settings.Launcher.Launch(Context, Info);
-        Context.Watch(Handler);
-        Handler.Tell(new Setup(Info, Self, Settings.Options.WriteBufferLimit), Self);
-        Handler.Tell(Handle.Instance, Self);
-        Handler.Tell(Finish.Instance, Self);
+        Handler = RequestLifecycle.Start(Context, Settings.Launcher, new Setup(Info, Self, Settings.Options.WriteBufferLimit), Self);
         if (Settings.Options.RequestDeadline is { } deadline)
             Timers.StartSingleTimer(nameof(DeadlinePassed), new DeadlinePassed(), deadline);
     }

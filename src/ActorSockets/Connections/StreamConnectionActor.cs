@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using ActorSockets.Forking;
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
 using Akka.Actor;
@@ -12,7 +11,8 @@ namespace ActorSockets.Connections;
 /// Owns one accepted stream socket (TCP or Unix) for the life of one request. It starts the
 /// handler, sends it Setup, Handle and Finish, serves its reads and writes as messages, and
 /// closes the socket with a clean FIN (shutdown(SHUT_WR), then close) once the handler is done
-/// or has failed. The handler never sees the socket, so it can live in another process.
+/// or has failed. The handler never sees the socket: it may be a stand-in for one that runs
+/// elsewhere, which then uses <see cref="TakeReadAhead"/> and <see cref="ReadChunk"/>.
 /// </summary>
 internal sealed class StreamConnectionActor : RequestActor
 {
@@ -31,7 +31,6 @@ internal sealed class StreamConnectionActor : RequestActor
     private readonly PendingRead _pending = new();
     private int _readGeneration;
     private ICancelable? _readTimer;
-    private RoutedTo? _worker; // forking mode: where the handler runs, until it is done
 
     public StreamConnectionActor(Socket socket, RequestInfo info, RequestSettings settings) : base(info, settings)
     {
@@ -58,6 +57,9 @@ internal sealed class StreamConnectionActor : RequestActor
             case ReadLine or ReadAvailable or ReadExactly:
                 StartRead(message);
                 break;
+            case ReadChunk:
+                StartRead(ReadChunk.AsRead);
+                break;
             case ReadBuffer.Readable readable:
                 _reader.OnReadable(readable);
                 TryCompleteRead();
@@ -68,18 +70,12 @@ internal sealed class StreamConnectionActor : RequestActor
             case Write write:
                 Enqueue(write.Data);
                 break;
-            case Exchange exchange:
-                OnExchange(exchange);
-                break;
             case TakeReadAhead:
                 var (data, ended) = _reader.TakeReadAhead();
                 if (data.Length > 0 || ended) _timeouts.OnClientActivity(Timers);
                 Sender.Tell(new ReadAhead(data, ended));
                 break;
-            case RoutedTo routed:
-                _worker = routed;
-                break;
-            case IoFailed refused: // a worker's read failed on bytes it had: count it here, with the others
+            case IoFailed refused: // a read elsewhere failed on bytes it had: count it here, with the others
                 CountFailure(refused);
                 break;
             case Flush:
@@ -133,7 +129,7 @@ internal sealed class StreamConnectionActor : RequestActor
         if (_pending.Request is not { } request) return false;
         while (true)
         {
-            if (ReferenceEquals(request, FetchRequest)) _reader.FillNow(ReadBuffer.MaxChunk); // a worker's read: a whole chunk per crossing
+            if (ReferenceEquals(request, ReadChunk.AsRead)) _reader.FillNow(ReadBuffer.MaxChunk); // a whole chunk per answer
             if (_reader.TryAnswer(request) is { } answer)
             {
                 ReplyRead(answer);
@@ -150,40 +146,14 @@ internal sealed class StreamConnectionActor : RequestActor
     }
 
     /// <summary>Queues bytes for the client; past <see cref="ServerOptions.WriteBufferLimit"/> the
-    /// connection is given up on. Returns whether they were queued.</summary>
-    private bool Enqueue(byte[] data)
+    /// connection is given up on.</summary>
+    private void Enqueue(byte[] data)
     {
         int unsent = _writer.PendingBytes + data.Length;
         if (!_writer.Enqueue(data, Self))
-        {
             Abandon(ServerEvent.WriteLimit, $"handler queued more than {Settings.Options.WriteBufferLimit} unsent bytes; closing");
-            return false;
-        }
-        if (_writer.PendingBytes < unsent) _timeouts.OnBytesSent(); // the kernel took some at once
-        return true;
+        else if (_writer.PendingBytes < unsent) _timeouts.OnBytesSent(); // the kernel took some at once
     }
-
-    /// <summary>A handler in a worker process sends its writes together with what comes next
-    /// (a read, a flush, the end), so one message crosses instead of one per call.</summary>
-    private void OnExchange(Exchange exchange)
-    {
-        if (!Enqueue(exchange.Writes)) return;
-        switch (exchange.Then)
-        {
-            case ExchangeThen.Read:
-                StartRead(FetchRequest);
-                break;
-            case ExchangeThen.Flush:
-                _writer.Flush(Sender, Self);
-                break;
-            case ExchangeThen.Done:
-                _worker = null; // the request is over in the worker: nothing to end there
-                BeginClose();
-                break;
-        }
-    }
-
-    private static readonly ReadAvailable FetchRequest = new(ReadBuffer.MaxChunk);
 
     private void CountFailure(IoFailed failed)
     {
@@ -254,9 +224,6 @@ internal sealed class StreamConnectionActor : RequestActor
         _readTimer?.Cancel();
         _pending.Answer(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), Self);
         _writer.FailWaiters();
-        // The connection ended before the handler in the worker did (a timeout, a limit, the
-        // drain deadline): stop it there, or a handler busy elsewhere would never learn of it.
-        _worker?.Host.Tell(EndRequest.Instance, _worker.Proxy);
         CloseWithFin(); // however the actor stopped (a drain deadline, the system ending)
         _reader.Dispose();
     }

@@ -14,9 +14,12 @@ internal abstract class HandlerLauncher
 
 /// <summary>Sync and threading modes: the handler is a child of its connection actor, so the
 /// connection's supervisor strategy is socketserver's <c>handle_error</c>.</summary>
-internal sealed class ChildHandlerLauncher(Props handlerProps) : HandlerLauncher
+/// <param name="handlerProps">How to create the handler.</param>
+/// <param name="compactMailbox">Give it the per-request <see cref="Connections.CompactMailbox"/>, which the
+/// server registers in its actor system.</param>
+internal sealed class ChildHandlerLauncher(Props handlerProps, bool compactMailbox = true) : HandlerLauncher
 {
-    private readonly Props _handlerProps = Connections.CompactMailbox.Apply(handlerProps);
+    private readonly Props _handlerProps = compactMailbox ? Connections.CompactMailbox.Apply(handlerProps) : handlerProps;
 
     public override IActorRef Launch(IActorContext connection, RequestInfo request)
         => connection.ActorOf(_handlerProps, request.HandlerName);

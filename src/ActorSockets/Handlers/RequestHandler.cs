@@ -27,8 +27,9 @@ public abstract class RequestHandler : UntypedActor
     /// <summary>Runs the lifecycle message's step. Each step is async, and the actor takes no other
     /// message until it has finished (<c>RunTask</c>), so Setup, Handle and Finish never overlap.
     /// An untyped actor: a handler is created per request, and a ReceiveActor would build its
-    /// message-handler table again for every one.</summary>
-    protected override void OnReceive(object message)
+    /// message-handler table again for every one. Sealed: the lifecycle is the base class's to
+    /// keep; a subclass overrides the steps.</summary>
+    protected sealed override void OnReceive(object message)
     {
         switch (message)
         {
@@ -105,12 +106,25 @@ public abstract class RequestHandler : UntypedActor
         return _replies.Ask(Connection, request);
     }
 
-    /// <inheritdoc/>
-    protected override void PostStop()
+    /// <summary>Releases the reply channel, then calls <see cref="OnStopped"/>. Sealed so that no
+    /// subclass can skip the release.</summary>
+    protected sealed override void PostStop()
     {
         _replies?.Dispose();
-        base.PostStop();
+        try
+        {
+            OnStopped();
+        }
+        finally
+        {
+            base.PostStop();
+        }
     }
+
+    /// <summary>Called once the handler has stopped, however it stopped (finished, failed, or
+    /// stopped by its connection: a timeout, a limit, the server closing). Release what the
+    /// request held here, such as a half-written file.</summary>
+    protected virtual void OnStopped() { }
 
     /// <summary>Who this request is for (socketserver's <c>client_address</c> and <c>server</c>).</summary>
     protected RequestInfo Request => _request ?? throw new InvalidOperationException("Setup has not arrived yet.");

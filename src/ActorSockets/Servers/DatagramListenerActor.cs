@@ -25,9 +25,6 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     /// <summary>One received datagram; <paramref name="Oversize"/> ones carry no data.</summary>
     internal sealed record Datagram(byte[] Data, EndPoint Client, SocketAddress Address, bool Oversize);
 
-    /// <summary>A handler said it is done, but it runs in a worker: stop its proxy here.</summary>
-    internal sealed record RequestOver(IActorRef Handler);
-
     /// <summary>A request is given up on (its reply dropped): count, log and stop its handler.</summary>
     internal sealed record GiveUp(IActorRef Handler, ServerEvent Reason, string Why);
 
@@ -37,7 +34,6 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     // kernel cuts it to the buffer), so it is recognised instead of passing for a whole one.
     private readonly byte[] _buffer;
     private readonly Dictionary<IActorRef, DatagramReply> _replies = [];
-    private readonly bool _handlersInProcess;
     private readonly IActorRefProvider _provider = ((ExtendedActorSystem)Context.System).Provider;
     // Where the datagram being received came from, and the clients seen lately: a client's
     // address and endpoint are made once, not per datagram. Bounded: cleared when full.
@@ -53,7 +49,6 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
         _buffer = new byte[options.MaxPacketSize + 1];
         _fromCapacity = SocketAddress.GetMaximumAddressSize(options.Endpoint.AddressFamily);
         _from = new SocketAddress(options.Endpoint.AddressFamily, _fromCapacity);
-        _handlersInProcess = launcher is ChildHandlerLauncher;
     }
 
     /// <summary>Replies in flight go out through the listening socket, so it closes after the drain.</summary>
@@ -115,14 +110,11 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
 
     protected override IActorRef StartRequest(Datagram datagram, Socket socket, RequestInfo info, long id)
     {
-        var reply = new DatagramReply(socket, datagram.Client, datagram.Address, info, Settings, Self, Log, _provider,
-            remote: !_handlersInProcess);
-        var handler = Settings.Launcher.Launch(Context, info);
+        var reply = new DatagramReply(socket, datagram.Client, datagram.Address, info, Settings, Self, Log, _provider);
+        var handler = RequestLifecycle.Start(Context, Settings.Launcher,
+            new Setup(info, reply, Options.WriteBufferLimit) { Datagram = datagram.Data }, reply);
         reply.Handler = handler;
         _replies.Add(handler, reply);
-        handler.Tell(new Setup(info, reply, Options.WriteBufferLimit) { Datagram = datagram.Data }, reply);
-        handler.Tell(Handle.Instance, reply);
-        handler.Tell(Finish.Instance, reply);
         if (Options.RequestDeadline is { } deadline)
             Timers.StartSingleTimer(handler, new DeadlinePassed(handler), deadline);
         return handler;
@@ -134,9 +126,6 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     {
         switch (message)
         {
-            case RequestOver over:
-                Context.Stop(over.Handler);
-                return true;
             case GiveUp giveUp:
                 Abandon(giveUp.Handler, giveUp.Reason, giveUp.Why);
                 return true;
@@ -169,17 +158,13 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
         return base.AroundReceive(receive, message);
     }
 
-    /// <summary>A handler that throws is stopped, never restarted, and reported to
-    /// <see cref="ServerHooks.HandleError"/>; the server goes on.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => new HandlerSupervision(OnHandlerFailed);
-
-    private void OnHandlerFailed(IActorRef handler, Exception error)
+    /// <summary>Handlers are supervised as on every path (<see cref="RequestLifecycle"/>); the server goes on.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision((handler, error) =>
     {
-        Settings.Counters.Count(ServerEvent.HandlerFailure);
         var info = _replies.TryGetValue(handler, out var reply) ? reply.Info
             : new RequestInfo("", Admission.Describe(BoundAddress), handler.Path.Name, Self);
-        Hooks.HandleError(info, error, Log);
-    }
+        RequestLifecycle.Report(Settings, info, error, Log);
+    });
 
     /// <summary>Compares addresses by their used bytes only: <see cref="SocketAddress"/>'s own hash
     /// covers its whole buffer, so a receive buffer and a trimmed copy of it would not match.</summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using ActorSockets.Forking;
 using ActorSockets.Handlers;
 using ActorSockets.Connections;
 using Akka.Actor;
@@ -25,7 +24,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     private readonly ActorSystem _system;
     private readonly bool _ownsSystem;
     private readonly Task _listenerStopped;
-    private readonly ForkingRuntime? _forking;
+    private readonly IForkingRuntime? _forking;
     private int _disposed;
 
     /// <summary>Creates a server without binding it (socketserver's <c>bind_and_activate=False</c>):
@@ -44,14 +43,12 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
         Options = options;
         _ownsSystem = system is null;
         name ??= $"server-{Interlocked.Increment(ref _serverCount)}";
-        bool forking = options.Mode == ServerMode.Forking;
-        _system = system ?? ServerActorSystem.Create(config: forking
-            ? ForkingConfig.Listener(options.Forking.ClusterHost, options.Forking.ClusterPort)
-            : null);
+        var forking = options.Mode == ServerMode.Forking ? ForkingMode.Load() : null;
+        _system = system ?? DefaultActorSystem.Create(config: forking?.ListenerConfig(options));
         HandlerLauncher launcher = new ChildHandlerLauncher(handlerProps);
-        if (forking)
+        if (forking is not null)
         {
-            _forking = ForkingRuntime.Start(_system, options, name);
+            _forking = forking.Start(_system, options, name);
             launcher = _forking.Launcher;
         }
         IoDispatcher.Register(_system);
@@ -102,9 +99,9 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
 
     /// <summary>In forking mode: this listener's cluster address, the seed node that worker nodes
     /// started by hand join (<c>--worker --seed-nodes ADDRESS</c>); null otherwise.</summary>
-    public string? ClusterAddress => _forking is null ? null : Akka.Cluster.Cluster.Get(_system).SelfAddress.ToString();
+    public string? ClusterAddress => _forking?.ClusterAddress;
 
-    /// <summary>In forking mode: the worker pool (answers <see cref="WaitForWorkers"/>); null otherwise.</summary>
+    /// <summary>In forking mode: the worker pool (answers <c>WaitForWorkers</c>); null otherwise.</summary>
     public IActorRef? WorkerPool => _forking?.Pool;
 
     /// <summary>Workers warm before serving: the listener's own worker processes have joined.</summary>

@@ -117,10 +117,6 @@ public class WorkerConnectionTests(ITestOutputHelper output) : ServerTestKit(out
             await ReadLineAsync();
         }
 
-        protected override void PostStop()
-        {
-            stopped.TrySetResult();
-            base.PostStop();
-        }
+        protected override void OnStopped() => stopped.TrySetResult();
     }
 }

@@ -8,12 +8,12 @@ namespace ActorSockets.Forking;
 // bound to WireSerializer in ForkingConfig; the rest stay inside the listener.
 
 /// <summary>Listener → worker host: run a handler for this request (in a <see cref="WorkerConnection"/>).</summary>
-/// <param name="Setup">The request; its connection is the listener's connection actor.</param>
+/// <param name="Setup">The request; its connection is the listener's <see cref="HandlerProxy"/>, which relays to the real one.</param>
 /// <param name="Proxy">The listener's stand-in for the handler: failures are reported to it.</param>
 /// <param name="Input">What the client had sent when the request was routed (a datagram: all of it).</param>
 /// <param name="InputEnded">The client had already ended its side: no byte follows <paramref name="Input"/>.</param>
 /// <param name="MaxLineLength">The server's line limit, applied to reads served in the worker.</param>
-public sealed record StartHandler(Setup Setup, IActorRef Proxy, byte[] Input, bool InputEnded, int MaxLineLength)
+internal sealed record StartHandler(Setup Setup, IActorRef Proxy, byte[] Input, bool InputEnded, int MaxLineLength)
 {
     /// <summary>A datagram request: its datagram is in <see cref="Setup"/>, and it has no stream to read.</summary>
     public bool IsDatagram => Setup.Datagram is not null;
@@ -21,17 +21,17 @@ public sealed record StartHandler(Setup Setup, IActorRef Proxy, byte[] Input, bo
 
 /// <summary>Listener → worker host, sent as the request's proxy: the connection ended before the
 /// handler did; stop it.</summary>
-public sealed record EndRequest
+internal sealed record EndRequest
 {
     /// <summary>The one instance.</summary>
     public static readonly EndRequest Instance = new();
 }
 
 /// <summary>Worker → proxy: the handler threw; it has been stopped.</summary>
-public sealed record HandlerFailed(string ExceptionType, string Message, string Details);
+internal sealed record HandlerFailed(string ExceptionType, string Message, string Details);
 
 /// <summary>Listener → worker host: who are you? Answered with <see cref="WorkerInfo"/>.</summary>
-public sealed record GetWorkerInfo
+internal sealed record GetWorkerInfo
 {
     /// <summary>The one instance.</summary>
     public static readonly GetWorkerInfo Instance = new();
@@ -43,9 +43,9 @@ public sealed record WorkerInfo(int ProcessId, string MachineName);
 /// <summary>Proxy → pool: route this request to the least busy worker.</summary>
 internal sealed record RouteRequest(Setup Setup, IActorRef Proxy, ReadAhead Input, int MaxLineLength);
 
-/// <summary>Pool → connection: the request runs on the worker whose host is <paramref name="Host"/>,
-/// known there by <paramref name="Proxy"/> (for <see cref="EndRequest"/>).</summary>
-internal sealed record RoutedTo(IActorRef Host, IActorRef Proxy);
+/// <summary>Pool → proxy: the request runs on the worker whose host is <paramref name="Host"/>
+/// (where <see cref="EndRequest"/> goes if the connection ends first).</summary>
+internal sealed record RoutedTo(IActorRef Host);
 
 /// <summary>Pool → proxy: the worker running the request is gone (process died, node left or unreachable).</summary>
 internal sealed record WorkerLost(string Reason);
@@ -75,12 +75,44 @@ internal sealed record WorkersStopped
 }
 
 /// <summary>A handler failed in a worker process; carries what the worker reported.</summary>
-public sealed class RemoteHandlerException(HandlerFailed failure)
-    : Exception($"{failure.ExceptionType}: {failure.Message}")
+public sealed class RemoteHandlerException : Exception
 {
-    /// <summary>The worker's report, including the remote stack trace in <see cref="HandlerFailed.Details"/>.</summary>
-    public HandlerFailed Failure { get; } = failure;
+    internal RemoteHandlerException(HandlerFailed failure) : base($"{failure.ExceptionType}: {failure.Message}")
+    {
+        RemoteType = failure.ExceptionType;
+        RemoteMessage = failure.Message;
+        RemoteDetails = failure.Details;
+    }
+
+    /// <summary>The full name of the exception type the handler threw in the worker.</summary>
+    public string RemoteType { get; }
+
+    /// <summary>That exception's message.</summary>
+    public string RemoteMessage { get; }
+
+    /// <summary>That exception as the worker printed it, with its stack trace.</summary>
+    public string RemoteDetails { get; }
 }
 
 /// <summary>The worker running a request went away before the request finished.</summary>
 public sealed class WorkerLostException(string message) : Exception(message);
+
+// A handler in a worker process talks to a stand-in for its connection in that process, which
+// serves reads from bytes it already has and sends the rest of the handler's I/O to the
+// listener in batches. These messages cross between the processes.
+
+/// <summary>What the connection does after queueing an <see cref="Exchange"/>'s bytes.</summary>
+internal enum ExchangeThen : byte
+{
+    /// <summary>Nothing: the writes were all there was.</summary>
+    Nothing,
+    /// <summary>Read whatever arrives next (up to one chunk); answered with <see cref="ReadResult"/> or <see cref="IoFailed"/>.</summary>
+    Read,
+    /// <summary>Answer <see cref="Flushed"/> (or <see cref="IoFailed"/>) once everything is in the kernel.</summary>
+    Flush,
+    /// <summary>The handler is done: send what is queued and close.</summary>
+    Done,
+}
+
+/// <summary>Worker's stand-in → listener's proxy: <paramref name="Writes"/> (possibly empty) for the client, then <paramref name="Then"/>.</summary>
+internal sealed record Exchange(byte[] Writes, ExchangeThen Then);

@@ -1,6 +1,7 @@
+using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Cluster;
-using Microsoft.Extensions.Logging;
+using Akka.Configuration;
 
 namespace ActorSockets.Forking;
 
@@ -16,14 +17,16 @@ public static class WorkerNode
     /// <param name="handlerProps">The same handler props the server uses in threading mode.</param>
     /// <param name="seedNodes">The listener's cluster address(es), e.g. <c>akka.tcp://actorsockets@127.0.0.1:4053</c>.</param>
     /// <param name="host">Address this node binds for the cluster.</param>
-    /// <param name="loggerFactory">Where logs go; stderr when null.</param>
+    /// <param name="createSystem">Makes the worker's actor system from the configuration given
+    /// (ActorSockets.Hosting passes one that logs through Microsoft.Extensions.Logging); null logs to stderr.</param>
     public static async Task<int> RunAsync(Props handlerProps, IReadOnlyList<string> seedNodes,
-        string host = "127.0.0.1", ILoggerFactory? loggerFactory = null)
+        string host = "127.0.0.1", Func<Config, ActorSystem>? createSystem = null)
     {
         if (seedNodes.Count == 0) throw new ArgumentException("A worker needs at least one seed node (the listener's cluster address).", nameof(seedNodes));
         // Workers are quiet: their output lands in the listener's stderr.
         var quiet = Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING");
-        var system = Servers.ServerActorSystem.Create("actorsockets", loggerFactory, quiet.WithFallback(ForkingConfig.Worker(seedNodes, host)));
+        var config = quiet.WithFallback(ForkingConfig.Worker(seedNodes, host));
+        var system = createSystem?.Invoke(config) ?? DefaultActorSystem.Create("actorsockets", config);
         system.ActorOf(Props.Create(() => new WorkerHost(handlerProps)), ForkingConfig.WorkerHostName);
 
         var leave = () => CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);

@@ -28,7 +28,7 @@ public static class ForkingConfig
     private static Config Node(string host, int port, string role, IReadOnlyList<string> seeds)
     {
         var seedList = string.Join(", ", seeds.Select(s => $"\"{s}\""));
-        var bindings = string.Join("\n", WireSerializer.Types.Select(t => $"\"{t.FullName}, ActorSockets\" = actorsockets"));
+        var bindings = string.Join("\n", WireSerializer.Types.Select(t => $"\"{t.FullName}, {t.Assembly.GetName().Name}\" = actorsockets"));
         return ConfigurationFactory.ParseString($$"""
             akka.actor.serialization-bindings {
               {{bindings}}
@@ -44,7 +44,7 @@ public static class ForkingConfig
     private static readonly Lazy<Config> ClusterDefaults = new(() =>
     {
         using var stream = typeof(ForkingConfig).Assembly.GetManifestResourceStream("ActorSockets.cluster.conf")
-            ?? throw new InvalidOperationException("cluster.conf is not embedded in ActorSockets");
+            ?? throw new InvalidOperationException("cluster.conf is not embedded in ActorSockets.Cluster");
         using var reader = new StreamReader(stream);
         return ConfigurationFactory.ParseString(reader.ReadToEnd());
     });

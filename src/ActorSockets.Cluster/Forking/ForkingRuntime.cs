@@ -11,7 +11,7 @@ namespace ActorSockets.Forking;
 /// supervisor of the worker processes this listener starts. Started with the server; stopped
 /// after the server drained, so in-flight requests finish before their workers go.
 /// </summary>
-internal sealed class ForkingRuntime
+internal sealed class ForkingRuntime : IForkingRuntime
 {
     private readonly ForkingOptions _options;
     private readonly IActorRef? _processes;
@@ -44,12 +44,15 @@ internal sealed class ForkingRuntime
         IActorRef? processes = forking.Workers > 0
             ? system.ActorOf(Props.Create(() => new WorkerProcesses(forking, cluster.SelfAddress.ToString(), pool)), $"{name}-processes")
             : null;
-        return new ForkingRuntime(forking, pool, processes, options.MaxLineLength);
+        return new ForkingRuntime(forking, pool, processes, options.MaxLineLength) { ClusterAddress = cluster.SelfAddress.ToString() };
     }
 
+    /// <summary>The listener's cluster address: the seed node workers join.</summary>
+    public string ClusterAddress { get; private init; } = "";
+
     /// <summary>Waits until this listener's own workers have joined (workers warm before serving).</summary>
-    public async Task<WorkersReady> WaitForWorkersAsync(int count, TimeSpan timeout)
-        => await Pool.Ask<WorkersReady>(new WaitForWorkers(count), timeout);
+    public Task WaitForWorkersAsync(int count, TimeSpan timeout)
+        => Pool.Ask<WorkersReady>(new WaitForWorkers(count), timeout);
 
     /// <summary>Stops the worker processes, then the pool.</summary>
     public async Task StopAsync(ActorSystem system)
@@ -74,4 +77,15 @@ internal sealed class ForkingRuntime
         }
         catch (TaskCanceledException) { /* stopping anyway */ }
     }
+}
+
+/// <summary>Forking mode on Akka.Cluster: what the core loads by type name
+/// (<see cref="ForkingMode.ImplementationType"/>) when a server asks for <see cref="ServerMode.Forking"/>.</summary>
+internal sealed class ClusterForkingMode : ForkingMode
+{
+    public override Akka.Configuration.Config ListenerConfig(ServerOptions options)
+        => ForkingConfig.Listener(options.Forking.ClusterHost, options.Forking.ClusterPort);
+
+    public override IForkingRuntime Start(ActorSystem system, ServerOptions options, string name)
+        => ForkingRuntime.Start(system, options, name);
 }

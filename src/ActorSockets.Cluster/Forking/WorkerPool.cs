@@ -155,7 +155,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
         var input = request.Input;
         best.Host.Tell(new StartHandler(request.Setup, request.Proxy, input.Data, input.Ended, request.MaxLineLength));
         if (request.Setup.Datagram is null) // a stream connection may end first and must tell the worker; a datagram reply need not
-            request.Setup.Connection.Tell(new RoutedTo(best.Host, request.Proxy));
+            request.Proxy.Tell(new RoutedTo(best.Host));
         return true;
     }
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using ActorSockets.Forking;
-using ActorSockets.Metrics;
+using ActorSockets.Hosting;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Configuration;
@@ -143,7 +143,9 @@ public static class ServerCommandLine
                 Console.Error.WriteLine("--worker needs --seed-nodes ADDRESS (the listener prints it as 'CLUSTER <address>').");
                 return UsageError;
             }
-            return await WorkerNode.RunAsync(handlerProps, seeds, options.Forking.ClusterHost);
+            using var workerLogs = ServerActorSystem.StderrLoggerFactory(parsed.GetValue(ServiceOptions.LogLevel));
+            return await WorkerNode.RunAsync(handlerProps, seeds, options.Forking.ClusterHost,
+                config => ServerActorSystem.Create("actorsockets", workerLogs, config));
         }
         return await ServeAsync(parsed, config, options, handlerProps, onStarted);
     }
@@ -212,7 +214,7 @@ public static class ServerCommandLine
         try
         {
             if (parsed.GetValue(ServiceOptions.MetricsPort) is > 0 and var metricsPort)
-                metrics = PrometheusEndpoint.Start(metricsPort);
+                metrics = MetricsEndpoint.Start(metricsPort);
             server = await SocketServer.StartAsync(options, handlerProps, system: system, name: parsed.GetValue(ServiceOptions.Name));
         }
         catch (Exception e) when (e is IOException or InvalidOperationException)

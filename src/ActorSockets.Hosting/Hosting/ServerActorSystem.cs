@@ -2,14 +2,16 @@ using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Hosting.Logging;
+using ActorSockets.Servers;
 using Microsoft.Extensions.Logging;
 
-namespace ActorSockets.Servers;
+namespace ActorSockets.Hosting;
 
 /// <summary>
-/// The actor system a <see cref="SocketServer"/> creates when it is given none. Akka's log goes
-/// through Microsoft.Extensions.Logging to stderr, so stdout carries only what the program
-/// prints itself (the <c>LISTENING</c> line tools wait for).
+/// An actor system for a server program whose log goes through Microsoft.Extensions.Logging
+/// (to stderr by default), so stdout carries only what the program prints itself (the
+/// <c>LISTENING</c> line tools wait for). Pass it to <see cref="SocketServer"/>; what the core
+/// makes on its own logs to stderr without Microsoft.Extensions.Logging.
 /// </summary>
 public static class ServerActorSystem
 {
@@ -28,15 +30,6 @@ public static class ServerActorSystem
         .AddSimpleConsole(console => console.SingleLine = true)
         .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
 
-    private static readonly Config BaseConfig = ConfigurationFactory.ParseString("""
-        akka.loggers = ["Akka.Hosting.Logging.LoggerFactoryLogger, Akka.Hosting"]
-        akka.loglevel = INFO
-        akka.stdout-loglevel = OFF
-        akka.log-dead-letters-during-shutdown = off
-        akka.log-dead-letters = 0
-        akka.coordinated-shutdown.exit-clr = off
-        # SIGTERM and Ctrl-C are handled by the server program, which drains before stopping;
-        # Akka's own process-exit hook would leave the cluster under requests still in flight.
-        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
-        """);
+    private static readonly Config BaseConfig = ConfigurationFactory.ParseString(
+        "akka.loggers = [\"Akka.Hosting.Logging.LoggerFactoryLogger, Akka.Hosting\"]").WithFallback(DefaultActorSystem.Base);
 }

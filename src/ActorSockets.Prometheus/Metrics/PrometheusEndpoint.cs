@@ -7,7 +7,7 @@ namespace ActorSockets.Metrics;
 /// <summary>
 /// Serves the <c>ActorSockets</c> meter in Prometheus text format over HTTP on loopback, with
 /// OpenTelemetry's Prometheus HttpListener exporter: <c>GET http://127.0.0.1:PORT/metrics</c>.
-/// What the samples' <c>--metrics-port</c> starts.
+/// What the standard command line's <c>--metrics-port</c> starts when a program references this package.
 /// </summary>
 public static class PrometheusEndpoint
 {

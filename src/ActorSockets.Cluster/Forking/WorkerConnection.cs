@@ -38,6 +38,7 @@ internal sealed class WorkerConnection : UntypedActor
     private const int BatchLimit = ReadBuffer.MaxChunk;
 
     private readonly StartHandler _start;
+    private readonly HandlerLauncher _launcher;
     private readonly IActorRef _connection;
     private readonly InputBuffer _input;
     private readonly ArrayBufferWriter<byte> _writes = new();
@@ -55,26 +56,21 @@ internal sealed class WorkerConnection : UntypedActor
         _input = new InputBuffer(start.MaxLineLength);
         _input.Append(start.Input);
         if (start.InputEnded) _input.End();
-        _handler = Context.ActorOf(handlerProps, start.Setup.Request.HandlerName);
+        _launcher = new ChildHandlerLauncher(handlerProps, compactMailbox: false);
     }
 
-    /// <summary>A handler that throws is stopped, never restarted, and reported to the listener's
-    /// proxy, which fails the connection there (HandleError runs in the listener).</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(error =>
+    /// <summary>The handler is supervised as on every path (<see cref="RequestLifecycle"/>); its
+    /// failure is reported to the listener's proxy, which fails the connection there (HandleError
+    /// runs and counts in the listener).</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision((_, error) =>
     {
         if (!_done) SendExchange(ExchangeThen.Nothing); // what it wrote before failing still goes out
         _done = true;
         _start.Proxy.Tell(new HandlerFailed(error.GetType().FullName ?? error.GetType().Name, error.Message, error.ToString()));
-        return Directive.Stop;
-    }, loggingEnabled: false);
+    });
 
     protected override void PreStart()
-    {
-        Context.Watch(_handler);
-        _handler.Tell(_start.Setup with { Connection = Self }, Self);
-        _handler.Tell(Handle.Instance, Self);
-        _handler.Tell(Finish.Instance, Self);
-    }
+        => _handler = RequestLifecycle.Start(Context, _launcher, _start.Setup with { Connection = Self }, Self);
 
     protected override void OnReceive(object message)
     {

@@ -36,7 +36,7 @@ public static partial class ServiceOptions
     /// <summary><c>--metrics-port P</c>: serve metrics in Prometheus text format on 127.0.0.1:P.</summary>
     public static readonly Option<int> MetricsPort = new("--metrics-port")
     {
-        Description = $"Serve metrics in Prometheus text format at http://127.0.0.1:<port>{Metrics.PrometheusEndpoint.Path}; 0 serves none",
+        Description = $"Serve metrics in Prometheus text format at http://127.0.0.1:<port>{MetricsEndpoint.Path}; 0 serves none",
         DefaultValueFactory = _ => 0,
     };
 
@@ -62,6 +62,8 @@ public static partial class ServiceOptions
         var port = parsed.GetValue(MetricsPort);
         if (port is < 0 or > IPEndPoint.MaxPort)
             throw new ArgumentException($"--metrics-port: {port} is outside 0..65535.", "--metrics-port");
+        if (port > 0 && !MetricsEndpoint.Available)
+            throw new ArgumentException("--metrics-port: this program does not include the ActorSockets.Prometheus package.", "--metrics-port");
         return port;
     }
 
