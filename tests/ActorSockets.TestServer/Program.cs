@@ -4,6 +4,8 @@
 //   count    one request = one increment of a counter actor in the listener; answers the new value
 //   total    answers the counter's value
 //   fail     throws in Handle when the line is "boom", else echoes it with the pid
+//   slow     for each line: logs "READ <line>" to stderr, takes 300 ms, then echoes the line
+//   hang     logs "READ <line>" for the first line, then never finishes
 // With --udp every handler is the datagram form of pid: "<pid> <datagram>"; "boom" throws.
 using System.CommandLine;
 using ActorSockets.CommandLine;
@@ -11,12 +13,14 @@ using ActorSockets.Handlers;
 using ActorSockets.Servers;
 using Akka.Actor;
 
-var handler = new Option<string>("--handler") { Description = "pid | count | total | fail", DefaultValueFactory = _ => "pid" };
+var handler = new Option<string>("--handler") { Description = "pid | count | total | fail | slow | hang", DefaultValueFactory = _ => "pid" };
 return await ServerCommandLine.RunAsync(args, "ActorSockets test server",
     cli => cli.Options.Kind == SocketKind.Datagram ? Props.Create<PidDatagramHandler>() : cli.Parsed.GetValue(handler) switch
     {
         "count" => Props.Create(() => new CounterHandler(true)),
         "total" => Props.Create(() => new CounterHandler(false)),
+        "slow" => Props.Create(() => new SlowEchoHandler(false)),
+        "hang" => Props.Create(() => new SlowEchoHandler(true)),
         _ => Props.Create<PidEchoHandler>(),
     },
     onStarted: server => server.System.ActorOf(Props.Create<Counter>(), "counter"),
@@ -31,6 +35,22 @@ sealed class PidEchoHandler : StreamRequestHandler
         {
             if (line == "boom") throw new InvalidOperationException("boom requested");
             await WriteAsync($"{Environment.ProcessId} {line}\n");
+        }
+    }
+}
+
+/// <summary>Says on stderr which lines it read, so a test can tell what the server took from a
+/// client; then answers each after 300 ms of work, or (hang) never finishes.</summary>
+sealed class SlowEchoHandler(bool hang) : StreamRequestHandler
+{
+    protected override async Task HandleAsync()
+    {
+        while (await ReadLineAsync() is { } line)
+        {
+            Console.Error.WriteLine($"READ {line}");
+            if (hang) await Task.Delay(Timeout.Infinite);
+            await Task.Delay(300);
+            await WriteAsync(line + "\n");
         }
     }
 }

@@ -7,6 +7,7 @@ using ActorSockets.Hosting;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Event;
 
 namespace ActorSockets.CommandLine;
 
@@ -183,26 +184,45 @@ public static class ServerCommandLine
         Action<SocketServer>? onStarted)
     {
         using var stop = new CancellationTokenSource();
+        SocketServer? started = null;
+        ActorSystem? system = null;
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Graceful);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Graceful);
         using var loggerFactory = ServerActorSystem.StderrLoggerFactory(parsed.GetValue(ServiceOptions.LogLevel));
         var systemConfig = ServiceOptions.ActorSystemConfig(parsed, config);
         if (options.Mode == ServerMode.Forking) // the listener is the cluster's seed node
             systemConfig = systemConfig.WithFallback(ForkingConfig.Listener(options.Forking.ClusterHost, options.Forking.ClusterPort));
-        var system = ServerActorSystem.Create(loggerFactory: loggerFactory, config: systemConfig);
+        system = ServerActorSystem.Create(loggerFactory: loggerFactory, config: systemConfig);
         try
         {
-            return await ServeAsync(system, parsed, options, handlerProps, onStarted, stop.Token);
+            return await ServeAsync(system, parsed, options, handlerProps, server =>
+            {
+                started = server;
+                onStarted?.Invoke(server);
+            }, stop.Token);
         }
         finally
         {
             await system.Terminate();
         }
 
+        // The first signal drains: requests in flight finish what they have read. A second one
+        // stops at once, cutting whatever is still in flight.
         void Graceful(PosixSignalContext context)
         {
             context.Cancel = true; // we exit on our own, after closing
-            stop.Cancel();
+            if (!stop.IsCancellationRequested)
+            {
+                stop.Cancel();
+                return;
+            }
+            if (Volatile.Read(ref started) is { } server) _ = CutAsync(server);
+        }
+
+        async Task CutAsync(SocketServer server)
+        {
+            int cut = await server.CutRequestsAsync();
+            system?.Log.Warning("Second stop signal: stopped at once, {0} requests still in flight were cut", cut);
         }
     }
 

@@ -68,6 +68,16 @@ internal static class IoRefusals
     public static readonly IoFailed NoStream = new(IoFailure.Misuse, "a datagram request has no stream to read: its datagram came with Setup");
 }
 
+/// <summary>Listener → connection: the server is closing. Reads are answered from what was
+/// already received; one that needs more ends the stream instead of waiting, so the handler
+/// finishes the request it holds and the connection closes between requests. Bytes not yet
+/// received are left to the kernel (closing with them unread resets the client: the request
+/// was not taken, and the client can tell).</summary>
+internal sealed record Drain
+{
+    public static readonly Drain Instance = new();
+}
+
 // Messages for a handler that runs elsewhere (forking mode's relay): its stand-in in this
 // process takes what the client sent so far in one piece, and reads in whole chunks.
 

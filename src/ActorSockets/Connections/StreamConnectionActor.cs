@@ -25,6 +25,7 @@ internal sealed class StreamConnectionActor : RequestActor
     private readonly WriteQueue _writer;
     private readonly ConnectionTimeouts _timeouts;
     private bool _closing;
+    private bool _draining; // the server is closing: no new bytes are taken from the kernel
     private bool _socketClosed;
     private readonly long _started = Stopwatch.GetTimestamp();
 
@@ -59,6 +60,10 @@ internal sealed class StreamConnectionActor : RequestActor
                 break;
             case ReadChunk:
                 StartRead(ReadChunk.AsRead);
+                break;
+            case Drain:
+                _draining = true;
+                TryCompleteRead(); // a read waiting for bytes ends the stream now
                 break;
             case ReadBuffer.Readable readable:
                 _reader.OnReadable(readable);
@@ -114,6 +119,8 @@ internal sealed class StreamConnectionActor : RequestActor
         }
     }
 
+    private static readonly ReadResult EndOfStream = new([]);
+
     private void StartRead(object request)
     {
         if (!_pending.TryStart(request, Sender, Self)) return;
@@ -129,10 +136,15 @@ internal sealed class StreamConnectionActor : RequestActor
         if (_pending.Request is not { } request) return false;
         while (true)
         {
-            if (ReferenceEquals(request, ReadChunk.AsRead)) _reader.FillNow(ReadBuffer.MaxChunk); // a whole chunk per answer
+            if (ReferenceEquals(request, ReadChunk.AsRead) && !_draining) _reader.FillNow(ReadBuffer.MaxChunk); // a whole chunk per answer
             if (_reader.TryAnswer(request) is { } answer)
             {
                 ReplyRead(answer);
+                return true;
+            }
+            if (_draining) // what it needs was not received before the server began closing
+            {
+                ReplyRead(EndOfStream);
                 return true;
             }
             if (_reader.ReceiveNow()) // the kernel had more: no need to wait

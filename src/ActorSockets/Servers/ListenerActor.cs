@@ -92,6 +92,11 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     /// once (their connections have sockets of their own); datagram replies go out through it.</summary>
     protected virtual bool KeepsSocketWhileDraining => false;
 
+    /// <summary>Closing has begun and waits for <paramref name="requests"/>: tell them to finish
+    /// what they hold and take no new request (streams: <see cref="Drain"/>). A datagram request
+    /// holds its whole request already: nothing to tell.</summary>
+    protected virtual void DrainRequests(IReadOnlyCollection<IActorRef> requests) { }
+
     /// <summary>Messages a subclass adds to the protocol; return whether it was one.</summary>
     protected virtual bool ReceiveOther(object message) => false;
 
@@ -239,6 +244,11 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                     Options.DrainTimeout, _requests.Count);
                 foreach (var request in _requests) Context.Stop(request);
                 break;
+            case CutRequests:
+                Log.Warning("Stopping {0} requests still in flight at once, as asked", _requests.Count);
+                Sender.Tell(new RequestsCut(_requests.Count));
+                foreach (var request in _requests) Context.Stop(request);
+                break;
             case Close:
                 _closeWaiters.Add(Sender);
                 break;
@@ -308,6 +318,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
         Become(Closing);
         if (!Options.BlockOnClose)
             foreach (var request in _requests) Context.Stop(request);
+        else DrainRequests(_requests);
         if (_requests.Count == 0) FinishClose();
         else Timers.StartSingleTimer(nameof(CloseDeadline), new CloseDeadline(), Options.DrainTimeout);
     }
@@ -341,6 +352,11 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
 
     private void Other(object message, string why)
     {
+        if (message is CutRequests)
+        {
+            Sender.Tell(new RequestsCut(0)); // not closing: nothing is draining
+            return;
+        }
         if (ReceiveLimits(message) || ReceiveOther(message)) return;
         if (message is Bind or ServeForever or HandleOneRequest)
             Sender.Tell(new Status.Failure(new InvalidOperationException($"Cannot {message.GetType().Name}: {why}.")));

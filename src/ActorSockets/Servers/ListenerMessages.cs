@@ -67,7 +67,9 @@ public sealed record ShutdownCompleted
 }
 
 /// <summary>Release the address and stop (<c>server_close()</c>); with <c>BlockOnClose</c> first
-/// wait up to <c>DrainTimeout</c> for requests in flight. Answered with <see cref="Closed"/>.</summary>
+/// drain: each request in flight finishes what it has read (a read that needs bytes not yet
+/// received ends the stream, so persistent connections end between requests), for at most
+/// <c>DrainTimeout</c>. Answered with <see cref="Closed"/>.</summary>
 public sealed record Close
 {
     /// <summary>The one instance.</summary>
@@ -80,3 +82,15 @@ public sealed record Closed
     /// <summary>The one instance.</summary>
     public static readonly Closed Instance = new();
 }
+
+/// <summary>While closing: stop every request still in flight now instead of at the drain
+/// deadline (a second SIGTERM or Ctrl-C). Answered with <see cref="RequestsCut"/>; outside
+/// closing nothing is in a drain, and it is answered with zero.</summary>
+public sealed record CutRequests
+{
+    /// <summary>The one instance.</summary>
+    public static readonly CutRequests Instance = new();
+}
+
+/// <summary>The answer to <see cref="CutRequests"/>: how many requests were stopped.</summary>
+public sealed record RequestsCut(int Count);

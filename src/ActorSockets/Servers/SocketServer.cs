@@ -173,6 +173,21 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
         if (_forking is not null) await _forking.StopAsync(_system); // after the drain: requests in flight finished
     }
 
+    /// <summary>While <see cref="CloseAsync"/> drains: stops every request still in flight now instead
+    /// of at the drain deadline, closing their connections (what a second SIGTERM or Ctrl-C does).
+    /// Returns how many were cut; 0 when the server is not draining.</summary>
+    public async Task<int> CutRequestsAsync()
+    {
+        try
+        {
+            return (await AskListener<RequestsCut>(CutRequests.Instance, ControlTimeout)).Count;
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0; // closed already: nothing left to cut
+        }
+    }
+
     /// <summary>Shuts down, closes, and terminates the actor system if the server created it.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -27,6 +27,11 @@ internal sealed class StreamListenerActor(ServerOptions options, ServerHooks hoo
         return Context.ActorOf(new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), client, info, Settings), $"conn-{id}");
     }
 
+    protected override void DrainRequests(IReadOnlyCollection<IActorRef> requests)
+    {
+        foreach (var connection in requests) connection.Tell(Drain.Instance);
+    }
+
     protected override void Discard(Socket client)
     {
         try { client.Shutdown(SocketShutdown.Both); }
