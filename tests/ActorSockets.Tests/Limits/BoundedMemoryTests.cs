@@ -27,7 +27,7 @@ public class BoundedMemoryTests(ITestOutputHelper output) : ServerTestKit(output
         var sending = client.Socket.SendAsync(line, SocketFlags.None);
         var error = await ExpectMsgAsync<LineTooLongException>(Deadline);
         bool closed = await client.IsClosedByServerAsync();
-        try { await sending; } catch (SocketException) { } // the server closed while we were still sending
+        try { await sending.Within(Deadline, "the send to end"); } catch (SocketException) { } // the server closed while we were still sending
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
 
         var stats = await server.StatsWhenAsync(s => s.ActiveConnections == 0, "the connection to end");
@@ -119,14 +119,14 @@ public class BoundedMemoryTests(ITestOutputHelper output) : ServerTestKit(output
             {
                 var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 clients.Add(client);
-                await client.ConnectAsync(System.Net.IPAddress.Loopback, server.Port);
-                await client.SendAsync(chunk, SocketFlags.None); // a long line, not finished: the server must hold it
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, server.Port).Within(Deadline, "connect");
+                await client.SendAsync(chunk, SocketFlags.None).Within(Deadline, "send"); // a long line, not finished: the server must hold it
             }
             long holding = await HoldingAsync(before, (long)connections * partial);
 
             foreach (var client in clients)
             {
-                await client.SendAsync("\n"u8.ToArray(), SocketFlags.None);
+                await client.SendAsync("\n"u8.ToArray(), SocketFlags.None).Within(Deadline, "send");
                 client.Shutdown(SocketShutdown.Send);
             }
             foreach (var client in clients)
