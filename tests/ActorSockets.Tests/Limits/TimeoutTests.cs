@@ -151,6 +151,11 @@ public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
         gate.SetResult();
         Assert.Equal("done fast", await client.RoundTripAsync("fast"));
         await ExpectMsgAsync("started fast");
+        // The late handler, released, has finished once no request is active; a reply it sent
+        // would then be ahead of the next reply in the client's socket.
+        await server.StatsWhenAsync(s => s.ActiveConnections == 0, "the released late handler to finish");
+        Assert.Equal("done after", await client.RoundTripAsync("after"));
+        await ExpectMsgAsync("started after");
         Assert.Equal(0, client.Socket.Available); // the late one never answered
     }
 }
