@@ -3,7 +3,7 @@
 # reference servers and writes a Markdown table and an SVG chart. See bench/README.md.
 #
 #   bash bench/run.sh [--quick] [--pin] [--out DIR] [--rounds N] [--secs S]
-#                     [--hold-conns N] [--only W1,W2] [--servers S1,S2] [--loadgen auto|shared|own]
+#                     [--warm S] [--hold-conns N] [--only W1,W2] [--servers S1,S2] [--loadgen auto|shared|own]
 #
 # Progress goes to stderr, the final tables to stdout; results land in bench/results/.
 # Everything runs on 127.0.0.1 and stops by itself; every server it starts is killed (its
@@ -26,8 +26,9 @@ Options:
                     (pingpong-64-pinned runs pinned in any case)
   --out DIR         where results.tsv, results.md and chart.svg go (default bench/results)
   --rounds N        interleaved rounds per server (default 3, --quick 1)
-  --secs S          measured seconds per round, after 1 s of warm-up (3 s for ActorSockets
-                    in forking mode: its workers warm) (default 4, --quick 2)
+  --secs S          measured seconds per round, after the warm-up (default 4, --quick 2)
+  --warm S          warm-up seconds before each measured round, the same for every
+                    server (default 1)
   --hold-conns N    idle connections for the hold workload (default 10000, --quick 1000)
   --only LIST       only these workloads (comma-separated; names as in results.md; "hold")
   --servers LIST    only these servers (comma-separated)
@@ -42,7 +43,7 @@ Environment:
 EOF
 }
 
-quick=0 pin_all=0 out=$here/results rounds= secs= hold_conns= only= servers_only= lg_kind=auto
+quick=0 pin_all=0 out=$here/results warm=1 rounds= secs= hold_conns= only= servers_only= lg_kind=auto
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1; shift ;;
@@ -50,6 +51,7 @@ while [ $# -gt 0 ]; do
     --out) out=${2:?--out needs a directory}; shift 2 ;;
     --rounds) rounds=${2:?}; shift 2 ;;
     --secs) secs=${2:?}; shift 2 ;;
+    --warm) warm=${2:?}; shift 2 ;;
     --hold-conns) hold_conns=${2:?}; shift 2 ;;
     --only) only=${2:?}; shift 2 ;;
     --servers) servers_only=${2:?}; shift 2 ;;
@@ -63,11 +65,11 @@ if [ $quick = 1 ]; then
 else
   rounds=${rounds:-3} secs=${secs:-4} hold_conns=${hold_conns:-10000}
 fi
-# warm-up seconds, request size, per-request timeout of the load generator (a request
+# request size, per-request timeout of the load generator (a request
 # unanswered this long counts as an error), bound on one hold run
-warm=1 warm_forking=3 size=32 req_timeout=2 hold_timeout=60
+size=32 req_timeout=2 hold_timeout=60
 [ $quick = 1 ] && hold_timeout=30
-for v in "$rounds" "$secs" "$hold_conns"; do
+for v in "$rounds" "$secs" "$hold_conns" "$warm"; do
   [[ $v =~ ^[0-9]+$ ]] && [ "$v" -ge 1 ] || { echo "run.sh: counts must be positive integers" >&2; exit 2; }
 done
 [ "$rounds" -le 20 ] && [ "$secs" -le 60 ] && [ "$hold_conns" -le 100000 ] ||
@@ -371,10 +373,8 @@ for p in "${plan[@]}"; do
     run_bg "$res" "${client[@]}" timeout -k 5 $((hold_timeout + 30)) \
       "$PYTHON" "$here/hold.py" -p "$srv_port" -c "$wconns" --pid "$srv_pgid" --timeout "$hold_timeout"
   else
-    # The issue measures forking mode with its workers warm: three fresh processes JIT-compile
-    # their hot paths for the first seconds, so that server gets a longer warm-up.
+    # Every server gets the same warm-up (--warm, default 1 s).
     w=$warm
-    [ "$server" = actorsockets-forking ] && w=$warm_forking
     args=(-p "$srv_port" -c "$wconns" -d "$secs" -w "$w" -s "$size" --timeout "$req_timeout" --verify)
     case $wmode in connect) args+=(--mode connect) ;; udp) args+=(--udp) ;; esac
     run_bg "$res" "${client[@]}" timeout -k 5 $((secs + w + 30)) "${lg[@]}" "${args[@]}"
@@ -418,7 +418,7 @@ done
   printf 'loadgen\t%s\n' "$lg_desc"
   printf 'rounds\t%s\n' "$rounds"
   printf 'secs\t%s\n' "$secs"
-  printf 'warmup\t%s (ActorSockets forking: %s)\n' "$warm" "$warm_forking"
+  printf 'warmup\t%s\n' "$warm"
   printf 'build\t%s\n' "$build_kind"
   printf 'size\t%s\n' "$size"
   printf 'pin\t%s\n' "$pin_all"

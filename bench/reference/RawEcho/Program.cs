@@ -1,5 +1,6 @@
 // RawEcho: the plain .NET reference echo server for bench/run.sh. Nothing but
-// System.Net.Sockets and async/await: one accept loop, one Task per connection (stream)
+// System.Net.Sockets and async/await: one accept loop that starts each connection's async
+// Serve directly (no Task.Run hop, like ../shared/bench/raw) (stream)
 // or one receive loop (UDP). It is what the runtime alone gives, the floor ActorSockets'
 // overhead is measured against.
 //
@@ -62,7 +63,7 @@ public static class Program
             {
                 continue; // e.g. EMFILE or a connection reset before accept: keep serving
             }
-            _ = Task.Run(() => Serve(client, oneShot));
+            _ = Serve(client, oneShot); // runs inline to its first await, as ../shared/bench/raw does
         }
     }
 

@@ -17,6 +17,11 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
 
     private const int InitialSize = 4096;
 
+    /// <summary>Where buffers are rented from and returned to: the shared pool. Tests put a
+    /// counting pool in front of it to check every rented buffer comes back and none is larger
+    /// than the line limit needs.</summary>
+    internal static ArrayPool<byte> Pool { get; set; } = ArrayPool<byte>.Shared;
+
     private readonly int _capacityLimit = Math.Max(maxLineLength, MaxChunk);
     private byte[]? _buffer;
     private int _start;
@@ -110,7 +115,7 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
 
     public void Dispose()
     {
-        if (_buffer is not null) ArrayPool<byte>.Shared.Return(_buffer);
+        if (_buffer is not null) Pool.Return(_buffer);
         _buffer = null;
         _start = _end = 0;
     }
@@ -135,7 +140,7 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
         if (Buffered != 0) return;
         _start = _end = 0;
         if (_buffer is null) return;
-        ArrayPool<byte>.Shared.Return(_buffer);
+        Pool.Return(_buffer);
         _buffer = null;
     }
 
@@ -146,7 +151,7 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
     {
         if (_buffer is null)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(InitialSize, needed));
+            _buffer = Pool.Rent(Math.Max(InitialSize, needed));
             return;
         }
         if (_buffer.Length - _end >= needed) return;
@@ -157,9 +162,9 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
         else
         {
             int size = Math.Max(Buffered + needed, Math.Min(_buffer.Length * 2, limit));
-            var bigger = ArrayPool<byte>.Shared.Rent(size);
+            var bigger = Pool.Rent(size);
             _buffer.AsSpan(_start, Buffered).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Pool.Return(_buffer);
             _buffer = bigger;
         }
         _end = Buffered;

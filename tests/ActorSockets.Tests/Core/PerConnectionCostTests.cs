@@ -48,7 +48,7 @@ public class PerConnectionCostTests(ITestOutputHelper output) : ServerTestKit(ou
         await Task.WhenAll(clients.Select((c, i) => c.SendAsync($"{i}\n")));
 
         for (int i = 0; i < 3; i++) ExpectMsg<string>(s => s.StartsWith("started"), Deadline);
-        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        ExpectNoMsg(TimeSpan.FromSeconds(1)); // a window (nothing happens when it holds): long, as a server over the limit would start a 4th within milliseconds
         var atLimit = await server.GetStatsAsync();
         Assert.Equal((3, 3L), (atLimit.ActiveConnections, atLimit.Received)); // the rest still in the kernel
 
@@ -62,7 +62,6 @@ public class PerConnectionCostTests(ITestOutputHelper output) : ServerTestKit(ou
     [Fact]
     public async Task A_handler_with_only_HandleAsync_still_has_its_failure_reported_and_its_connection_closed()
     {
-        Assert.Equal(new AsyncSteps(false, false), AsyncSteps.Of(typeof(LineEchoHandler)));
         var hooks = new RecordingHooks();
         var server = await ServeAsync(ServerOptions.Tcp(), Props.Create<LineEchoHandler>(), hooks);
         using var client = await TestClient.ConnectAsync(server.Port);
@@ -73,13 +72,6 @@ public class PerConnectionCostTests(ITestOutputHelper output) : ServerTestKit(ou
         await Eventually.Until(() => hooks.Errors.Count == 1, Deadline, "HandleError called");
         Assert.Equal("boom", hooks.Errors[0].Error.Message);
         Assert.Equal(1, (await server.GetStatsAsync()).HandlerFailures);
-    }
-
-    [Fact]
-    public void Handlers_with_async_setup_or_finish_of_their_own_are_run_through_RunTask()
-    {
-        Assert.Equal(new AsyncSteps(true, true), AsyncSteps.Of(typeof(RecordingHandler)));
-        Assert.Equal(new AsyncSteps(false, false), AsyncSteps.Of(typeof(DatagramEcho))); // its datagram comes with Setup: nothing to await
     }
 
     [Fact]

@@ -10,7 +10,7 @@ using Xunit;
 namespace ActorSockets.Tests.Forking;
 
 /// <summary>Every message that crosses to a worker uses the binary serializer and survives a round trip.</summary>
-public class WireSerializerTests() : TestKit(ForkingConfig.Listener("127.0.0.1", 0))
+public class WireSerializerTests() : TestKit(ActorSockets.Tests.Support.TestTime.With(ForkingConfig.Listener("127.0.0.1", 0)))
 {
     public static TheoryData<string> Messages => new() { "write", "result", "setup", "start", "exchange", "datagram", "failed", "io", "info", "reads" };
 

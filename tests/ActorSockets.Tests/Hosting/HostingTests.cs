@@ -166,7 +166,7 @@ public class HostingTests
             .WithActorSocketServer("bad", Props.Create<LineEchoHandler>()));
         try
         {
-            var error = await Assert.ThrowsAsync<ServerConfigurationException>(() => host.StartAsync());
+            var error = await Assert.ThrowsAsync<ServerConfigurationException>(() => host.StartAsync().Within(TimeSpan.FromSeconds(60), "host start"));
             Assert.Equal("actorsockets.servers.bad.mode", error.Setting);
             Assert.Contains("'sideways' is not a mode", error.Message);
         }
@@ -187,7 +187,7 @@ public class HostingTests
             o => o with { Endpoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port), ReuseAddress = false }));
         try
         {
-            var error = await Assert.ThrowsAsync<IOException>(() => host.StartAsync());
+            var error = await Assert.ThrowsAsync<IOException>(() => host.StartAsync().Within(TimeSpan.FromSeconds(60), "host start"));
             Assert.Contains("'busy'", error.Message);
             Assert.Contains($"127.0.0.1:{port}", error.Message);
         }
@@ -205,7 +205,7 @@ public class HostingTests
             .WithActorSocketServer("twice", Props.Create<LineEchoHandler>()));
         try
         {
-            var error = await Assert.ThrowsAsync<ArgumentException>(() => host.StartAsync());
+            var error = await Assert.ThrowsAsync<ArgumentException>(() => host.StartAsync().Within(TimeSpan.FromSeconds(60), "host start"));
             Assert.Contains("'twice' was already added", error.Message);
         }
         finally

@@ -14,8 +14,8 @@ public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
 {
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(400);
     // For tests where a well-behaved client must stay within the timeout throughout: ten times
-    // its pace, so a loaded machine's stalls do not make it look idle.
-    private static readonly TimeSpan Patient = TimeSpan.FromSeconds(1);
+    // its pace, and seconds long, so a loaded 2-core machine's stalls do not make it look idle.
+    private static readonly TimeSpan Patient = TimeSpan.FromSeconds(3);
 
     [Fact]
     public async Task An_idle_connection_is_closed_and_an_active_one_is_not()
@@ -49,20 +49,20 @@ public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
     [Fact]
     public async Task A_handler_writing_to_a_reading_client_is_not_idle()
     {
-        // A line every 100 ms for 2 s, under an idle timeout of 1.5 s: writing for longer than the
+        // A line every 100 ms for 4 s, under an idle timeout of 3 s: writing for longer than the
         // timeout, with gaps far shorter than it even on a loaded machine.
-        var options = ServerOptions.Tcp() with { IdleTimeout = TimeSpan.FromSeconds(1.5) };
-        var server = await ServeAsync(options, Props.Create(() => new TickerHandler(20, TimeSpan.FromMilliseconds(100))));
+        var options = ServerOptions.Tcp() with { IdleTimeout = TimeSpan.FromSeconds(3) };
+        var server = await ServeAsync(options, Props.Create(() => new TickerHandler(40, TimeSpan.FromMilliseconds(100))));
         using var client = await TestClient.ConnectAsync(server.Port); // sends nothing, only reads
         var all = await client.ReadToEndAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(20, all.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(40, all.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Equal(0, (await server.GetStatsAsync()).IdleTimeouts);
     }
 
     [Fact]
     public async Task A_client_that_sends_nothing_after_connecting_is_closed_by_the_first_byte_timeout()
     {
-        var server = await ServeAsync(ServerOptions.Tcp() with { FirstByteTimeout = Short }, Props.Create(() => new StartedEchoHandler(TestActor)));
+        var server = await ServeAsync(ServerOptions.Tcp() with { FirstByteTimeout = Patient }, Props.Create(() => new StartedEchoHandler(TestActor)));
         using var prompt = await TestClient.ConnectAsync(server.Port);
         await prompt.SendAsync("h"); // one byte in time; the rest of the line long after the timeout
         var clock = Stopwatch.StartNew();
@@ -151,6 +151,11 @@ public class TimeoutTests(ITestOutputHelper output) : ServerTestKit(output)
         gate.SetResult();
         Assert.Equal("done fast", await client.RoundTripAsync("fast"));
         await ExpectMsgAsync("started fast");
+        // The late handler, released, has finished once no request is active; a reply it sent
+        // would then be ahead of the next reply in the client's socket.
+        await server.StatsWhenAsync(s => s.ActiveConnections == 0, "the released late handler to finish");
+        Assert.Equal("done after", await client.RoundTripAsync("after"));
+        await ExpectMsgAsync("started after");
         Assert.Equal(0, client.Socket.Available); // the late one never answered
     }
 }

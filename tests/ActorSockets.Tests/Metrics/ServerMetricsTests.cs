@@ -57,16 +57,4 @@ public class ServerMetricsTests(ITestOutputHelper output) : ServerTestKit(output
         await Eventually.Until(() => metrics.Sum(ConnectionsActive) == 0, Deadline, "no active connection");
         Assert.Equal(3, metrics.Sum(RequestsCompleted));
     }
-
-    [Fact]
-    public void The_worker_gauge_is_reported_per_server()
-    {
-        using var metrics = new MetricsCollector("forking-metrics-test");
-        var server = new ServerMetrics("forking-metrics-test", "tcp");
-        server.WorkerStarted();
-        server.WorkerStarted();
-        server.WorkerExited();
-        Assert.Equal(1, metrics.Sum(WorkersAlive));
-        Assert.Equal(3, metrics.Count(WorkersAlive));
-    }
 }

@@ -47,7 +47,7 @@ public class WorkerGaugeTests
         {
             // Closing stops the server's own processes (each uncounted as it exits), then the pool,
             // which must uncount the hand-started node still in the cluster.
-            await server.DisposeAsync();
+            await server.DisposeAsync().AsTask().Within(Deadline, "server close");
         }
         Assert.Equal(0, metrics.Sum(WorkersAlive));
         Assert.Equal(0, await extra.WaitForExitAsync(Deadline)); // its listener left: it leaves too

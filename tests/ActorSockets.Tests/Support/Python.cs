@@ -20,6 +20,7 @@ public static class Python
     {
         var info = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in arguments) info.ArgumentList.Add(arg);
+        info.Environment.Remove("PYTHONOPTIMIZE"); // the clients check with explicit raises, but never run them optimised
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -12,10 +12,11 @@ namespace ActorSockets.Tests.Support;
 /// </summary>
 public abstract class ServerTestKit(ITestOutputHelper output) : TestKit(Config, output), IAsyncLifetime
 {
-    private const string Config = """
+    private static readonly string Config = $"""
         akka.loglevel = INFO
         akka.log-dead-letters = 0
         akka.log-dead-letters-during-shutdown = off
+        {TestTime.Hocon}
         """;
 
     private readonly List<SocketServer> _servers = [];

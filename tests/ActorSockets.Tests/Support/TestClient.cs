@@ -8,6 +8,7 @@ namespace ActorSockets.Tests.Support;
 public sealed class TestClient : IDisposable
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(30);
     private readonly byte[] _buffer = new byte[65536];
     private readonly MemoryStream _pending = new();
 
@@ -60,7 +61,13 @@ public sealed class TestClient : IDisposable
 
     public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
 
-    public async Task SendAsync(byte[] data) => await Socket.SendAsync(data, SocketFlags.None);
+    /// <summary>Sends all of <paramref name="data"/>; fails the test if the server has not taken it
+    /// within the deadline (a server that stops reading must not hang the test).</summary>
+    public async Task SendAsync(byte[] data, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? SendTimeout);
+        await Socket.SendAsync(data, SocketFlags.None, cts.Token);
+    }
 
     public void HalfClose() => Socket.Shutdown(SocketShutdown.Send);
 

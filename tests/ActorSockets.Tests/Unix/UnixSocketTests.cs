@@ -63,11 +63,11 @@ public class UnixSocketTests(ITestOutputHelper output) : ServerTestKit(output)
     {
         var path = NewUnixPath();
         var (options, handler) = Server(kind, path);
-        var server = await SocketServer.StartAsync(options, handler, system: Sys);
+        var server = await SocketServer.StartAsync(options, handler, system: Sys).Within(Deadline, "server start");
         _ = server.ServeForeverAsync();
         Assert.Equal("hi", await EchoAsync(kind, path, "hi"));
 
-        await server.DisposeAsync();
+        await server.DisposeAsync().AsTask().Within(Deadline, "server close");
         Assert.False(File.Exists(path), "socket file removed by close");
     }
 

@@ -13,6 +13,16 @@ import socket
 import sys
 import time
 
+
+class CheckFailed(Exception):
+    """A failed check (an explicit raise: unlike assert, python -O cannot strip it)."""
+
+
+def check(condition, message="check failed"):
+    if not condition:
+        raise CheckFailed(message)
+
+
 CHUNK = 1024 * 1024
 
 
@@ -46,14 +56,14 @@ class FtpClient:
         digest, received = hashlib.sha256(), 0
         while received < size:
             data = self.sk.recv(min(CHUNK, size - received))
-            assert data, "server closed after %d of %d bytes" % (received, size)
+            check(data, "server closed after %d of %d bytes" % (received, size))
             digest.update(data)
             received += len(data)
         return answer, digest.hexdigest(), received
 
     def list(self, folder=""):
         answer = self.command("list", folder, 0)
-        assert answer.startswith("YES|"), answer
+        check(answer.startswith("YES|"), answer)
         size = int(answer.split("|")[1])
         self.sk.sendall(b"second_active")
         body = b""
@@ -94,7 +104,7 @@ def partials(root):
 def wait_until(condition, what, within=10.0):
     deadline = time.time() + within
     while not condition():
-        assert time.time() < deadline, "timed out waiting for " + what
+        check(time.time() < deadline, "timed out waiting for " + what)
         time.sleep(0.01)
 
 
@@ -104,22 +114,22 @@ def roundtrip(port, root):
     for newline in (False, True):
         c = FtpClient(port, newline)
         for name, data in files.items():
-            assert c.put(name, [data], len(data)) == "OK"
+            check(c.put(name, [data], len(data)) == "OK")
         listing = c.list("upload")  # answered after the uploads were committed
-        assert listing == {n: len(d) for n, d in files.items()}, listing
+        check(listing == {n: len(d) for n, d in files.items()}, listing)
         for name, data in files.items():
             with open(os.path.join(root, "upload", name), "rb") as f:
-                assert f.read() == data, "upload/%s differs" % name
+                check(f.read() == data, "upload/%s differs" % name)
             os.replace(os.path.join(root, "upload", name), os.path.join(root, "download", name))
         for name, data in files.items():
             answer, digest, n = c.get(name)
-            assert answer == "YES|%d" % len(data), answer
-            assert (digest, n) == (hashlib.sha256(data).hexdigest(), len(data)), name
+            check(answer == "YES|%d" % len(data), answer)
+            check((digest, n) == (hashlib.sha256(data).hexdigest(), len(data)), name)
             answer, digest, n = c.get(name, sha256=True)
-            assert answer == "YES|%d|sha256=%s" % (len(data), hashlib.sha256(data).hexdigest()), answer
-            assert digest == hashlib.sha256(data).hexdigest()
-        assert c.get("missing.bin") == ("NO|0", None, 0)
-        assert c.list() == {n: len(d) for n, d in files.items()}
+            check(answer == "YES|%d|sha256=%s" % (len(data), hashlib.sha256(data).hexdigest()), answer)
+            check(digest == hashlib.sha256(data).hexdigest())
+        check(c.get("missing.bin") == ("NO|0", None, 0))
+        check(c.list() == {n: len(d) for n, d in files.items()})
         for name in files:
             os.remove(os.path.join(root, "download", name))
         c.close()
@@ -129,13 +139,13 @@ def roundtrip(port, root):
 def cutoff(port, root):
     """An upload cut off half-way leaves nothing: no file, no temporary file."""
     c = FtpClient(port)
-    assert c.put("cut.bin", [os.urandom(CHUNK // 2)], CHUNK) == "OK"
+    check(c.put("cut.bin", [os.urandom(CHUNK // 2)], CHUNK) == "OK")
     wait_until(lambda: partials(root), "the upload's temporary file")
     c.close()
     wait_until(lambda: not partials(root), "the temporary file to be removed")
-    assert os.listdir(os.path.join(root, "upload")) == []
+    check(os.listdir(os.path.join(root, "upload")) == [])
     c = FtpClient(port)
-    assert c.list("upload") == {}
+    check(c.list("upload") == {})
     c.close()
     print("cutoff ok")
 
@@ -150,16 +160,16 @@ def traversal(port, root):
     outside = os.path.join(os.path.dirname(os.path.abspath(root)), "evil.txt")  # next to the root
     for name in BAD_NAMES + [outside, "../" + os.path.basename(outside), "download/../../evil.txt"]:
         answer = c.put(name, [b"evil"], 4)
-        assert answer.startswith("ERR|"), (name, answer)
+        check(answer.startswith("ERR|"), (name, answer))
         answer = c.command("get", name, 0)
-        assert answer.startswith("ERR|"), (name, answer)
+        check(answer.startswith("ERR|"), (name, answer))
         print("refused %r: %s" % (name, answer))
     for header in ["put|a|b|4", "put|x|-1", "put|x|ten", "del|x|0", "get|x|0|md5", "nonsense"]:
         answer = c.command(*header.split("|"))
-        assert answer.startswith("ERR|"), (header, answer)
+        check(answer.startswith("ERR|"), (header, answer))
         print("refused %r: %s" % (header, answer))
-    assert c.put("fine.txt", [b"fine"], 4) == "OK"  # the connection is still usable
-    assert c.list("upload") == {"fine.txt": 4}
+    check(c.put("fine.txt", [b"fine"], 4) == "OK")  # the connection is still usable
+    check(c.list("upload") == {"fine.txt": 4})
     c.close()
     os.remove(os.path.join(root, "upload", "fine.txt"))
     print("traversal ok")
@@ -168,10 +178,10 @@ def traversal(port, root):
 def toolarge(port, root, limit):
     c = FtpClient(port)
     answer = c.put("big.bin", [b"x" * (limit + 1)], limit + 1)
-    assert answer.startswith("ERR|"), answer
+    check(answer.startswith("ERR|"), answer)
     print("refused: " + answer)
-    assert c.put("limit.bin", [b"x" * limit], limit) == "OK"
-    assert c.list("upload") == {"limit.bin": limit}
+    check(c.put("limit.bin", [b"x" * limit], limit) == "OK")
+    check(c.list("upload") == {"limit.bin": limit})
     c.close()
     print("toolarge ok")
 
@@ -180,22 +190,22 @@ def concurrent(port, root):
     """Two uploads of one name at once: never mixed; each complete upload replaces the file whole."""
     a_data, b_data = os.urandom(CHUNK), os.urandom(CHUNK)
     a, b = FtpClient(port), FtpClient(port)
-    assert a.command("put", "same.bin", CHUNK) == "OK"
-    assert b.command("put", "same.bin", CHUNK) == "OK"
+    check(a.command("put", "same.bin", CHUNK) == "OK")
+    check(b.command("put", "same.bin", CHUNK) == "OK")
     half = CHUNK // 2
     a.sk.sendall(a_data[:half])
     b.sk.sendall(b_data[:half])
     wait_until(lambda: len(partials(root)) == 2, "two temporary files")
-    assert not os.path.exists(os.path.join(root, "upload", "same.bin"))
+    check(not os.path.exists(os.path.join(root, "upload", "same.bin")))
     a.sk.sendall(a_data[half:])
-    assert a.list("upload") == {"same.bin": CHUNK}
+    check(a.list("upload") == {"same.bin": CHUNK})
     with open(os.path.join(root, "upload", "same.bin"), "rb") as f:
-        assert f.read() == a_data, "after A completed the file must be A's"
+        check(f.read() == a_data, "after A completed the file must be A's")
     b.sk.sendall(b_data[half:])
-    assert b.list("upload") == {"same.bin": CHUNK}
+    check(b.list("upload") == {"same.bin": CHUNK})
     with open(os.path.join(root, "upload", "same.bin"), "rb") as f:
-        assert f.read() == b_data, "after B completed the file must be B's"
-    assert partials(root) == []
+        check(f.read() == b_data, "after B completed the file must be B's")
+    check(partials(root) == [])
     a.close()
     b.close()
     print("concurrent ok")
@@ -207,15 +217,15 @@ def big(port, root, mib):
     expected = digest_of(blocks(size, "big"))
     c = FtpClient(port)
     started = time.time()
-    assert c.put("big.bin", blocks(size, "big"), size) == "OK"
-    assert c.list("upload") == {"big.bin": size}
+    check(c.put("big.bin", blocks(size, "big"), size) == "OK")
+    check(c.list("upload") == {"big.bin": size})
     put_seconds = time.time() - started
-    assert sha_file(os.path.join(root, "upload", "big.bin")) == expected
+    check(sha_file(os.path.join(root, "upload", "big.bin")) == expected)
     os.replace(os.path.join(root, "upload", "big.bin"), os.path.join(root, "download", "big.bin"))
     started = time.time()
     answer, digest, n = c.get("big.bin", sha256=True, pause=1.0)
-    assert answer == "YES|%d|sha256=%s" % (size, expected), answer
-    assert (digest, n) == (expected, size)
+    check(answer == "YES|%d|sha256=%s" % (size, expected), answer)
+    check((digest, n) == (expected, size))
     get_seconds = time.time() - started
     c.close()
     print("big ok: %d MiB put in %.1f s, get (after a 1 s pause) in %.1f s" % (mib, put_seconds, get_seconds))
