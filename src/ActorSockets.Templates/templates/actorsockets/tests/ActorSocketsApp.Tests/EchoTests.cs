@@ -15,6 +15,7 @@ public class EchoTests
         // Port 0: the operating system picks a free port; server.Port is the real one.
         await using var server = await SocketServer.StartAsync(
             ServerOptions.Tcp("127.0.0.1", port: 0), Props.Create<EchoHandler>());
+        var serving = server.Start();   // serve_forever in the background; ends when the server shuts down
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
         using var client = new TcpClient();
@@ -25,6 +26,9 @@ public class EchoTests
 
         Assert.Equal("hello", await reader.ReadLineAsync(timeout.Token));
         Assert.Equal("world", await reader.ReadLineAsync(timeout.Token));
+
+        await server.ShutdownAsync();
+        await serving.WaitAsync(timeout.Token);
     }
 
     [Fact]
