@@ -27,8 +27,9 @@
 # Everything happens in one temporary folder, removed at the end: its nuget.config adds the
 # packed folder as a source (mapped to ActorSockets* only, so a package of the same version
 # from anywhere else can never be taken), and NUGET_PACKAGES points at a package cache inside
-# it, shared by the steps of this run and by no other run. The repository's own build (the
-# pack) keeps the normal cache. Each step is bounded by `timeout`.
+# it, shared by the steps of this run and by no other run (the machine's cache, when there is
+# one, is a further read-only source for all other packages, to save downloads). The
+# repository's own build (the pack) keeps the normal cache. Each step is bounded by `timeout`.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -114,20 +115,28 @@ prometheus_version=$(ls "$packages" | sed -n 's/^ActorSockets\.Prometheus\.\([0-
 [[ -n "$version" && -n "$prometheus_version" ]] || { fail "packed versions found"; finish; }
 
 # --- a clean world: its own nuget.config and package cache --------------------------------
+# Empty Directory.Build.* / Directory.Packages.props stop MSBuild's search upwards, so no such
+# file left in a parent folder (e.g. /tmp) changes the projects below.
+for f in Directory.Build.props Directory.Build.targets Directory.Packages.props; do echo "<Project />" >"$tmp/$f"; done
+# The machine's package cache, which the repository's own restore filled, is added as a local
+# copy of the default feed for every package but ActorSockets*: it only saves downloads.
+machine_cache=${NUGET_PACKAGES:-$HOME/.nuget/packages}
 export NUGET_PACKAGES="$tmp/nuget-cache"
-cat >"$tmp/nuget.config" <<EOF
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <packageSources>
-    <!-- the default feed comes from the user's NuGet configuration; this adds the packed folder -->
-    <add key="packed" value="$packages" />
-  </packageSources>
-  <packageSourceMapping>
-    <packageSource key="packed"><package pattern="ActorSockets*" /></packageSource>
-    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-  </packageSourceMapping>
-</configuration>
-EOF
+{
+  echo '<?xml version="1.0" encoding="utf-8"?>'
+  echo '<configuration>'
+  echo '  <packageSources>'
+  echo '    <!-- the default feed comes from the user NuGet configuration; these are added -->'
+  echo "    <add key=\"packed\" value=\"$packages\" />"
+  [[ -d "$machine_cache" ]] && echo "    <add key=\"machine-cache\" value=\"$machine_cache\" />"
+  echo '  </packageSources>'
+  echo '  <packageSourceMapping>'
+  echo '    <packageSource key="packed"><package pattern="ActorSockets*" /></packageSource>'
+  echo '    <packageSource key="nuget.org"><package pattern="*" /></packageSource>'
+  [[ -d "$machine_cache" ]] && echo '    <packageSource key="machine-cache"><package pattern="*" /></packageSource>'
+  echo '  </packageSourceMapping>'
+  echo '</configuration>'
+} >"$tmp/nuget.config"
 
 # --- 3. README's hello world in a new console project ------------------------------------
 extract() { # README.md -> $1/snippet-N.cs for every ```csharp block, hello-world.cs for the marked one
@@ -172,7 +181,10 @@ else
 import queue, socket, subprocess, sys, threading, time
 proc = subprocess.Popen(["dotnet", sys.argv[1]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 lines = queue.Queue()
-threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout] and None or lines.put(""), daemon=True).start()
+def pump():  # stdout lines to the queue, "" at its end
+    for l in proc.stdout: lines.put(l)
+    lines.put("")
+threading.Thread(target=pump, daemon=True).start()
 try:
     deadline, port = time.time() + 30, None
     while port is None and time.time() < deadline:
