@@ -143,7 +143,7 @@ public static class ServerCommandLine
                 Console.Error.WriteLine("--worker needs --seed-nodes ADDRESS (the listener prints it as 'CLUSTER <address>').");
                 return UsageError;
             }
-            using var workerLogs = ServerActorSystem.StderrLoggerFactory(parsed.GetValue(ServiceOptions.LogLevel));
+            using var workerLogs = ServiceOptions.CreateLoggerFactory(parsed);
             return await WorkerNode.RunAsync(handlerProps, seeds, options.Forking.ClusterHost,
                 config => ServerActorSystem.Create("actorsockets", workerLogs, config));
         }
@@ -185,7 +185,7 @@ public static class ServerCommandLine
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Graceful);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Graceful);
-        using var loggerFactory = ServerActorSystem.StderrLoggerFactory(parsed.GetValue(ServiceOptions.LogLevel));
+        using var loggerFactory = ServiceOptions.CreateLoggerFactory(parsed);
         var systemConfig = ServiceOptions.ActorSystemConfig(parsed, config);
         if (options.Mode == ServerMode.Forking) // the listener is the cluster's seed node
             systemConfig = systemConfig.WithFallback(ForkingConfig.Listener(options.Forking.ClusterHost, options.Forking.ClusterPort));

@@ -47,8 +47,19 @@ public static partial class ServiceOptions
         DefaultValueFactory = _ => Microsoft.Extensions.Logging.LogLevel.Information,
     };
 
+    /// <summary><c>--log-format simple|json</c>: Microsoft's SimpleConsole or JsonConsole formatter on stderr.</summary>
+    public static readonly Option<LogFormat> LogFormat = new("--log-format")
+    {
+        Description = "Log format on stderr: simple (one line per entry) or json (one JSON object per line, with properties)",
+        DefaultValueFactory = _ => Hosting.LogFormat.Simple,
+    };
+
     /// <summary>The shared options, in help order.</summary>
-    public static IReadOnlyList<Option> All { get; } = [Config, Name, MetricsPort, LogLevel];
+    public static IReadOnlyList<Option> All { get; } = [Config, Name, MetricsPort, LogLevel, LogFormat];
+
+    /// <summary>A logger factory for <c>--log-level</c> and <c>--log-format</c>, writing to stderr.</summary>
+    public static Microsoft.Extensions.Logging.ILoggerFactory CreateLoggerFactory(ParseResult parsed)
+        => ServerActorSystem.StderrLoggerFactory(parsed.GetValue(LogLevel), parsed.GetValue(LogFormat));
 
     /// <summary>The <c>--config</c> file with the reference configuration as fallback, or the
     /// reference configuration alone.</summary>

@@ -52,8 +52,10 @@ public static class ActorSocketsHostingExtensions
 
     /// <summary>
     /// Sends Akka's log to the host's Microsoft.Extensions.Logging (replacing Akka's stdout
-    /// logger) at <paramref name="minimum"/> and above. Servers log bound/stopping/stopped at
-    /// Information, handler failures at Warning, each connection accepted/refused/closed at Debug.
+    /// logger) at <paramref name="minimum"/> and above, through <see cref="ActorSocketsLogger"/>:
+    /// ActorSockets' events under <c>ActorSockets.*</c> categories with named properties and event
+    /// ids, Akka's under Akka's. Servers log bound/stopping/stopped at Information, handler
+    /// failures at Warning, each connection accepted/refused/closed at Debug.
     /// </summary>
     public static AkkaConfigurationBuilder WithActorSocketsLogging(this AkkaConfigurationBuilder builder,
         LogLevel minimum = LogLevel.Information)
@@ -61,7 +63,7 @@ public static class ActorSocketsHostingExtensions
         {
             loggers.LogLevel = LogLevels.ToAkka(minimum);
             loggers.ClearLoggers();
-            loggers.AddLoggerFactory();
+            loggers.AddLogger<ActorSocketsLogger>();
         });
 
     private static AkkaConfigurationBuilder Add(AkkaConfigurationBuilder builder, HostedServer server)

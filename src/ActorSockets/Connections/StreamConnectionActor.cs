@@ -90,12 +90,12 @@ internal sealed class StreamConnectionActor : RequestActor
                 BeginClose();
                 break;
             case Abort abort:
-                Log.Warning("Closing connection of {0} ({1}): aborted by {2}: {3}", Info.HandlerName, Info.ClientAddress, Sender.Path, abort.Reason);
+                Log.Warning("Closing connection of {Handler} ({Client}): aborted by {Sender}: {Reason}", Info.HandlerName, Info.ClientAddress, Sender.Path, abort.Reason);
                 StopRequest(); // a send may be stuck on a client that does not read: do not wait
                 break;
             case Terminated t when t.ActorRef.Equals(Handler):
                 if (!HandlerFailed && !_closing)
-                    Log.Debug("Handler {0} for {1} stopped before finishing", Info.HandlerName, Info.ClientAddress);
+                    Log.Debug("Handler {Handler} for {Client} stopped before finishing", Info.HandlerName, Info.ClientAddress);
                 BeginClose();
                 break;
             case ConnectionTimeouts.Tick tick:
@@ -104,7 +104,7 @@ internal sealed class StreamConnectionActor : RequestActor
             case ReadTimedOut:
                 break;
             case ReceiveTimeout when _closing:
-                Log.Warning("Connection {0} ({1}): client did not take the last {2} bytes; closing anyway",
+                Log.Warning("Connection {Handler} ({Client}): client did not take the last {Bytes} bytes; closing anyway",
                     Info.HandlerName, Info.ClientAddress, _writer.PendingBytes);
                 CloseSocket();
                 break;
@@ -196,7 +196,7 @@ internal sealed class StreamConnectionActor : RequestActor
     private void CloseSocket()
     {
         CloseWithFin();
-        if (IsDebugEnabled) Log.Debug("Connection {0} ({1}) closed", Info.HandlerName, Info.ClientAddress);
+        if (IsDebugEnabled) Log.Debug("Connection {Handler} ({Client}) closed", Info.HandlerName, Info.ClientAddress);
         Context.Stop(Self);
     }
 

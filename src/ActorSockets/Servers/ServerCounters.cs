@@ -43,7 +43,7 @@ internal sealed class ServerCounters
             ? LogLevel.InfoLevel
             : LogLevel.WarningLevel;
         if (!TakeLogTurn(what)) level = LogLevel.DebugLevel;
-        if (log.IsEnabled(level)) log.Log(level, "{0}: {1} ({2} #{3})", [subject, detail, what, total]);
+        if (log.IsEnabled(level)) log.Log(level, "{Subject}: {Detail} ({Event} #{Count})", [subject, detail, what, total]);
     }
 
     public ServerStats Snapshot(int active, int? maxConnections, bool suspended) => new(

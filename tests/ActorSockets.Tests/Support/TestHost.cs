@@ -72,7 +72,8 @@ public static class TestHost
 /// <summary>Collects every Microsoft.Extensions.Logging entry written through it.</summary>
 public sealed class LogCollector : ILoggerProvider
 {
-    public sealed record Entry(LogLevel Level, string Category, string Message, Exception? Error);
+    public sealed record Entry(LogLevel Level, string Category, string Message, Exception? Error,
+        EventId EventId = default, IReadOnlyDictionary<string, object?>? Properties = null);
 
     private readonly ConcurrentQueue<Entry> _entries = new();
 
@@ -88,6 +89,8 @@ public sealed class LogCollector : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
             Func<TState, Exception?, string> formatter)
-            => owner._entries.Enqueue(new Entry(logLevel, category, formatter(state, exception), exception));
+            => owner._entries.Enqueue(new Entry(logLevel, category, formatter(state, exception), exception, eventId,
+                state is IEnumerable<KeyValuePair<string, object?>> properties
+                    ? properties.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.First().Value) : null));
     }
 }
