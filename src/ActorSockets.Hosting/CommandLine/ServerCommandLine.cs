@@ -213,8 +213,7 @@ public static class ServerCommandLine
         IDisposable? metrics = null;
         try
         {
-            if (parsed.GetValue(ServiceOptions.MetricsPort) is > 0 and var metricsPort)
-                metrics = MetricsEndpoint.Start(metricsPort);
+            metrics = ServiceOptions.StartMetrics(parsed);
             server = await SocketServer.StartAsync(options, handlerProps, system: system, name: parsed.GetValue(ServiceOptions.Name));
         }
         catch (Exception e) when (e is IOException or InvalidOperationException)

@@ -220,7 +220,8 @@ internal sealed class StreamConnectionActor : RequestActor
 
     protected override void PostStop()
     {
-        Settings.Metrics.ConnectionClosed(failed: HandlerFailed || !_closing, _started); // not closing: cut off
+        Settings.Metrics.ConnectionClosed(HandlerFailed ? Metrics.ServerMetrics.ErrorHandler // not closing: cut off
+            : !_closing ? Metrics.ServerMetrics.ErrorAborted : null, _started);
         _readTimer?.Cancel();
         _pending.Answer(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), Self);
         _writer.FailWaiters();

@@ -107,6 +107,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                     _socket = ListeningSocket.Open(Options);
                     BoundAddress = _socket.LocalEndPoint;
                     _boundDescription = Admission.Describe(BoundAddress);
+                    Settings.Metrics.Bound(BoundAddress);
                     Log.Info("Server bound to {Address} ({Kind}, {Mode} mode)", Admission.Describe(BoundAddress), Options.Kind, Options.Mode);
                     Sender.Tell(new Bound(BoundAddress!));
                     Become(Idle);
