@@ -15,9 +15,13 @@ namespace ActorSockets.Hosting;
 /// timeout, then closed) in <c>service-requests-done</c>, anything still alive stopped in
 /// <c>service-stop</c>.
 /// </summary>
-internal sealed class HostedServer(string name, Props handlerProps, Func<ServerOptions, ServerOptions>? configure,
+internal sealed class HostedServer(string name, Func<ActorSystem, Props> handlerProps, Func<ServerOptions, ServerOptions>? configure,
     ServerHooks? hooks, Action<IActorRegistry, IActorRef>? register)
 {
+    public HostedServer(string name, Props handlerProps, Func<ServerOptions, ServerOptions>? configure,
+        ServerHooks? hooks, Action<IActorRegistry, IActorRef>? register)
+        : this(name, _ => handlerProps, configure, hooks, register) { }
+
     /// <summary>What CoordinatedShutdown needs beyond the drain timeout to close what is left.</summary>
     public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(5);
 
@@ -57,7 +61,7 @@ internal sealed class HostedServer(string name, Props handlerProps, Func<ServerO
         SocketServer server;
         try
         {
-            server = await SocketServer.StartAsync(options, handlerProps, hooks, system, name);
+            server = await SocketServer.StartAsync(options, handlerProps(system), hooks, system, name);
         }
         catch (IOException e)
         {

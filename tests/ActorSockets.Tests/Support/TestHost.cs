@@ -12,9 +12,13 @@ namespace ActorSockets.Tests.Support;
 /// tests start the host themselves). It does not hook the process's signals.</summary>
 public static class TestHost
 {
-    public static IHost Build(Action<AkkaConfigurationBuilder> akka, LogCollector? logs = null)
+    public static IHost Build(Action<AkkaConfigurationBuilder> akka, LogCollector? logs = null) => Build(_ => { }, akka, logs);
+
+    /// <summary>As the other overload, with services of the test's own registered first.</summary>
+    public static IHost Build(Action<IServiceCollection> services, Action<AkkaConfigurationBuilder> akka, LogCollector? logs = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        services(builder.Services);
         builder.Services.AddSingleton<IHostLifetime, QuietLifetime>();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         if (logs is not null) builder.Logging.AddProvider(logs);
