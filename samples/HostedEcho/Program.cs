@@ -72,8 +72,12 @@ try
 catch (IOException e)
 {
     Console.Error.WriteLine(e.Message);
-    return 1;
+    return ServerCommandLine.RuntimeFailure;
 }
+// stdout carries only the LISTENING lines: whatever else writes to the console (Akka.Hosting
+// reports a failed start there, Akka's fallback logger writes there while stopping) goes to stderr.
+var stdout = Console.Out;
+Console.SetOut(Console.Error);
 using (metrics)
 {
     try
@@ -83,14 +87,11 @@ using (metrics)
     catch (Exception e)
     {
         Console.Error.WriteLine(e.Message); // an address in use, or a failure of the actor system
-        return 1;
+        return ServerCommandLine.RuntimeFailure;
     }
     foreach (var (name, server) in ActorSocketServers.For(host.Services.GetRequiredService<ActorSystem>()).All)
-        Console.Out.WriteLine($"LISTENING {server.Port} {name}");
-    Console.Out.Flush();
-    // From here on stdout carries nothing: while the actor system stops, Akka falls back to its
-    // own console logger, which writes to stdout; send that to stderr with the rest of the log.
-    Console.SetOut(Console.Error);
+        stdout.WriteLine($"LISTENING {server.Port} {name}");
+    stdout.Flush();
     await host.WaitForShutdownAsync();
 }
 return 0;

@@ -128,7 +128,11 @@ public sealed class ActorSocketsLogger : ActorBase, IRequiresMessageQueue<ILogge
                 }
                 if (LogEvents.TryGet(template, out var id, out var name)) state.EventId = new EventId(id, name);
             }
-            else state._text = logEvent.Message?.ToString() ?? "";
+            else
+            {
+                state._text = logEvent.Message?.ToString() ?? ""; // a message without arguments: its text is its template
+                if (LogEvents.TryGet(state._text, out var id, out var name)) state.EventId = new EventId(id, name);
+            }
             if (category.StartsWith("ActorSockets.", StringComparison.Ordinal) && ServerOf(logEvent.LogSource) is { } server
                 && !state._properties.Exists(p => p.Key == "Server"))
                 state._properties.Add(new("Server", server));
