@@ -1,13 +1,15 @@
 // HostedEcho: two ActorSockets servers in one .NET generic host, added with Akka.Hosting.
 // "echo" sends back every byte; "upper" answers each line in upper case. Their settings come
-// from HOCON (--config FILE.conf, actorsockets.servers.echo / .upper) and from code below;
-// code wins. Prints "LISTENING <port>" for each server once bound (echo first, then upper);
-// SIGTERM or Ctrl-C drains both through CoordinatedShutdown and exits 0.
+// from HOCON (--config FILE.conf), then appsettings.json / environment variables
+// (actorsockets__servers__echo__port=9000), then the command line (--port, --upper-port), then
+// code below; later wins. Prints "LISTENING <port> <server>" for each server once bound (echo
+// first, then upper); SIGTERM or Ctrl-C drains both through CoordinatedShutdown and exits 0.
+// Bad arguments or settings exit 2 with one line on stderr; failing to bind exits 1.
 using System.CommandLine;
 using ActorSockets.CommandLine;
+using ActorSockets.Configuration;
 using ActorSockets.Handlers;
 using ActorSockets.Hosting;
-using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Configuration;
@@ -16,18 +18,32 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+var upperPort = new Option<int>("--upper-port")
+{
+    Description = "Port of the upper-case server; 0 picks a free one (default: the configured port)",
+    DefaultValueFactory = _ => 0,
+};
 var command = new RootCommand("Two servers in one generic host: echo and upper-case.")
 {
-    ServiceOptions.Config, ServiceOptions.MetricsPort, ServiceOptions.LogLevel,
+    ServerCommandLine.Port, upperPort, ServiceOptions.Config, ServiceOptions.MetricsPort, ServiceOptions.MetricsHost,
+    ServiceOptions.LogLevel, ServiceOptions.LogFormat,
 };
 var (parsed, exit) = await ServerCommandLine.ParseAsync(command, args);
 if (exit is { } code) return code;
 
+var builder = Host.CreateApplicationBuilder(); // appsettings.json and environment variables
 Config config;
 try
 {
-    config = ServiceOptions.LoadConfig(parsed);
+    var fromCommandLine = "";
+    if (ServiceOptions.Given(parsed, ServerCommandLine.Port)) fromCommandLine += $"actorsockets.servers.echo.port = {parsed.GetValue(ServerCommandLine.Port)}\n";
+    if (ServiceOptions.Given(parsed, upperPort)) fromCommandLine += $"actorsockets.servers.upper.port = {parsed.GetValue(upperPort)}\n";
+    config = ConfigurationFactory.ParseString(fromCommandLine)
+        .WithFallback(ActorSocketsConfiguration.ToConfig(builder.Configuration))
+        .WithFallback(ServiceOptions.LoadConfig(parsed));
     ServiceOptions.CheckedMetricsPort(parsed);
+    ServerConfig.Read(config, "echo").Validate(); // every setting checked before anything starts
+    ServerConfig.Read(config, "upper").Validate();
 }
 catch (Exception e) when (e is ArgumentException or ConfigurationException)
 {
@@ -36,11 +52,9 @@ catch (Exception e) when (e is ArgumentException or ConfigurationException)
 }
 var logLevel = parsed.GetValue(ServiceOptions.LogLevel);
 
-var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders()
     .SetMinimumLevel(logLevel)
-    .AddSimpleConsole(console => console.SingleLine = true)
-    .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace); // stdout is for LISTENING only
+    .AddStderrConsole(parsed.GetValue(ServiceOptions.LogFormat)); // stdout is for LISTENING only
 builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromMinutes(1));
 builder.Services.AddAkka("hosted-echo", akka => akka
     .AddHocon(config, HoconAddMode.Prepend)
@@ -50,23 +64,36 @@ builder.Services.AddAkka("hosted-echo", akka => akka
         options => options with { MaxLineLength = Math.Min(options.MaxLineLength, 4096) }));
 
 using var host = builder.Build();
-using var metrics = parsed.GetValue(ServiceOptions.MetricsPort) is > 0 and var port ? PrometheusEndpoint.Start(port) : null;
+IDisposable? metrics;
 try
 {
-    await host.StartAsync();
+    metrics = ServiceOptions.StartMetrics(parsed);
 }
-catch (Exception e) when (e is IOException or ConfigurationException)
+catch (IOException e)
 {
     Console.Error.WriteLine(e.Message);
-    return 1;
+    return ServerCommandLine.RuntimeFailure;
 }
-foreach (var (_, server) in ActorSocketServers.For(host.Services.GetRequiredService<ActorSystem>()).All)
-    Console.Out.WriteLine($"LISTENING {server.Port}");
-Console.Out.Flush();
-// From here on stdout carries nothing: while the actor system stops, Akka falls back to its
-// own console logger, which writes to stdout; send that to stderr with the rest of the log.
+// stdout carries only the LISTENING lines: whatever else writes to the console (Akka.Hosting
+// reports a failed start there, Akka's fallback logger writes there while stopping) goes to stderr.
+var stdout = Console.Out;
 Console.SetOut(Console.Error);
-await host.WaitForShutdownAsync();
+using (metrics)
+{
+    try
+    {
+        await host.StartAsync();
+    }
+    catch (Exception e)
+    {
+        Console.Error.WriteLine(e.Message); // an address in use, or a failure of the actor system
+        return ServerCommandLine.RuntimeFailure;
+    }
+    foreach (var (name, server) in ActorSocketServers.For(host.Services.GetRequiredService<ActorSystem>()).All)
+        stdout.WriteLine($"LISTENING {server.Port} {name}");
+    stdout.Flush();
+    await host.WaitForShutdownAsync();
+}
 return 0;
 
 /// <summary>Registry key of the echo server's listener (<c>IRequiredActor&lt;EchoServer&gt;</c>).</summary>

@@ -119,7 +119,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     {
         if (!_workers.TryAdd(worker.Address, worker)) return;
         _metrics.WorkerStarted();
-        _log.Info("Worker {0} (pid {1} on {2}) joined; {3} workers", worker.Address, worker.Info.ProcessId, worker.Info.MachineName, _workers.Count);
+        _log.Info("Worker {Worker} (pid {Pid} on {Machine}) joined; {Workers} workers", worker.Address, worker.Info.ProcessId, worker.Info.MachineName, _workers.Count);
         DrainWaiting();
         AnswerReadyWaiters();
     }
@@ -128,7 +128,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     {
         if (!_workers.Remove(address, out var worker)) return;
         _metrics.WorkerExited();
-        _log.Warning("{0}; {1} workers left", reason, _workers.Count);
+        _log.Warning("{Reason}; {Workers} workers left", reason, _workers.Count);
         FailRequestsOn(worker, reason);
     }
 

@@ -99,7 +99,7 @@ internal sealed class WorkerProcesses : UntypedActor, IWithTimers
         }
         catch (Exception e)
         {
-            _log.Error(e, "Cannot start worker process {0}", _command.FileName);
+            _log.Error(e, "Cannot start worker process {Command}", _command.FileName);
             ScheduleRespawn(slot);
             return;
         }
@@ -107,7 +107,7 @@ internal sealed class WorkerProcesses : UntypedActor, IWithTimers
         process.BeginErrorReadLine();
         _slots[slot] = process;
         _startedAt[slot] = DateTime.UtcNow;
-        _log.Info("Started worker process {0} (slot {1})", process.Id, slot);
+        _log.Info("Started worker process {Pid} (slot {Slot})", process.Id, slot);
     }
 
     private void OnExited(int slot, Process process)
@@ -122,7 +122,7 @@ internal sealed class WorkerProcesses : UntypedActor, IWithTimers
             if (_slots.All(p => p is null)) FinishStop();
             return;
         }
-        _log.Warning("Worker process {0} exited with code {1}; restarting it", pid, code);
+        _log.Warning("Worker process {Pid} exited with code {ExitCode}; restarting it", pid, code);
         bool failedEarly = DateTime.UtcNow - _startedAt[slot] < HealthyAfter;
         _backoff[slot] = failedEarly ? Min(_backoff[slot] * 2 + TimeSpan.FromMilliseconds(100), MaxBackoff) : _options.RestartDelay;
         ScheduleRespawn(slot);

@@ -30,6 +30,10 @@ public static class ServerCommandLine
     /// <summary>Exit code for bad arguments (as getopt-style tools use).</summary>
     public const int UsageError = 2;
 
+    /// <summary>Exit code for a failure at run time: the address cannot be bound, serving failed.
+    /// A clean stop (Ctrl-C, SIGTERM) exits 0.</summary>
+    public const int RuntimeFailure = 1;
+
     /// <summary><c>--host</c>: the address to bind.</summary>
     public static readonly Option<string> Host = new("--host")
     {
@@ -136,7 +140,16 @@ public static class ServerCommandLine
             Console.Error.WriteLine(e.Message);
             return UsageError;
         }
-        var handlerProps = handler(new ServerCommandLineContext(parsed, options));
+        Props handlerProps;
+        try
+        {
+            handlerProps = handler(new ServerCommandLineContext(parsed, options));
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine(e.Message); // the program's own options, checked by its handler factory
+            return UsageError;
+        }
         if (parsed.GetValue(Worker))
         {
             if (parsed.GetValue(SeedNodes) is not { Length: > 0 } seeds)
@@ -144,7 +157,7 @@ public static class ServerCommandLine
                 Console.Error.WriteLine("--worker needs --seed-nodes ADDRESS (the listener prints it as 'CLUSTER <address>').");
                 return UsageError;
             }
-            using var workerLogs = ServerActorSystem.StderrLoggerFactory(parsed.GetValue(ServiceOptions.LogLevel));
+            using var workerLogs = ServiceOptions.CreateLoggerFactory(parsed);
             return await WorkerNode.RunAsync(handlerProps, seeds, options.Forking.ClusterHost,
                 config => ServerActorSystem.Create("actorsockets", workerLogs, config));
         }
@@ -188,7 +201,10 @@ public static class ServerCommandLine
         ActorSystem? system = null;
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Graceful);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Graceful);
-        using var loggerFactory = ServerActorSystem.StderrLoggerFactory(parsed.GetValue(ServiceOptions.LogLevel));
+        // Nothing but LISTENING goes to stdout: while the actor system stops (or fails to start),
+        // Akka falls back to its own console logger, which writes there; send it to stderr.
+        Console.SetOut(Console.Error);
+        using var loggerFactory = ServiceOptions.CreateLoggerFactory(parsed);
         var systemConfig = ServiceOptions.ActorSystemConfig(parsed, config);
         if (options.Mode == ServerMode.Forking) // the listener is the cluster's seed node
             systemConfig = systemConfig.WithFallback(ForkingConfig.Listener(options.Forking.ClusterHost, options.Forking.ClusterPort));
@@ -233,15 +249,15 @@ public static class ServerCommandLine
         IDisposable? metrics = null;
         try
         {
-            if (parsed.GetValue(ServiceOptions.MetricsPort) is > 0 and var metricsPort)
-                metrics = MetricsEndpoint.Start(metricsPort);
+            metrics = ServiceOptions.StartMetrics(parsed);
             server = await SocketServer.StartAsync(options, handlerProps, system: system, name: parsed.GetValue(ServiceOptions.Name));
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException)
+        catch (Exception e)
         {
+            // An address in use or not on this machine, workers that never joined, a metrics port taken.
             metrics?.Dispose();
             Console.Error.WriteLine(e.Message);
-            return 1;
+            return RuntimeFailure;
         }
         using (metrics)
         await using (server)
@@ -256,18 +272,26 @@ public static class ServerCommandLine
             catch (Exception e)
             {
                 Console.Error.WriteLine($"Could not start serving: {e.Message}");
-                return 1;
+                return RuntimeFailure;
             }
             if (server.ClusterAddress is { } cluster) Console.Error.WriteLine($"CLUSTER {cluster}");
-            Console.Out.WriteLine($"LISTENING {bound}");
-            Console.Out.Flush();
-            // Nothing else goes to stdout: while the actor system stops, Akka falls back to its
-            // own console logger, which writes there; send it to stderr with the rest of the log.
-            Console.SetOut(Console.Error);
-            await server.ServeForeverAsync(stop);
+            Stdout.WriteLine($"LISTENING {bound}");
+            Stdout.Flush();
+            try
+            {
+                await server.ServeForeverAsync(stop);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Console.Error.WriteLine($"Serving failed: {e.Message}");
+                return RuntimeFailure;
+            }
         }
         return 0;
     }
+
+    /// <summary>The process's stdout, kept when <c>Console.Out</c> is pointed at stderr.</summary>
+    private static readonly TextWriter Stdout = Console.Out;
 
     private static bool IsHelp(string[] args) => args.Any(a => a is "--help" or "-h" or "-?" or "--version");
 }

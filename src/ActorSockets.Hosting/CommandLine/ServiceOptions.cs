@@ -36,8 +36,15 @@ public static partial class ServiceOptions
     /// <summary><c>--metrics-port P</c>: serve metrics in Prometheus text format on 127.0.0.1:P.</summary>
     public static readonly Option<int> MetricsPort = new("--metrics-port")
     {
-        Description = $"Serve metrics in Prometheus text format at http://127.0.0.1:<port>{MetricsEndpoint.Path}; 0 serves none",
+        Description = $"Serve metrics in Prometheus text format at http://<metrics-host>:<port>{MetricsEndpoint.Path}; 0 serves none",
         DefaultValueFactory = _ => 0,
+    };
+
+    /// <summary><c>--metrics-host ADDRESS</c>: the address the metrics endpoint listens on.</summary>
+    public static readonly Option<string> MetricsHost = new("--metrics-host")
+    {
+        Description = "Address the --metrics-port endpoint listens on (0.0.0.0 or :: for every address)",
+        DefaultValueFactory = _ => "127.0.0.1",
     };
 
     /// <summary><c>--log-level LEVEL</c>: the least severe level written to stderr.</summary>
@@ -47,8 +54,27 @@ public static partial class ServiceOptions
         DefaultValueFactory = _ => Microsoft.Extensions.Logging.LogLevel.Information,
     };
 
+    /// <summary><c>--log-format simple|json</c>: Microsoft's SimpleConsole or JsonConsole formatter on stderr.</summary>
+    public static readonly Option<LogFormat> LogFormat = new("--log-format")
+    {
+        Description = "Log format on stderr: simple (one line per entry) or json (one JSON object per line, with properties)",
+        DefaultValueFactory = _ => Hosting.LogFormat.Simple,
+    };
+
     /// <summary>The shared options, in help order.</summary>
-    public static IReadOnlyList<Option> All { get; } = [Config, Name, MetricsPort, LogLevel];
+    public static IReadOnlyList<Option> All { get; } = [Config, Name, MetricsPort, MetricsHost, LogLevel, LogFormat];
+
+    /// <summary>Starts the metrics endpoint of <c>--metrics-port</c>/<c>--metrics-host</c>, or returns null when the port is 0.</summary>
+    /// <exception cref="IOException">The address cannot be listened on.</exception>
+    public static IDisposable? StartMetrics(ParseResult parsed)
+        => parsed.GetValue(MetricsPort) is > 0 and var port ? MetricsEndpoint.Start(port, MetricsHostOf(parsed)) : null;
+
+    /// <summary><c>--metrics-host</c>, or 127.0.0.1 for a command without it.</summary>
+    private static string MetricsHostOf(ParseResult parsed) => parsed.GetValue(MetricsHost) ?? "127.0.0.1";
+
+    /// <summary>A logger factory for <c>--log-level</c> and <c>--log-format</c>, writing to stderr.</summary>
+    public static Microsoft.Extensions.Logging.ILoggerFactory CreateLoggerFactory(ParseResult parsed)
+        => ServerActorSystem.StderrLoggerFactory(parsed.GetValue(LogLevel), parsed.GetValue(LogFormat));
 
     /// <summary>The <c>--config</c> file with the reference configuration as fallback, or the
     /// reference configuration alone.</summary>
@@ -62,6 +88,9 @@ public static partial class ServiceOptions
         var port = parsed.GetValue(MetricsPort);
         if (port is < 0 or > IPEndPoint.MaxPort)
             throw new ArgumentException($"--metrics-port: {port} is outside 0..65535.", "--metrics-port");
+        var host = MetricsHostOf(parsed);
+        if (port > 0 && (string.IsNullOrWhiteSpace(host) || host is not ("*" or "+") && !ServerConfig.TryParseHost(host, out _)))
+            throw new ArgumentException($"--metrics-host: '{host}' is not an IP address.", "--metrics-host");
         if (port > 0 && !MetricsEndpoint.Available)
             throw new ArgumentException("--metrics-port: this program does not include the ActorSockets.Prometheus package.", "--metrics-port");
         return port;

@@ -3,6 +3,7 @@ using ActorSockets.Configuration;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.DependencyInjection;
 using Akka.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -51,9 +52,48 @@ public static class ActorSocketsHostingExtensions
         => Add(builder, new HostedServer(name, handlerProps, configure, hooks, (registry, listener) => registry.Register<TKey>(listener)));
 
     /// <summary>
+    /// Adds server <paramref name="name"/> as <see cref="WithActorSocketServer"/> does, with handlers of type
+    /// <typeparamref name="THandler"/> created by the host's dependency injection (the service provider
+    /// Akka.Hosting gives Akka.DependencyInjection's <c>DependencyResolver</c>): its constructor takes
+    /// services, and each handler gets its own service scope, disposed when the handler stops (one
+    /// per request: a scoped service such as a DbContext is the request's own).
+    /// Threading and sync modes; forking-mode workers build handlers from <c>Props</c> of their own.
+    /// </summary>
+    /// <typeparam name="THandler">The handler actor type, e.g. a <c>StreamRequestHandler</c> whose constructor takes services.</typeparam>
+    /// <param name="builder">The Akka.Hosting builder.</param>
+    /// <param name="name">The server's name: its HOCON section, its listener actor's name, its metric tag.</param>
+    /// <param name="configure">Changes made in code to the configured options (see the other overloads).</param>
+    /// <param name="hooks">Server hooks; null for the defaults.</param>
+    public static AkkaConfigurationBuilder WithActorSocketServer<THandler>(this AkkaConfigurationBuilder builder, string name,
+        Func<ServerOptions, ServerOptions>? configure = null, ServerHooks? hooks = null)
+        where THandler : ActorBase
+        => Add(builder, new HostedServer(name, HandlerProps<THandler>, configure, hooks, register: null));
+
+    /// <summary>Props making <typeparamref name="THandler"/> in a service scope of its own, from the host's services.</summary>
+    private static Props HandlerProps<THandler>(ActorSystem system) where THandler : ActorBase
+    {
+        var services = DependencyResolver.For(system).Resolver.GetService<IServiceProvider>()
+            ?? throw new InvalidOperationException("WithActorSocketServer<THandler> needs the host's service provider (Akka.Hosting's AddAkka).");
+        return Props.CreateBy(new ScopedHandlerProducer<THandler>(services));
+    }
+
+    /// <summary>
+    /// Adds the <c>actorsockets</c> section of <paramref name="configuration"/> (appsettings.json,
+    /// environment variables <c>actorsockets__servers__echo__port=9000</c>, the command line, ...)
+    /// to the actor system's configuration, over HOCON added before (see
+    /// <see cref="ActorSocketsConfiguration.ToHocon"/> for the mapping). Call it before
+    /// <c>WithActorSocketServer</c> so shutdown's drain timeout can take it into account.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithActorSocketsConfiguration(this AkkaConfigurationBuilder builder,
+        Microsoft.Extensions.Configuration.IConfiguration configuration)
+        => builder.AddHocon(ActorSocketsConfiguration.ToConfig(configuration), HoconAddMode.Prepend);
+
+    /// <summary>
     /// Sends Akka's log to the host's Microsoft.Extensions.Logging (replacing Akka's stdout
-    /// logger) at <paramref name="minimum"/> and above. Servers log bound/stopping/stopped at
-    /// Information, handler failures at Warning, each connection accepted/refused/closed at Debug.
+    /// logger) at <paramref name="minimum"/> and above, through <see cref="ActorSocketsLogger"/>:
+    /// ActorSockets' events under <c>ActorSockets.*</c> categories with named properties and event
+    /// ids, Akka's under Akka's. Servers log bound/stopping/stopped at Information, handler
+    /// failures at Warning, each connection accepted/refused/closed at Debug.
     /// </summary>
     public static AkkaConfigurationBuilder WithActorSocketsLogging(this AkkaConfigurationBuilder builder,
         LogLevel minimum = LogLevel.Information)
@@ -61,7 +101,7 @@ public static class ActorSocketsHostingExtensions
         {
             loggers.LogLevel = LogLevels.ToAkka(minimum);
             loggers.ClearLoggers();
-            loggers.AddLoggerFactory();
+            loggers.AddLogger<ActorSocketsLogger>();
         });
 
     private static AkkaConfigurationBuilder Add(AkkaConfigurationBuilder builder, HostedServer server)

@@ -15,9 +15,13 @@ namespace ActorSockets.Hosting;
 /// timeout, then closed) in <c>service-requests-done</c>, anything still alive stopped in
 /// <c>service-stop</c>.
 /// </summary>
-internal sealed class HostedServer(string name, Props handlerProps, Func<ServerOptions, ServerOptions>? configure,
+internal sealed class HostedServer(string name, Func<ActorSystem, Props> handlerProps, Func<ServerOptions, ServerOptions>? configure,
     ServerHooks? hooks, Action<IActorRegistry, IActorRef>? register)
 {
+    public HostedServer(string name, Props handlerProps, Func<ServerOptions, ServerOptions>? configure,
+        ServerHooks? hooks, Action<IActorRegistry, IActorRef>? register)
+        : this(name, _ => handlerProps, configure, hooks, register) { }
+
     /// <summary>What CoordinatedShutdown needs beyond the drain timeout to close what is left.</summary>
     public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(5);
 
@@ -57,7 +61,7 @@ internal sealed class HostedServer(string name, Props handlerProps, Func<ServerO
         SocketServer server;
         try
         {
-            server = await SocketServer.StartAsync(options, handlerProps, hooks, system, name);
+            server = await SocketServer.StartAsync(options, handlerProps(system), hooks, system, name);
         }
         catch (IOException e)
         {
@@ -76,7 +80,7 @@ internal sealed class HostedServer(string name, Props handlerProps, Func<ServerO
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, $"actorsockets-{name}-refuse-new", () =>
         {
             // Close releases the listening socket as soon as the listener reads it, then drains.
-            system.Log.Info("Stopping server {0}: refusing new connections, draining requests in flight for up to {1}",
+            Log(system).Info("Stopping server {Server}: refusing new connections, draining requests in flight for up to {DrainTimeout}",
                 name, server.Options.DrainTimeout);
             closing = CloseQuietly(server);
             return Task.FromResult(Done.Instance);
@@ -89,11 +93,14 @@ internal sealed class HostedServer(string name, Props handlerProps, Func<ServerO
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, $"actorsockets-{name}-stop", async () =>
         {
             if (closing.IsCompleted) return Done.Instance;
-            system.Log.Warning("Server {0} did not finish draining within the shutdown phase; stopping it", name);
+            Log(system).Warning("Server {Server} did not finish draining within the shutdown phase; stopping it", name);
             await server.Listener.GracefulStop(ShutdownMargin).ContinueWith(_ => { });
             return Done.Instance;
         });
     }
+
+    /// <summary>The hosting log: its category is <c>ActorSockets.Hosting</c>, not the actor system's.</summary>
+    private static ILoggingAdapter Log(ActorSystem system) => Logging.GetLogger(system, typeof(HostedServer));
 
     private static async Task CloseQuietly(SocketServer server)
     {
@@ -111,7 +118,7 @@ internal sealed class HostedServer(string name, Props handlerProps, Func<ServerO
     {
         var phase = system.Settings.Config.GetTimeSpan(DrainPhaseTimeout, null, allowInfinite: true);
         if (options.BlockOnClose && phase < options.DrainTimeout + TimeSpan.FromSeconds(1))
-            system.Log.Warning("{0} ({1}) does not cover {2}.{3}.drain-timeout ({4}): a stopping host will cut requests " +
+            Log(system).Warning("{Setting} ({Phase}) does not cover {ServersPath}.{Server}.drain-timeout ({DrainTimeout}): a stopping host will cut requests " +
                 "short. Raise the phase timeout, or add HOCON before WithActorSocketServer so it is raised for you.",
                 DrainPhaseTimeout, phase, ActorSocketsConfig.ServersPath, name, options.DrainTimeout);
     }

@@ -17,20 +17,20 @@ internal static class MetricsEndpoint
     private const string ImplementationType = "ActorSockets.Metrics.PrometheusEndpoint, ActorSockets.Prometheus";
 
     private static readonly Lazy<MethodInfo?> StartMethod = new(() =>
-        Type.GetType(ImplementationType, throwOnError: false)?.GetMethod("Start", [typeof(int)]));
+        Type.GetType(ImplementationType, throwOnError: false)?.GetMethod("Start", [typeof(int), typeof(string)]));
 
     /// <summary>Whether the program can serve metrics (it references ActorSockets.Prometheus).</summary>
     public static bool Available => StartMethod.Value is not null;
 
-    /// <summary>Starts serving on <paramref name="port"/>; dispose the result to stop.</summary>
+    /// <summary>Starts serving on <paramref name="host"/>:<paramref name="port"/>; dispose the result to stop.</summary>
     /// <exception cref="IOException">The port cannot be listened on.</exception>
-    public static IDisposable Start(int port)
+    public static IDisposable Start(int port, string host = "127.0.0.1")
     {
         var start = StartMethod.Value ?? throw new InvalidOperationException(
             "--metrics-port needs the ActorSockets.Prometheus package (dotnet add package ActorSockets.Prometheus --prerelease).");
         try
         {
-            return (IDisposable)start.Invoke(null, [port])!;
+            return (IDisposable)start.Invoke(null, [port, host])!;
         }
         catch (TargetInvocationException e) when (e.InnerException is not null)
         {

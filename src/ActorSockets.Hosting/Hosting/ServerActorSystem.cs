@@ -24,12 +24,23 @@ public static class ServerActorSystem
         return ActorSystem.Create(name, ActorSystemSetup.Create(bootstrap, new LoggerFactorySetup(loggerFactory)));
     }
 
-    /// <summary>A logger factory writing every level at or above <paramref name="minimum"/> to stderr.</summary>
-    public static ILoggerFactory StderrLoggerFactory(LogLevel minimum) => LoggerFactory.Create(logging => logging
-        .SetMinimumLevel(minimum)
-        .AddSimpleConsole(console => console.SingleLine = true)
-        .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
+    /// <summary>A logger factory writing every level at or above <paramref name="minimum"/> to stderr,
+    /// one line per entry (<see cref="LogFormat.Simple"/>) or one JSON object per line (<see cref="LogFormat.Json"/>).</summary>
+    public static ILoggerFactory StderrLoggerFactory(LogLevel minimum, LogFormat format = LogFormat.Simple)
+        => LoggerFactory.Create(logging => logging.SetMinimumLevel(minimum).AddStderrConsole(format));
+
+    /// <summary>Adds Microsoft's console logger writing to stderr (stdout stays the program's) with
+    /// the SimpleConsole formatter on one line, or the JsonConsole formatter (one object a line).</summary>
+    public static ILoggingBuilder AddStderrConsole(this ILoggingBuilder logging, LogFormat format = LogFormat.Simple)
+    {
+        if (format == LogFormat.Json)
+            logging.AddJsonConsole(json => json.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false });
+        else
+            logging.AddSimpleConsole(console => console.SingleLine = true);
+        return logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
 
     private static readonly Config BaseConfig = ConfigurationFactory.ParseString(
-        "akka.loggers = [\"Akka.Hosting.Logging.LoggerFactoryLogger, Akka.Hosting\"]").WithFallback(DefaultActorSystem.Base);
+        $"akka.loggers = [\"{typeof(ActorSocketsLogger).FullName}, {typeof(ActorSocketsLogger).Assembly.GetName().Name}\"]")
+        .WithFallback(DefaultActorSystem.Base);
 }

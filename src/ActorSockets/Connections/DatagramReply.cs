@@ -182,7 +182,7 @@ internal sealed class DatagramReply : MinimalActorRef
 
     private void NotSent(IActorRef replyTo, Exception error)
     {
-        _log.Warning("Reply of {0} to {1} not sent: {2}", Info.HandlerName, Info.ClientAddress, error.Message);
+        _log.Warning("Reply of {Handler} to {Client} not sent: {Reason}", Info.HandlerName, Info.ClientAddress, error.Message);
         replyTo.Tell(new IoFailed(IoFailure.ConnectionLost, $"reply not sent: {error.Message}"), this);
     }
 
@@ -191,7 +191,7 @@ internal sealed class DatagramReply : MinimalActorRef
     private bool CannotReply()
     {
         if (_client is not UnixDomainSocketEndPoint || Info.ClientAddress.Length > 0) return false;
-        _log.Debug("Reply of {0} dropped: the Unix datagram client bound no path to answer to", Info.HandlerName);
+        _log.Debug("Reply of {Handler} dropped: the Unix datagram client bound no path to answer to", Info.HandlerName);
         return true;
     }
 }

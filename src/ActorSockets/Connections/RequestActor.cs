@@ -13,7 +13,11 @@ internal sealed record RequestSettings(ServerOptions Options, ServerHooks Hooks,
     public ServerCounters Counters { get; } = new();
 
     /// <summary>The server's instruments, tagged with its name and transport.</summary>
-    public ServerMetrics Metrics { get; init; } = ServerMetrics.Unnamed;
+    public ServerMetrics Metrics
+    {
+        get => Counters.Metrics;
+        init => Counters.Metrics = value; // limit events are measured where they are counted
+    }
 }
 
 /// <summary>

@@ -95,12 +95,12 @@ internal sealed class StreamConnectionActor : RequestActor
                 BeginClose();
                 break;
             case Abort abort:
-                Log.Warning("Closing connection of {0} ({1}): aborted by {2}: {3}", Info.HandlerName, Info.ClientAddress, Sender.Path, abort.Reason);
+                Log.Warning("Closing connection of {Handler} ({Client}): aborted by {Sender}: {Reason}", Info.HandlerName, Info.ClientAddress, Sender.Path, abort.Reason);
                 StopRequest(); // a send may be stuck on a client that does not read: do not wait
                 break;
             case Terminated t when t.ActorRef.Equals(Handler):
                 if (!HandlerFailed && !_closing)
-                    Log.Debug("Handler {0} for {1} stopped before finishing", Info.HandlerName, Info.ClientAddress);
+                    Log.Debug("Handler {Handler} for {Client} stopped before finishing", Info.HandlerName, Info.ClientAddress);
                 BeginClose();
                 break;
             case ConnectionTimeouts.Tick tick:
@@ -109,7 +109,7 @@ internal sealed class StreamConnectionActor : RequestActor
             case ReadTimedOut:
                 break;
             case ReceiveTimeout when _closing:
-                Log.Warning("Connection {0} ({1}): client did not take the last {2} bytes; closing anyway",
+                Log.Warning("Connection {Handler} ({Client}): client did not take the last {Bytes} bytes; closing anyway",
                     Info.HandlerName, Info.ClientAddress, _writer.PendingBytes);
                 CloseSocket();
                 break;
@@ -208,7 +208,7 @@ internal sealed class StreamConnectionActor : RequestActor
     private void CloseSocket()
     {
         CloseWithFin();
-        if (IsDebugEnabled) Log.Debug("Connection {0} ({1}) closed", Info.HandlerName, Info.ClientAddress);
+        if (IsDebugEnabled) Log.Debug("Connection {Handler} ({Client}) closed", Info.HandlerName, Info.ClientAddress);
         Context.Stop(Self);
     }
 
@@ -232,7 +232,8 @@ internal sealed class StreamConnectionActor : RequestActor
 
     protected override void PostStop()
     {
-        Settings.Metrics.ConnectionClosed(failed: HandlerFailed || !_closing, _started); // not closing: cut off
+        Settings.Metrics.ConnectionClosed(HandlerFailed ? Metrics.ServerMetrics.ErrorHandler // not closing: cut off
+            : !_closing ? Metrics.ServerMetrics.ErrorAborted : null, _started);
         _readTimer?.Cancel();
         _pending.Answer(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), Self);
         _writer.FailWaiters();

@@ -4,11 +4,13 @@ namespace ActorSockets.Metrics;
 
 /// <summary>
 /// The library's one <see cref="Meter"/>, <c>ActorSockets</c>, and its instruments, named after
-/// the OpenTelemetry semantic conventions (dotted lower-case names, UCUM units, counts in
-/// curly braces). Every measurement carries the server's name
-/// (<see cref="ServerNameTag"/>) and transport (<see cref="TransportTag"/>). Listen with a
-/// <see cref="MeterListener"/>, OpenTelemetry's <c>AddMeter("ActorSockets")</c>, or
-/// <c>dotnet-counters</c>.
+/// the OpenTelemetry semantic conventions in the shape of Kestrel's (<c>kestrel.active_connections</c>,
+/// <c>kestrel.connection.duration</c>, ...): dotted lower-case names, UCUM units, counts in curly
+/// braces. Every measurement carries the server's name (<see cref="ServerNameTag"/>),
+/// <c>network.transport</c>, <c>server.address</c> and <c>server.port</c> (the bound address; a
+/// Unix socket's path and no port) and <c>network.type</c> (<c>ipv4</c>/<c>ipv6</c>; none for Unix
+/// sockets). Listen with a <see cref="MeterListener"/>, OpenTelemetry's
+/// <c>AddMeter("ActorSockets")</c>, or <c>dotnet-counters</c>.
 /// </summary>
 public static class ActorSocketsMetrics
 {
@@ -21,63 +23,77 @@ public static class ActorSocketsMetrics
     /// <summary>Tag: <c>tcp</c>, <c>udp</c> or <c>unix</c> (OpenTelemetry's <c>network.transport</c>).</summary>
     public const string TransportTag = "network.transport";
 
-    /// <summary>Counter: connections accepted and admitted.</summary>
-    public const string ConnectionsOpened = "actorsockets.connections.opened";
+    /// <summary>Tag: the address the server is bound to (a Unix socket's path).</summary>
+    public const string AddressTag = "server.address";
 
-    /// <summary>UpDownCounter: connections open now.</summary>
-    public const string ConnectionsActive = "actorsockets.connections.active";
+    /// <summary>Tag: the port the server is bound to (absent for Unix sockets).</summary>
+    public const string PortTag = "server.port";
 
-    /// <summary>Counter: connections closed at once by the allow/deny lists or VerifyRequest.</summary>
-    public const string ConnectionsRefused = "actorsockets.connections.refused";
+    /// <summary>Tag: <c>ipv4</c> or <c>ipv6</c> (absent for Unix sockets).</summary>
+    public const string NetworkTypeTag = "network.type";
 
-    /// <summary>Counter: requests whose handler finished normally.</summary>
-    public const string RequestsCompleted = "actorsockets.requests.completed";
+    /// <summary>Tag on <see cref="ConnectionDuration"/>: why a connection failed (absent when it did not):
+    /// <c>handler_error</c> (its handler threw) or <c>aborted</c> (cut off: a limit, an
+    /// <c>Abort</c>, the drain deadline, the peer resetting it).</summary>
+    public const string ErrorTypeTag = "error.type";
 
-    /// <summary>Counter: requests whose handler threw, or whose connection failed.</summary>
-    public const string RequestsFailed = "actorsockets.requests.failed";
+    /// <summary>Tag on <see cref="NetworkIo"/>: <c>receive</c> or <c>transmit</c>.</summary>
+    public const string DirectionTag = "network.io.direction";
 
-    /// <summary>Counter: bytes received from clients.</summary>
-    public const string BytesReceived = "actorsockets.io.received";
+    /// <summary>Tag on <see cref="LimitEvents"/>: which limit (see <see cref="LimitEvents"/>).</summary>
+    public const string ReasonTag = "reason";
 
-    /// <summary>Counter: bytes sent to clients.</summary>
-    public const string BytesSent = "actorsockets.io.sent";
+    /// <summary>UpDownCounter: connections being served now (stream servers).</summary>
+    public const string ActiveConnections = "actorsockets.active_connections";
 
-    /// <summary>Histogram: seconds from accepting a connection to closing it.</summary>
-    public const string RequestDuration = "actorsockets.request.duration";
+    /// <summary>UpDownCounter: connections accepted from the listening socket whose connection actor
+    /// has not started serving them yet. Clients still in the kernel's listen backlog (while
+    /// <c>max-connections</c>, <c>max-children</c> or <c>SuspendAccepting</c> hold accepting) are
+    /// invisible to the process and not counted.</summary>
+    public const string QueuedConnections = "actorsockets.queued_connections";
+
+    /// <summary>Counter: connections (datagram servers: datagrams) turned away by the allow/deny lists or VerifyRequest.</summary>
+    public const string RejectedConnections = "actorsockets.rejected_connections";
+
+    /// <summary>Histogram: seconds from accepting a connection to closing it; <c>error.type</c> when it failed.</summary>
+    public const string ConnectionDuration = "actorsockets.connection.duration";
+
+    /// <summary>Counter: bytes received from and sent to clients, by <c>network.io.direction</c>.</summary>
+    public const string NetworkIo = "actorsockets.network.io";
+
+    /// <summary>Counter: limits and timeouts that ended a connection or a read, or dropped a datagram,
+    /// by <c>reason</c>: <c>idle_timeout</c>, <c>first_byte_timeout</c>, <c>read_timeout</c>,
+    /// <c>request_deadline</c>, <c>write_limit</c>, <c>line_too_long</c>, <c>oversize_datagram</c>
+    /// (the limit counters of <c>ServerStats</c>).</summary>
+    public const string LimitEvents = "actorsockets.limit_events";
 
     /// <summary>UpDownCounter: worker processes alive (forking mode).</summary>
     public const string WorkersAlive = "actorsockets.workers.alive";
 
     internal static readonly Meter Meter = new(MeterName, typeof(ActorSocketsMetrics).Assembly.GetName().Version?.ToString());
 
-    internal static readonly Counter<long> Opened = Meter.CreateCounter<long>(
-        ConnectionsOpened, "{connection}", "Connections accepted and admitted");
-
     internal static readonly UpDownCounter<long> Active = Meter.CreateUpDownCounter<long>(
-        ConnectionsActive, "{connection}", "Connections open now");
+        ActiveConnections, "{connection}", "Connections being served now");
 
-    internal static readonly Counter<long> Refused = Meter.CreateCounter<long>(
-        ConnectionsRefused, "{connection}", "Connections refused by the allow/deny lists or VerifyRequest");
+    internal static readonly UpDownCounter<long> Queued = Meter.CreateUpDownCounter<long>(
+        QueuedConnections, "{connection}", "Connections accepted and waiting for their connection actor to start");
 
-    internal static readonly Counter<long> Completed = Meter.CreateCounter<long>(
-        RequestsCompleted, "{request}", "Requests whose handler finished normally");
-
-    internal static readonly Counter<long> Failed = Meter.CreateCounter<long>(
-        RequestsFailed, "{request}", "Requests whose handler threw or whose connection failed");
-
-    internal static readonly Counter<long> Received = Meter.CreateCounter<long>(
-        BytesReceived, "By", "Bytes received from clients");
-
-    internal static readonly Counter<long> Sent = Meter.CreateCounter<long>(
-        BytesSent, "By", "Bytes sent to clients");
+    internal static readonly Counter<long> Rejected = Meter.CreateCounter<long>(
+        RejectedConnections, "{connection}", "Connections turned away by the allow/deny lists or VerifyRequest");
 
     internal static readonly Histogram<double> Duration = Meter.CreateHistogram(
-        RequestDuration, "s", "Time from accepting a connection to closing it",
+        ConnectionDuration, "s", "Time from accepting a connection to closing it",
         tags: null, advice: new InstrumentAdvice<double>
         {
-            // OpenTelemetry's recommended boundaries for request durations in seconds.
-            HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+            // Kestrel's boundaries for connection durations in seconds.
+            HistogramBucketBoundaries = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
         });
+
+    internal static readonly Counter<long> Io = Meter.CreateCounter<long>(
+        NetworkIo, "By", "Bytes received from and sent to clients");
+
+    internal static readonly Counter<long> Limits = Meter.CreateCounter<long>(
+        LimitEvents, "{event}", "Limits and timeouts that ended a connection or a read, or dropped a datagram");
 
     internal static readonly UpDownCounter<long> Workers = Meter.CreateUpDownCounter<long>(
         WorkersAlive, "{process}", "Worker processes alive (forking mode)");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
 using ActorSockets.Servers;
 using static ActorSockets.Metrics.ActorSocketsMetrics;
@@ -6,62 +7,144 @@ using static ActorSockets.Metrics.ActorSocketsMetrics;
 namespace ActorSockets.Metrics;
 
 /// <summary>
-/// One server's measurements. Its tags are built once, so recording allocates nothing: the
-/// per-operation calls (<see cref="BytesIn"/>, <see cref="BytesOut"/>) are safe on hot paths.
+/// One server's measurements. Its tag arrays are built once (again when the server binds, to
+/// carry the bound address and port), so recording allocates nothing: the per-operation calls
+/// (<see cref="BytesIn"/>, <see cref="BytesOut"/>) are safe on hot paths.
 /// </summary>
 internal sealed class ServerMetrics
 {
+    /// <summary>The <c>reason</c> value of each limit event.</summary>
+    internal static readonly IReadOnlyDictionary<ServerEvent, string> LimitReasons = new Dictionary<ServerEvent, string>
+    {
+        [ServerEvent.IdleTimeout] = "idle_timeout",
+        [ServerEvent.FirstByteTimeout] = "first_byte_timeout",
+        [ServerEvent.ReadTimeout] = "read_timeout",
+        [ServerEvent.RequestDeadline] = "request_deadline",
+        [ServerEvent.WriteLimit] = "write_limit",
+        [ServerEvent.LineTooLong] = "line_too_long",
+        [ServerEvent.OversizeDatagram] = "oversize_datagram",
+    };
+
+    // Declared after LimitReasons: static fields start in order.
     /// <summary>For code paths that have no server (tests of single pieces).</summary>
     public static readonly ServerMetrics Unnamed = new("", "tcp");
 
-    private readonly KeyValuePair<string, object?>[] _tags;
+    private readonly string _transport;
+    private readonly KeyValuePair<string, object?>[] _processTags;
+    private volatile Tags _tags;
 
-    public ServerMetrics(string serverName, string transport)
+    public ServerMetrics(string serverName, string transport, EndPoint? endpoint = null)
     {
         ServerName = serverName;
-        _tags = [new(ServerNameTag, serverName), new(TransportTag, transport)];
+        _transport = transport;
+        _processTags = [new(ServerNameTag, serverName), new(TransportTag, transport)];
+        _tags = new Tags(serverName, transport, endpoint);
     }
 
     public string ServerName { get; }
 
     /// <summary>The tags for a server named <paramref name="serverName"/> with <paramref name="options"/>.</summary>
     public static ServerMetrics For(string serverName, ServerOptions options)
-        => new(serverName, TransportOf(options));
+        => new(serverName, TransportOf(options), options.Endpoint);
 
     /// <summary>OpenTelemetry's <c>network.transport</c> value for a server's socket.</summary>
     public static string TransportOf(ServerOptions options)
         => options.Endpoint is UnixDomainSocketEndPoint ? "unix" : options.Kind == SocketKind.Datagram ? "udp" : "tcp";
 
+    /// <summary>The server is bound to <paramref name="address"/>: later measurements carry it (port 0 resolved).</summary>
+    public void Bound(EndPoint? address)
+    {
+        if (address is not null) _tags = new Tags(ServerName, _transport, address);
+    }
+
+    /// <summary>The listener accepted a connection and handed it to its (not yet started) connection actor.</summary>
+    public void ConnectionQueued() => Queued.Add(1, _tags.Base);
+
+    /// <summary>The connection actor started serving a queued connection.</summary>
     public void ConnectionOpened()
     {
-        Opened.Add(1, _tags);
-        Active.Add(1, _tags);
+        var tags = _tags.Base;
+        Queued.Add(-1, tags);
+        Active.Add(1, tags);
     }
 
-    public void ConnectionRefused() => Refused.Add(1, _tags);
+    public void ConnectionRefused() => Rejected.Add(1, _tags.Base);
 
-    /// <summary>The connection closed: its request completed or failed, and took this long since
-    /// <paramref name="startedTimestamp"/> (a <see cref="Stopwatch.GetTimestamp"/>).</summary>
-    public void ConnectionClosed(bool failed, long startedTimestamp)
+    /// <summary>The connection closed, after this long since <paramref name="startedTimestamp"/> (a
+    /// <see cref="Stopwatch.GetTimestamp"/>); <paramref name="errorType"/> says why it failed, null when it did not.</summary>
+    public void ConnectionClosed(string? errorType, long startedTimestamp)
     {
-        Active.Add(-1, _tags);
-        (failed ? Failed : Completed).Add(1, _tags);
-        Duration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, _tags);
+        var tags = _tags;
+        Active.Add(-1, tags.Base);
+        var seconds = Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds;
+        Duration.Record(seconds, errorType switch
+        {
+            null => tags.Base,
+            ErrorHandler => tags.HandlerError,
+            _ => tags.Aborted,
+        });
     }
+
+    /// <summary><c>error.type</c>: the handler threw.</summary>
+    public const string ErrorHandler = "handler_error";
+
+    /// <summary><c>error.type</c>: the connection was cut off before its handler finished.</summary>
+    public const string ErrorAborted = "aborted";
 
     public void BytesIn(int count)
     {
-        if (count > 0) Received.Add(count, _tags);
+        if (count > 0) Io.Add(count, _tags.Receive);
     }
 
     public void BytesOut(int count)
     {
-        if (count > 0) Sent.Add(count, _tags);
+        if (count > 0) Io.Add(count, _tags.Transmit);
+    }
+
+    /// <summary>A limit or timeout was hit (one of <c>ServerStats</c>' limit counters).</summary>
+    public void LimitReached(ServerEvent what)
+    {
+        if (_tags.ByLimit.TryGetValue(what, out var tags)) Limits.Add(1, tags);
     }
 
     /// <summary>Forking mode: a worker process started.</summary>
-    public void WorkerStarted() => Workers.Add(1, _tags);
+    public void WorkerStarted() => Workers.Add(1, _processTags);
 
     /// <summary>Forking mode: a worker process exited.</summary>
-    public void WorkerExited() => Workers.Add(-1, _tags);
+    public void WorkerExited() => Workers.Add(-1, _processTags);
+
+    /// <summary>Every tag array one server records with, for one address.</summary>
+    private sealed class Tags
+    {
+        public readonly KeyValuePair<string, object?>[] Base;
+        public readonly KeyValuePair<string, object?>[] HandlerError;
+        public readonly KeyValuePair<string, object?>[] Aborted;
+        public readonly KeyValuePair<string, object?>[] Receive;
+        public readonly KeyValuePair<string, object?>[] Transmit;
+        public readonly Dictionary<ServerEvent, KeyValuePair<string, object?>[]> ByLimit;
+
+        public Tags(string serverName, string transport, EndPoint? endpoint)
+        {
+            List<KeyValuePair<string, object?>> tags = [new(ServerNameTag, serverName), new(TransportTag, transport)];
+            switch (endpoint)
+            {
+                case IPEndPoint ip:
+                    tags.Add(new(AddressTag, ip.Address.ToString()));
+                    tags.Add(new(PortTag, ip.Port));
+                    tags.Add(new(NetworkTypeTag, ip.AddressFamily == AddressFamily.InterNetworkV6 ? "ipv6" : "ipv4"));
+                    break;
+                case UnixDomainSocketEndPoint unix:
+                    tags.Add(new(AddressTag, unix.ToString()));
+                    break;
+            }
+            Base = [.. tags];
+            HandlerError = With(ErrorTypeTag, ErrorHandler);
+            Aborted = With(ErrorTypeTag, ErrorAborted);
+            Receive = With(DirectionTag, "receive");
+            Transmit = With(DirectionTag, "transmit");
+            ByLimit = LimitReasons.ToDictionary(r => r.Key, r => With(ReasonTag, r.Value));
+        }
+
+        private KeyValuePair<string, object?>[] With(string key, string value) => [.. Base, new(key, value)];
+    }
 }

@@ -58,7 +58,7 @@ internal abstract partial class ListenerActor<TRequest>
             return;
         }
         // ECONNABORTED, EMFILE and friends must not end the server: log, wait a little, go on.
-        Log.Warning("Receiving on {0} failed: {1}", Admission.Describe(BoundAddress), error.Message);
+        Log.Warning("Receiving on {Address} failed: {Reason}", Admission.Describe(BoundAddress), error.Message);
         Timers.StartSingleTimer(nameof(RetryReceive), new RetryReceive(), RetryDelay);
     }
 
@@ -92,7 +92,7 @@ internal abstract partial class ListenerActor<TRequest>
         if (Admission.Refusal(Options, Hooks, client) is { } why)
         {
             Settings.Counters.Count(ServerEvent.Refused);
-            Log.Debug("Refused {0}: {1}", Admission.Describe(client), why);
+            Log.Debug("Refused {Client}: {Reason}", Admission.Describe(client), why);
             Settings.Metrics.ConnectionRefused();
             Discard(request);
             return null;
@@ -103,7 +103,7 @@ internal abstract partial class ListenerActor<TRequest>
         Context.Watch(actor);
         _requests.Add(actor);
         Settings.Counters.Count(ServerEvent.Accepted);
-        Log.Debug("Accepted {0} as {1}", info.ClientAddress, info.HandlerName);
+        Log.Debug("Accepted {Client} as {Handler}", info.ClientAddress, info.HandlerName);
         return actor;
     }
 }

@@ -112,7 +112,8 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                     _socket = ListeningSocket.Open(Options);
                     BoundAddress = _socket.LocalEndPoint;
                     _boundDescription = Admission.Describe(BoundAddress);
-                    Log.Info("Server bound to {0} ({1}, {2} mode)", Admission.Describe(BoundAddress), Options.Kind, Options.Mode);
+                    Settings.Metrics.Bound(BoundAddress);
+                    Log.Info("Server bound to {Address} ({Kind}, {Mode} mode)", Admission.Describe(BoundAddress), Options.Kind, Options.Mode);
                     Sender.Tell(new Bound(BoundAddress!));
                     Become(Idle);
                 }
@@ -240,7 +241,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                 if (_requests.Count == 0) FinishClose();
                 break;
             case CloseDeadline:
-                Log.Warning("Drain deadline of {0} passed; stopping {1} requests still in flight",
+                Log.Warning("Drain deadline of {DrainTimeout} passed; stopping {Requests} requests still in flight",
                     Options.DrainTimeout, _requests.Count);
                 foreach (var request in _requests) Context.Stop(request);
                 break;
@@ -295,7 +296,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
         Timers.Cancel(nameof(ServiceTick));
         _serveWaiter.Tell(ServeStopped.Instance);
         _serveWaiter = ActorRefs.Nobody;
-        Log.Info("Server on {0} stopped serving", Admission.Describe(BoundAddress));
+        Log.Info("Server on {Address} stopped serving", Admission.Describe(BoundAddress));
         Become(Idle);
     }
 
@@ -314,7 +315,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
         StopReceiving();
         if (!KeepsSocketWhileDraining) ReleaseSocket();
         while (_arrivedEarly.TryDequeue(out var early)) Discard(early);
-        Log.Info("Server on {0} closing, {1} requests in flight", Admission.Describe(BoundAddress), _requests.Count);
+        Log.Info("Server on {Address} closing, {Requests} requests in flight", Admission.Describe(BoundAddress), _requests.Count);
         Become(Closing);
         if (!Options.BlockOnClose)
             foreach (var request in _requests) Context.Stop(request);
@@ -326,7 +327,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     private void FinishClose()
     {
         ReleaseSocket();
-        Log.Info("Server on {0} closed", Admission.Describe(BoundAddress));
+        Log.Info("Server on {Address} closed", Admission.Describe(BoundAddress));
         foreach (var waiter in _closeWaiters) waiter.Tell(Closed.Instance);
         _closeWaiters.Clear();
         Context.Stop(Self);
@@ -346,7 +347,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
         }
         catch (Exception e)
         {
-            Log.Error(e, "{0} hook failed", name);
+            Log.Error(e, "{Hook} hook failed", name);
         }
     }
 
@@ -376,7 +377,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                     Sender.Tell(new Status.Failure(error));
                     return true;
                 }
-                Log.Info("Server on {0}: {1} (serving {2})", Admission.Describe(BoundAddress), message, _requests.Count);
+                Log.Info("Server on {Address}: {Change} (serving {Requests})", Admission.Describe(BoundAddress), message, _requests.Count);
                 if (!_gate.Admits(_requests.Count)) CancelReceiveInFlight();
                 else if (_receiveCancel is not null) ReceiveNext();
                 break;

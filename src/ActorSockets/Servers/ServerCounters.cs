@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ActorSockets.Metrics;
 using Akka.Event;
 
 namespace ActorSockets.Servers;
@@ -32,18 +33,22 @@ internal sealed class ServerCounters
     private readonly long[] _counts = new long[Enum.GetValues<ServerEvent>().Length];
     private readonly long[] _lastLogged = new long[Enum.GetValues<ServerEvent>().Length];
 
+    /// <summary>Where limit events are also measured (<c>actorsockets.limit_events</c>).</summary>
+    public ServerMetrics Metrics { get; set; } = ServerMetrics.Unnamed;
+
     public long Count(ServerEvent what) => Interlocked.Increment(ref _counts[(int)what]);
 
     /// <summary>Counts a limit event and logs it: "<paramref name="subject"/>: <paramref name="detail"/>".</summary>
     public void Record(ServerEvent what, ILoggingAdapter log, string subject, string detail)
     {
         long total = Count(what);
+        Metrics.LimitReached(what);
         var level = what is ServerEvent.IdleTimeout or ServerEvent.FirstByteTimeout
             or ServerEvent.ReadTimeout or ServerEvent.RequestDeadline
             ? LogLevel.InfoLevel
             : LogLevel.WarningLevel;
         if (!TakeLogTurn(what)) level = LogLevel.DebugLevel;
-        if (log.IsEnabled(level)) log.Log(level, "{0}: {1} ({2} #{3})", [subject, detail, what, total]);
+        if (log.IsEnabled(level)) log.Log(level, "{Subject}: {Detail} ({Event} #{Count})", [subject, detail, what, total]);
     }
 
     public ServerStats Snapshot(int active, int? maxConnections, bool suspended) => new(

@@ -33,9 +33,9 @@ public class ServerHooks
     public virtual void HandleError(RequestInfo request, Exception error, ILoggingAdapter log)
     {
         if (error is ConnectionLostException or ReadTimeoutException or LineTooLongException)
-            log.Debug("Handler {0} for client {1} ended: {2}", request.HandlerName, request.ClientAddress, error.Message);
+            log.Debug("Handler {Handler} for client {Client} ended: {Reason}", request.HandlerName, request.ClientAddress, error.Message);
         else
-            log.Warning(error, "Handler {0} for client {1} failed: {2}", request.HandlerName, request.ClientAddress, error.Message);
+            log.Warning(error, "Handler {Handler} for client {Client} failed: {Reason}", request.HandlerName, request.ClientAddress, error.Message);
     }
 
     /// <summary>

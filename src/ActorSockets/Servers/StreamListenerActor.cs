@@ -24,6 +24,7 @@ internal sealed class StreamListenerActor(ServerOptions options, ServerHooks hoo
     protected override IActorRef StartRequest(Socket client, Socket listening, RequestInfo info, long id)
     {
         if (Options.NoDelay && client.ProtocolType == ProtocolType.Tcp) client.NoDelay = true;
+        Settings.Metrics.ConnectionQueued(); // until the connection actor starts (ConnectionOpened)
         return Context.ActorOf(new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), client, info, Settings), $"conn-{id}");
     }
 

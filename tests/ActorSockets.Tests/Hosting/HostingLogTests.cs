@@ -54,6 +54,23 @@ public class HostingLogTests
             var failure = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains(clientAddress));
             Assert.Contains("boom", failure.Message + failure.Error);
             Assert.IsType<InvalidOperationException>(failure.Error);
+
+            // Structured: ActorSockets' categories, named properties, stable event ids, the exception once.
+            Assert.Equal("ActorSockets.Connection", failure.Category);
+            Assert.Equal(2000, failure.EventId.Id);
+            Assert.Equal(clientAddress, failure.Properties!["Client"]);
+            Assert.Equal("logged", failure.Properties["Server"]);
+            Assert.Equal("Handler {Handler} for client {Client} failed: {Reason}", failure.Properties["{OriginalFormat}"]);
+            Assert.DoesNotContain(" at ", failure.Message); // the stack trace is the exception's, not the message's
+            var bound = Assert.Single(logs.Entries, e => e.Message.StartsWith("Server bound to"));
+            Assert.Equal(("ActorSockets.Server", 1000, $"127.0.0.1:{port}"), (bound.Category, bound.EventId.Id, bound.Properties!["Address"]));
+            var accepted = Assert.Single(logs.Entries, e => e.Message.StartsWith($"Accepted {clientAddress}"));
+            Assert.Equal(clientAddress, accepted.Properties!["Client"]);
+            var ours = logs.Entries.Where(e => e.Category.StartsWith("ActorSockets.")).ToList();
+            Assert.True(ours.Count >= 7, $"only {ours.Count} ActorSockets entries");
+            Assert.All(ours, e => Assert.True(e.EventId.Id > 0, $"no event id: {e.Category} {e.Message}"));
+            Assert.Contains(logs.Entries, e => e.Category.StartsWith("Akka.")); // Akka's own lines keep Akka's categories
+            Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("ExitCode"));
         }
         finally
         {

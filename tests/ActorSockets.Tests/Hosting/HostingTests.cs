@@ -130,7 +130,8 @@ public class HostingTests
 
             await host.StopAsync().Within(Deadline, "host stop at the drain deadline");
             Assert.True(await client.IsClosedByServerAsync());
-            await Eventually.Until(() => metrics.Sum(ActorSocketsMetrics.RequestsFailed) == 1, Deadline, "the cut request counted as failed");
+            await Eventually.Until(() => metrics.Count(ActorSocketsMetrics.ConnectionDuration, ActorSocketsMetrics.ErrorTypeTag, "aborted") == 1,
+                Deadline, "the cut connection measured as aborted");
         }
         finally
         {

@@ -12,7 +12,7 @@ namespace ActorSockets.Tests.Metrics;
 public class ServerMetricsTests(ITestOutputHelper output) : ServerTestKit(output)
 {
     [Fact]
-    public async Task Counters_move_as_connections_open_close_are_refused_and_fail()
+    public async Task Connections_durations_errors_rejections_and_bytes_are_measured_with_the_server_address()
     {
         var options = ServerOptions.Tcp() with { Deny = [IPNetwork.Parse("127.0.0.2/32")] };
         var server = await ServeAsync(options, Props.Create<LineEchoHandler>());
@@ -33,15 +33,22 @@ public class ServerMetricsTests(ITestOutputHelper output) : ServerTestKit(output
         using (var refused = await TestClient.ConnectAsync(server.Port, fromAddress: "127.0.0.2"))
             Assert.True(await refused.IsClosedByServerAsync());
 
-        await Eventually.Until(() => metrics.Count(RequestDuration) == 2, Deadline, "two request durations");
-        Assert.Equal(2, metrics.Sum(ConnectionsOpened));
-        Assert.Equal(0, metrics.Sum(ConnectionsActive));
-        Assert.Equal(1, metrics.Sum(ConnectionsRefused));
-        Assert.Equal(1, metrics.Sum(RequestsCompleted));
-        Assert.Equal(1, metrics.Sum(RequestsFailed));
-        Assert.Equal("hello\n".Length + "boom\n".Length, metrics.Sum(BytesReceived));
-        Assert.Equal("hello\n".Length, metrics.Sum(BytesSent));
-        Assert.InRange(metrics.Sum(RequestDuration), 0, 10);
+        await Eventually.Until(() => metrics.Count(ConnectionDuration) == 2, Deadline, "two connection durations");
+        Assert.Equal(1, metrics.Count(ConnectionDuration, ErrorTypeTag, null));
+        Assert.Equal(1, metrics.Count(ConnectionDuration, ErrorTypeTag, "handler_error"));
+        Assert.Equal((0, 4), (metrics.Sum(ActiveConnections), metrics.Count(ActiveConnections))); // +1 and -1 per served connection
+        Assert.Equal((0, 4), (metrics.Sum(QueuedConnections), metrics.Count(QueuedConnections))); // +1 on accept, -1 once served
+        Assert.Equal(1, metrics.Sum(RejectedConnections));
+        Assert.Equal("hello\n".Length + "boom\n".Length, metrics.Sum(NetworkIo, DirectionTag, "receive"));
+        Assert.Equal("hello\n".Length, metrics.Sum(NetworkIo, DirectionTag, "transmit"));
+        Assert.InRange(metrics.Sum(ConnectionDuration), 0, 10);
+        Assert.All(metrics.Measurements, m =>
+        {
+            Assert.Equal("tcp", m.Tags[TransportTag]);
+            Assert.Equal("127.0.0.1", m.Tags[AddressTag]);
+            Assert.Equal(server.Port, m.Tags[PortTag]);
+            Assert.Equal("ipv4", m.Tags[NetworkTypeTag]);
+        });
     }
 
     [Fact]
@@ -51,10 +58,31 @@ public class ServerMetricsTests(ITestOutputHelper output) : ServerTestKit(output
         using var metrics = new MetricsCollector(server.Listener.Path.Name);
         var clients = new List<TestClient>();
         for (int i = 0; i < 3; i++) clients.Add(Track(await TestClient.ConnectAsync(server.Port)));
-        await Eventually.Until(() => metrics.Sum(ConnectionsActive) == 3, Deadline, "three active connections");
+        await Eventually.Until(() => metrics.Sum(ActiveConnections) == 3, Deadline, "three active connections");
 
         foreach (var client in clients) client.HalfClose();
-        await Eventually.Until(() => metrics.Sum(ConnectionsActive) == 0, Deadline, "no active connection");
-        Assert.Equal(3, metrics.Sum(RequestsCompleted));
+        await Eventually.Until(() => metrics.Sum(ActiveConnections) == 0, Deadline, "no active connection");
+        Assert.Equal(3, metrics.Count(ConnectionDuration, ErrorTypeTag, null));
+    }
+
+    [Fact]
+    public async Task Limit_events_are_counted_by_reason()
+    {
+        var options = ServerOptions.Tcp() with { IdleTimeout = TimeSpan.FromMilliseconds(200), MaxLineLength = 16 };
+        var server = await ServeAsync(options, Props.Create<LineEchoHandler>());
+        using var metrics = new MetricsCollector(server.Listener.Path.Name);
+
+        using (var idle = await TestClient.ConnectAsync(server.Port))
+            Assert.True(await idle.IsClosedByServerAsync()); // says nothing: closed by the idle timeout
+        using (var longLine = await TestClient.ConnectAsync(server.Port))
+        {
+            await longLine.SendAsync(new string('x', 64) + "\n");
+            Assert.True(await longLine.IsClosedByServerAsync());
+        }
+
+        await Eventually.Until(() => metrics.Sum(LimitEvents, ReasonTag, "line_too_long") == 1, Deadline, "the long line counted");
+        Assert.Equal(1, metrics.Sum(LimitEvents, ReasonTag, "idle_timeout"));
+        var stats = await server.GetStatsAsync();
+        Assert.Equal((1, 1), (stats.IdleTimeouts, stats.LinesTooLong));
     }
 }

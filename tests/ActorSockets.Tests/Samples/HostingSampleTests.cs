@@ -30,16 +30,14 @@ public class HostingSampleTests
             Assert.Equal("QUIET\n", await client.ReadLineAsync());
         }
 
-        var text = await PrometheusScrape.Until(metricsPort, "actorsockets_requests_completed_total", "upper", v => v >= 6, Deadline);
-        Assert.Equal(20, PrometheusScrape.Value(text, "actorsockets_requests_completed_total", "echo"));
-        Assert.Equal(20, PrometheusScrape.Value(text, "actorsockets_connections_opened_total", "echo"));
-        Assert.Equal(20 * "hello\n".Length, PrometheusScrape.Value(text, "actorsockets_io_received_bytes_total", "echo"));
-        Assert.Equal(20 * "hello\n".Length, PrometheusScrape.Value(text, "actorsockets_io_sent_bytes_total", "echo"));
-        Assert.Equal(20, PrometheusScrape.Value(text, "actorsockets_request_duration_seconds_count", "echo"));
-        Assert.Equal(0, PrometheusScrape.Value(text, "actorsockets_connections_active", "upper"));
+        var text = await PrometheusScrape.Until(metricsPort, "actorsockets_connection_duration_seconds_count", "upper", v => v >= 6, Deadline);
+        Assert.Equal(20, PrometheusScrape.Value(text, "actorsockets_connection_duration_seconds_count", "echo"));
+        Assert.Equal(20 * "hello\n".Length, PrometheusScrape.Value(text, "actorsockets_network_io_bytes_total", "echo", ("network_io_direction", "receive")));
+        Assert.Equal(20 * "hello\n".Length, PrometheusScrape.Value(text, "actorsockets_network_io_bytes_total", "echo", ("network_io_direction", "transmit")));
+        Assert.Equal(0, PrometheusScrape.Value(text, "actorsockets_active_connections", "upper"));
 
         Assert.Equal(0, await sample.StopAsync());
-        Assert.Matches(@"^LISTENING \d+\nLISTENING \d+$", sample.Stdout.Trim().ReplaceLineEndings("\n")); // nothing else on stdout
+        Assert.Matches(@"^LISTENING \d+ echo\nLISTENING \d+ upper$", sample.Stdout.Trim().ReplaceLineEndings("\n")); // nothing else on stdout
     }
 
     [Fact]
@@ -66,7 +64,7 @@ public class HostingSampleTests
         Assert.True(await client.IsClosedByServerAsync());
         Assert.Equal(0, await sample.WaitForExitAsync());
         Assert.Contains("Stopping server upper", sample.Stderr);
-        Assert.Matches(@"^LISTENING \d+\nLISTENING \d+$", sample.Stdout.Trim().ReplaceLineEndings("\n"));
+        Assert.Matches(@"^LISTENING \d+ echo\nLISTENING \d+ upper$", sample.Stdout.Trim().ReplaceLineEndings("\n"));
     }
 
     [Fact]
@@ -97,8 +95,8 @@ public class HostingSampleTests
             await client.SendAsync("count me\n");
             Assert.Equal("count me\n", await client.ReadToEndAsync());
         }
-        var text = await PrometheusScrape.Until(metricsPort, "actorsockets_requests_completed_total", "echo", v => v >= 1, Deadline);
-        Assert.Equal(1, PrometheusScrape.Value(text, "actorsockets_connections_opened_total", "echo"));
+        var text = await PrometheusScrape.Until(metricsPort, "actorsockets_connection_duration_seconds_count", "echo", v => v >= 1, Deadline);
+        Assert.Equal(0, PrometheusScrape.Value(text, "actorsockets_active_connections", "echo"));
         Assert.Equal(0, await sample.StopAsync());
     }
 
@@ -130,7 +128,7 @@ public class HostingSampleTests
     }
 
     private static List<int> Listening(SampleProcess sample)
-        => Regex.Matches(sample.Stdout, @"^LISTENING (\d+)$", RegexOptions.Multiline).Select(m => int.Parse(m.Groups[1].Value)).ToList();
+        => Regex.Matches(sample.Stdout, @"^LISTENING (\d+)( \S+)?$", RegexOptions.Multiline).Select(m => int.Parse(m.Groups[1].Value)).ToList();
 
     private static string TempConf(string hocon)
     {

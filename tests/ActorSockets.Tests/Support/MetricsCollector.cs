@@ -5,14 +5,15 @@ using ActorSockets.Metrics;
 namespace ActorSockets.Tests.Support;
 
 /// <summary>
-/// Listens to the ActorSockets meter and sums what one server (by its name tag) records, so
+/// Listens to the ActorSockets meter and keeps what one server (by its name tag) records, so
 /// tests running in parallel do not see each other's measurements.
 /// </summary>
 public sealed class MetricsCollector : IDisposable
 {
+    public sealed record Measurement(string Instrument, double Value, IReadOnlyDictionary<string, object?> Tags);
+
     private readonly MeterListener _listener = new();
-    private readonly ConcurrentDictionary<string, double> _sums = new();
-    private readonly ConcurrentDictionary<string, long> _counts = new();
+    private readonly ConcurrentQueue<Measurement> _measurements = new();
 
     public MetricsCollector(string serverName)
     {
@@ -25,22 +26,26 @@ public sealed class MetricsCollector : IDisposable
         _listener.Start();
     }
 
-    /// <summary>The sum of what instrument <paramref name="name"/> recorded for the server.</summary>
-    public double Sum(string name) => _sums.GetValueOrDefault(name);
+    public IReadOnlyList<Measurement> Measurements => [.. _measurements];
 
-    /// <summary>How many measurements instrument <paramref name="name"/> recorded for the server.</summary>
-    public long Count(string name) => _counts.GetValueOrDefault(name);
+    /// <summary>The sum of what instrument <paramref name="name"/> recorded for the server, of the
+    /// measurements whose tag <paramref name="tag"/> is <paramref name="value"/> (null: absent) when given.</summary>
+    public double Sum(string name, string? tag = null, string? value = null)
+        => Matching(name, tag, value).Sum(m => m.Value);
+
+    /// <summary>How many measurements instrument <paramref name="name"/> recorded for the server (filtered as <see cref="Sum"/>).</summary>
+    public long Count(string name, string? tag = null, string? value = null) => Matching(name, tag, value).Count();
+
+    private IEnumerable<Measurement> Matching(string name, string? tag, string? value)
+        => _measurements.Where(m => m.Instrument == name
+            && (tag is null || (value is null ? !m.Tags.ContainsKey(tag) : Equals(m.Tags.GetValueOrDefault(tag)?.ToString(), value))));
 
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags, string serverName)
     {
-        foreach (var tag in tags)
-        {
-            if (tag.Key != ActorSocketsMetrics.ServerNameTag) continue;
-            if ((string?)tag.Value != serverName) return;
-            _sums.AddOrUpdate(instrument.Name, value, (_, sum) => sum + value);
-            _counts.AddOrUpdate(instrument.Name, 1, (_, count) => count + 1);
-            return;
-        }
+        var all = new Dictionary<string, object?>();
+        foreach (var tag in tags) all[tag.Key] = tag.Value;
+        if (all.GetValueOrDefault(ActorSocketsMetrics.ServerNameTag) as string != serverName) return;
+        _measurements.Enqueue(new Measurement(instrument.Name, value, all));
     }
 
     public void Dispose() => _listener.Dispose();

@@ -17,7 +17,7 @@ public sealed class SampleProcess : IDisposable
     private SampleProcess(Process process) => _process = process;
 
     public string Listening { get; private set; } = "";
-    public int Port => int.Parse(Listening);
+    public int Port => int.Parse(Listening.Split(' ')[0]); // "LISTENING <port>" or "LISTENING <port> <server>"
     public int Pid => _process.Id;
     public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
@@ -29,9 +29,13 @@ public sealed class SampleProcess : IDisposable
             $"stderr to contain \"{text}\"");
 
     /// <summary>Starts sample <paramref name="name"/> and waits until it prints LISTENING.</summary>
-    public static async Task<SampleProcess> StartAsync(string name, params string[] args)
+    public static Task<SampleProcess> StartAsync(string name, params string[] args) => StartAsync(name, null, args);
+
+    /// <summary>Starts sample <paramref name="name"/>, with <paramref name="customize"/> applied to its
+    /// start info (environment, working directory), and waits until it prints LISTENING.</summary>
+    public static async Task<SampleProcess> StartAsync(string name, Action<ProcessStartInfo>? customize, params string[] args)
     {
-        var sample = Launch(name, args);
+        var sample = Launch(name, customize, args);
         var done = await Task.WhenAny(sample._listening.Task, sample._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(30)));
         if (done != sample._listening.Task)
         {
@@ -43,7 +47,10 @@ public sealed class SampleProcess : IDisposable
     }
 
     /// <summary>Starts sample <paramref name="name"/> without waiting for anything.</summary>
-    public static SampleProcess Launch(string name, params string[] args)
+    public static SampleProcess Launch(string name, params string[] args) => Launch(name, null, args);
+
+    /// <summary>Starts sample <paramref name="name"/> with <paramref name="customize"/> applied to its start info.</summary>
+    public static SampleProcess Launch(string name, Action<ProcessStartInfo>? customize, params string[] args)
     {
         // stdin is a pipe we hold open: forking-mode workers exit when it closes, as when a real listener dies.
         var info = new ProcessStartInfo("dotnet")
@@ -52,6 +59,7 @@ public sealed class SampleProcess : IDisposable
         };
         info.ArgumentList.Add(SampleDll(name));
         foreach (var arg in args) info.ArgumentList.Add(arg);
+        customize?.Invoke(info);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var sample = new SampleProcess(process);
         process.OutputDataReceived += (_, e) =>

@@ -12,9 +12,13 @@ namespace ActorSockets.Tests.Support;
 /// tests start the host themselves). It does not hook the process's signals.</summary>
 public static class TestHost
 {
-    public static IHost Build(Action<AkkaConfigurationBuilder> akka, LogCollector? logs = null)
+    public static IHost Build(Action<AkkaConfigurationBuilder> akka, LogCollector? logs = null) => Build(_ => { }, akka, logs);
+
+    /// <summary>As the other overload, with services of the test's own registered first.</summary>
+    public static IHost Build(Action<IServiceCollection> services, Action<AkkaConfigurationBuilder> akka, LogCollector? logs = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        services(builder.Services);
         builder.Services.AddSingleton<IHostLifetime, QuietLifetime>();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         if (logs is not null) builder.Logging.AddProvider(logs);
@@ -72,7 +76,8 @@ public static class TestHost
 /// <summary>Collects every Microsoft.Extensions.Logging entry written through it.</summary>
 public sealed class LogCollector : ILoggerProvider
 {
-    public sealed record Entry(LogLevel Level, string Category, string Message, Exception? Error);
+    public sealed record Entry(LogLevel Level, string Category, string Message, Exception? Error,
+        EventId EventId = default, IReadOnlyDictionary<string, object?>? Properties = null);
 
     private readonly ConcurrentQueue<Entry> _entries = new();
 
@@ -88,6 +93,8 @@ public sealed class LogCollector : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
             Func<TState, Exception?, string> formatter)
-            => owner._entries.Enqueue(new Entry(logLevel, category, formatter(state, exception), exception));
+            => owner._entries.Enqueue(new Entry(logLevel, category, formatter(state, exception), exception, eventId,
+                state is IEnumerable<KeyValuePair<string, object?>> properties
+                    ? properties.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.First().Value) : null));
     }
 }

@@ -1,0 +1,65 @@
+namespace ActorSockets.Servers;
+
+/// <summary>
+/// Stable event ids of ActorSockets' own log events, keyed by message template. The core logs
+/// through Akka (<c>log.Info("Accepted {Client} as {Handler}", ...)</c>); a logger that bridges
+/// Akka's log to another framework (ActorSockets.Hosting's, to Microsoft.Extensions.Logging)
+/// looks the template up here to attach the id and name. Ids never change meaning; a template
+/// may be reworded as long as its entry here is reworded with it (a test checks that every
+/// ActorSockets log line seen in the tests has an id). 1xxx: server, 2xxx: connection,
+/// 3xxx: forking, 4xxx: hosting.
+/// </summary>
+public static class LogEvents
+{
+    private static readonly Dictionary<string, (int Id, string Name)> ByTemplate = new(StringComparer.Ordinal)
+    {
+        ["Server bound to {Address} ({Kind}, {Mode} mode)"] = (1000, "ServerBound"),
+        ["Bind failed"] = (1001, "BindFailed"),
+        ["Server on {Address} stopped serving"] = (1002, "ServerStoppedServing"),
+        ["Server on {Address} closing, {Requests} requests in flight"] = (1003, "ServerClosing"),
+        ["Server on {Address} closed"] = (1004, "ServerClosed"),
+        ["Drain deadline of {DrainTimeout} passed; stopping {Requests} requests still in flight"] = (1005, "DrainDeadlinePassed"),
+        ["{Hook} hook failed"] = (1006, "HookFailed"),
+        ["Server on {Address}: {Change} (serving {Requests})"] = (1007, "AcceptingChanged"),
+        ["Receiving on {Address} failed: {Reason}"] = (1008, "ReceiveFailed"),
+        ["Accepted {Client} as {Handler}"] = (1010, "ConnectionAccepted"),
+        ["Refused {Client}: {Reason}"] = (1011, "ConnectionRefused"),
+        ["{Subject}: {Detail} ({Event} #{Count})"] = (1020, "LimitReached"),
+
+        ["Handler {Handler} for client {Client} failed: {Reason}"] = (2000, "HandlerFailed"),
+        ["Handler {Handler} for client {Client} ended: {Reason}"] = (2001, "HandlerEnded"),
+        ["Handler {Handler} for {Client} stopped before finishing"] = (2002, "HandlerStoppedEarly"),
+        ["Connection {Handler} ({Client}) closed"] = (2010, "ConnectionClosed"),
+        ["Closing connection of {Handler} ({Client}): aborted by {Sender}: {Reason}"] = (2011, "ConnectionAborted"),
+        ["Connection {Handler} ({Client}): client did not take the last {Bytes} bytes; closing anyway"] = (2012, "UnsentBytesDropped"),
+        ["Reply of {Handler} to {Client} not sent: {Reason}"] = (2020, "ReplyNotSent"),
+        ["Reply of {Handler} dropped: the Unix datagram client bound no path to answer to"] = (2021, "ReplyDropped"),
+
+        ["Worker {Worker} (pid {Pid} on {Machine}) joined; {Workers} workers"] = (3000, "WorkerJoined"),
+        ["{Reason}; {Workers} workers left"] = (3001, "WorkerLeft"),
+        ["Started worker process {Pid} (slot {Slot})"] = (3010, "WorkerProcessStarted"),
+        ["Worker process {Pid} exited with code {ExitCode}; restarting it"] = (3011, "WorkerProcessExited"),
+        ["Cannot start worker process {Command}"] = (3012, "WorkerProcessStartFailed"),
+
+        ["Stopping server {Server}: refusing new connections, draining requests in flight for up to {DrainTimeout}"] = (4000, "ServerStopping"),
+        ["Server {Server} did not finish draining within the shutdown phase; stopping it"] = (4001, "ServerDrainCutShort"),
+        ["{Setting} ({Phase}) does not cover {ServersPath}.{Server}.drain-timeout ({DrainTimeout}): a stopping host will cut requests " +
+         "short. Raise the phase timeout, or add HOCON before WithActorSocketServer so it is raised for you."] = (4002, "DrainPhaseTooShort"),
+    };
+
+    /// <summary>The id and name of the event logged with <paramref name="template"/>, if it is one of ActorSockets'.</summary>
+    public static bool TryGet(string template, out int id, out string name)
+    {
+        if (ByTemplate.TryGetValue(template, out var known))
+        {
+            (id, name) = known;
+            return true;
+        }
+        (id, name) = (0, "");
+        return false;
+    }
+
+    /// <summary>Every event: id, name and template, in id order (for documentation and tests).</summary>
+    public static IReadOnlyList<(int Id, string Name, string Template)> All { get; } =
+        [.. ByTemplate.Select(e => (e.Value.Id, e.Value.Name, e.Key)).OrderBy(e => e.Id)];
+}

@@ -1,0 +1,55 @@
+using ActorSockets.Tests.Support;
+using Xunit;
+
+namespace ActorSockets.Tests.Hosting;
+
+/// <summary>Every program agrees: 0 after a clean stop, 2 for bad arguments or configuration, 1 for a
+/// failure at run time; nothing in the log states another code.</summary>
+public class ExitCodeTests
+{
+    // TEST-NET-1 (RFC 5737): never an address of this machine, so binding it fails at run time.
+    private const string NotOurAddress = "192.0.2.1";
+
+    [Theory]
+    [InlineData("Echo")]
+    [InlineData("HostedEcho")]
+    public async Task A_clean_stop_exits_0_and_the_log_states_no_exit_code(string program)
+    {
+        using var sample = await SampleProcess.StartAsync(program, "--log-level", "Debug");
+        Assert.Equal(0, await sample.StopAsync());
+        Assert.Contains("CoordinatedShutdown invoked", sample.Stderr); // the line Akka would end with "ExitCode:0"
+        Assert.DoesNotContain("ExitCode", sample.Stderr);
+    }
+
+    [Theory]
+    [InlineData("Echo", "--port", "-1")]
+    [InlineData("Echo", "--no-such-option")]
+    [InlineData("HostedEcho", "--port", "65536")]
+    [InlineData("HostedEcho", "--log-format", "yaml")]
+    public async Task Bad_arguments_exit_2(string program, params string[] args)
+    {
+        using var sample = SampleProcess.Launch(program, args);
+        Assert.Equal(2, await sample.WaitForExitAsync());
+        Assert.Equal("", sample.Stdout);
+        Assert.NotEqual("", sample.Stderr.Trim());
+    }
+
+    [Fact]
+    public async Task Echo_that_cannot_bind_exits_1()
+    {
+        using var sample = SampleProcess.Launch("Echo", "--host", NotOurAddress);
+        Assert.Equal(1, await sample.WaitForExitAsync());
+        Assert.Contains($"Cannot bind {NotOurAddress}", sample.Stderr);
+        Assert.Equal("", sample.Stdout);
+    }
+
+    [Fact]
+    public async Task HostedEcho_that_cannot_bind_exits_1()
+    {
+        using var sample = SampleProcess.Launch("HostedEcho", info => info.Environment["actorsockets__servers__echo__host"] = NotOurAddress);
+        Assert.Equal(1, await sample.WaitForExitAsync());
+        Assert.Contains($"Cannot bind {NotOurAddress}", sample.Stderr);
+        Assert.Equal("", sample.Stdout);
+        Assert.DoesNotContain("ExitCode", sample.Stderr);
+    }
+}

@@ -1,0 +1,67 @@
+using ActorSockets.Tests.Support;
+using Xunit;
+
+namespace ActorSockets.Tests.Metrics;
+
+/// <summary>Every documented instrument on a real program's <c>/metrics</c>, after real traffic.</summary>
+public class PrometheusMetricsTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Echo_serves_each_metric_with_Kestrel_shaped_names_and_OpenTelemetry_attributes()
+    {
+        var conf = Path.Combine(Path.GetTempPath(), $"actorsockets-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(conf, """actorsockets.servers.echo { deny = ["127.0.0.2/32"], max-line-length = 16 }""");
+        var metricsPort = TestHost.FreePort();
+        using var sample = await SampleProcess.StartAsync("Echo", "--one-shot", "--config", conf,
+            "--metrics-port", metricsPort.ToString(), "--metrics-host", "127.0.0.1");
+        try
+        {
+            using (var ok = await TestClient.ConnectAsync(sample.Port))
+            {
+                await ok.SendAsync("hello\n");
+                Assert.Equal("hello\n", await ok.ReadToEndAsync());
+            }
+            using (var tooLong = await TestClient.ConnectAsync(sample.Port)) // the handler's read fails: handler_error
+            {
+                await tooLong.SendAsync(new string('x', 40) + "\n");
+                Assert.True(await tooLong.IsClosedByServerAsync());
+            }
+            using (var denied = await TestClient.ConnectAsync(sample.Port, fromAddress: "127.0.0.2"))
+                Assert.True(await denied.IsClosedByServerAsync());
+
+            const string duration = "actorsockets_connection_duration_seconds_count";
+            var text = await PrometheusScrape.Until(metricsPort, duration, "echo", v => v == 1, Deadline, ("error_type", "handler_error"));
+            text = await PrometheusScrape.Until(metricsPort, "actorsockets_rejected_connections_total", "echo", v => v == 1, Deadline);
+            Assert.Equal(1, PrometheusScrape.Value(text, duration, "echo", ("error_type", null)));
+            Assert.Equal(1, PrometheusScrape.Value(text, duration, "echo", ("error_type", "handler_error")));
+            Assert.Equal(0, PrometheusScrape.Value(text, "actorsockets_active_connections", "echo"));
+            Assert.Equal(0, PrometheusScrape.Value(text, "actorsockets_queued_connections", "echo"));
+            Assert.Equal("hello\n".Length + 41, PrometheusScrape.Value(text, "actorsockets_network_io_bytes_total", "echo", ("network_io_direction", "receive")));
+            Assert.Equal("hello\n".Length, PrometheusScrape.Value(text, "actorsockets_network_io_bytes_total", "echo", ("network_io_direction", "transmit")));
+            Assert.Equal(1, PrometheusScrape.Value(text, "actorsockets_limit_events_total", "echo", ("reason", "line_too_long")));
+
+            var active = Assert.Single(PrometheusScrape.Samples(text, "actorsockets_active_connections"),
+                s => s.Labels.GetValueOrDefault("actorsockets_server_name") == "echo");
+            Assert.Equal("127.0.0.1", active.Labels["server_address"]);
+            Assert.Equal(sample.Port.ToString(), active.Labels["server_port"]);
+            Assert.Equal("tcp", active.Labels["network_transport"]);
+            Assert.Equal("ipv4", active.Labels["network_type"]);
+            Assert.Contains(PrometheusScrape.Samples(text, "target_info"), s => s.Labels.GetValueOrDefault("service_name") == "Echo");
+            Assert.Equal(0, await sample.StopAsync());
+        }
+        finally
+        {
+            File.Delete(conf);
+        }
+    }
+
+    [Fact]
+    public async Task A_metrics_host_that_is_not_an_address_is_a_usage_error()
+    {
+        using var sample = SampleProcess.Launch("Echo", "--metrics-port", TestHost.FreePort().ToString(), "--metrics-host", "not an address");
+        Assert.Equal(2, await sample.WaitForExitAsync());
+        Assert.Contains("--metrics-host", sample.Stderr);
+    }
+}
