@@ -5,6 +5,7 @@
 // SIGTERM or Ctrl-C drains both through CoordinatedShutdown and exits 0.
 using System.CommandLine;
 using ActorSockets.CommandLine;
+using ActorSockets.Configuration;
 using ActorSockets.Handlers;
 using ActorSockets.Hosting;
 using ActorSockets.Metrics;
@@ -27,6 +28,9 @@ Config config;
 try
 {
     config = ServiceOptions.LoadConfig(parsed);
+    // The host reads each server's settings only as it starts, where a bad one is logged with a
+    // stack trace by Akka.Hosting: read them here first, so a bad setting is one line and exit 2.
+    foreach (var name in new[] { "echo", "upper" }) ServerConfig.Read(config, name);
     ServiceOptions.CheckedMetricsPort(parsed);
 }
 catch (Exception e) when (e is ArgumentException or ConfigurationException)
