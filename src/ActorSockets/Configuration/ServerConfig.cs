@@ -139,7 +139,13 @@ public static partial class ServerConfig
     {
         const string root = "actorsockets";
         if (config is null || !config.HasPath(root)) return;
-        var known = Section(ActorSocketsConfig.Reference, root).AsEnumerable().Select(item => item.Key).ToArray();
+        // The reference's sections, and the dispatcher and mailbox the library defines in the
+        // actor system (documented there; users may override them).
+        string[] known =
+        [
+            .. Section(ActorSocketsConfig.Reference, root).AsEnumerable().Select(item => item.Key),
+            .. new[] { Connections.IoDispatcher.Id, Connections.CompactMailbox.Id }.Select(id => id[(root.Length + 1)..].Split('.')[0]),
+        ];
         foreach (var (key, _) in Section(config, root).AsEnumerable())
             if (!known.Contains(key))
                 throw new ServerConfigurationException($"{root}.{key}", $"unknown section (known: {string.Join(", ", known)})");

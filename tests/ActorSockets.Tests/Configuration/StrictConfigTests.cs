@@ -68,6 +68,7 @@ public class StrictConfigTests : IDisposable
               servers."upper" = { mode = sync, read-timeout = 30s }
             }
             actorsockets.servers.upper.max-line-length = 4KiB
+            actorsockets.io-dispatcher.throughput = 10 # the library's dispatcher, documented as overridable
             text = """multi
             line"""
             joined = ${akka.loglevel} "and more"
