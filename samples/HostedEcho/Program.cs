@@ -43,6 +43,10 @@ var logLevel = parsed.GetValue(ServiceOptions.LogLevel);
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders()
     .SetMinimumLevel(logLevel)
+    // A failed start is reported below in one line; Akka.Hosting would log it again with its stack trace,
+    // and so would the generic host (at error level).
+    .AddFilter("Akka.Hosting.AkkaHostedService", LogLevel.None)
+    .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical)
     .AddSimpleConsole(console => console.SingleLine = true)
     .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace); // stdout is for LISTENING only
 builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromMinutes(1));
@@ -55,14 +59,22 @@ builder.Services.AddAkka("hosted-echo", akka => akka
 
 using var host = builder.Build();
 using var metrics = parsed.GetValue(ServiceOptions.MetricsPort) is > 0 and var port ? PrometheusEndpoint.Start(port) : null;
+var stdout = Console.Out;
 try
 {
+    // Akka.Hosting also writes a failed start, stack trace and all, to stdout, which carries
+    // LISTENING lines only: the one line below says it.
+    Console.SetOut(TextWriter.Null);
     await host.StartAsync();
 }
 catch (Exception e) when (e is IOException or ConfigurationException)
 {
     Console.Error.WriteLine(e.Message);
     return 1;
+}
+finally
+{
+    Console.SetOut(stdout);
 }
 foreach (var (_, server) in ActorSocketServers.For(host.Services.GetRequiredService<ActorSystem>()).All)
     Console.Out.WriteLine($"LISTENING {server.Port}");

@@ -1,9 +1,10 @@
 using Akka.Actor;
 
-namespace ActorSockets.CommandLine;
+namespace ActorSockets.Servers;
 
 /// <summary>
-/// Why a program's actor system stops when its server could not start. Terminating the system
+/// Why a program's actor system stops when its server could not start (the command line's, or
+/// a hosted server's). Terminating the system
 /// plainly runs CoordinatedShutdown with <see cref="CoordinatedShutdown.ActorSystemTerminateReason"/>,
 /// whose log line claims exit code 0 while the program exits 1; this reason's exit code agrees.
 /// </summary>

@@ -26,6 +26,28 @@ public class BindTests(ITestOutputHelper output) : ServerTestKit(output)
     }
 
     [Fact]
+    public async Task HostedEcho_on_a_busy_port_fails_with_one_line_naming_the_address_and_exits_1()
+    {
+        using var first = await SampleProcess.StartAsync("Echo", "--port", "0");
+        var conf = Path.Combine(Path.GetTempPath(), $"actorsockets-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(conf, $"actorsockets.servers.echo.port = {first.Port}\nactorsockets.servers.upper.port = 0\n");
+        try
+        {
+            using var hosted = SampleProcess.Launch("HostedEcho", "--config", conf);
+            Assert.Equal(1, await hosted.WaitForExitAsync());
+            Assert.Contains($"127.0.0.1:{first.Port}", hosted.Stderr);
+            Assert.Contains("in use", hosted.Stderr);
+            StderrAssert.OneCleanLine(hosted.Stderr);
+            Assert.Equal("", hosted.Stdout.Trim());
+        }
+        finally
+        {
+            File.Delete(conf);
+        }
+        Assert.Equal(0, await first.StopAsync());
+    }
+
+    [Fact]
     public async Task A_second_server_in_process_on_a_busy_port_is_refused_without_reuse_port()
     {
         var first = await ServeAsync(ServerOptions.Tcp(), Props.Create<LineEchoHandler>());
