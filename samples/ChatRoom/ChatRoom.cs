@@ -98,6 +98,11 @@ sealed class ChatRoom : ReceiveActor
                 break;
             case "/quit":
                 Send(p, "* bye");
+                if (!_participants.ContainsKey(p.Connection)) break; // dropped: it was not reading
+                // The bye may wait in the outbox behind a batch not yet confirmed; once removed, the
+                // participant's Flushed is ignored and the outbox was lost with it. Write it now:
+                // batch plus outbox fit the connection's write limit, so no Flushed is needed.
+                WriteOutboxNow(p);
                 Remove(p);
                 Broadcast($"* {p.Nick} left");
                 Sender.Tell(Heard.Stop);
@@ -172,6 +177,18 @@ sealed class ChatRoom : ReceiveActor
         p.Outbox.Clear();
         p.OutboxBytes = 0;
         WriteBatch(p, batch);
+    }
+
+    /// <summary>Hands the whole outbox to the connection without waiting for the batch in flight:
+    /// for a participant about to leave, whose Flushed will not be waited for.</summary>
+    private void WriteOutboxNow(Participant p)
+    {
+        if (p.Outbox.Count == 0) return;
+        var rest = p.Outbox.Count == 1 ? p.Outbox[0] : p.Outbox.SelectMany(b => b).ToArray();
+        p.Outbox.Clear();
+        p.OutboxBytes = 0;
+        p.InFlight += rest.Length;
+        p.Connection.Tell(new Write(rest), Self);
     }
 
     private void WriteBatch(Participant p, byte[] batch)

@@ -41,6 +41,13 @@ sealed class FileHandler(string root, long maxFileSize) : StreamRequestHandler
                 segment = segment[..(newline + 1)];
             }
             var request = FileRequest.Parse(segment, out var error);
+            if (request is null && segment.Length == HeaderBytes && newline < 0)
+            {
+                // A header longer than the limit: its rest would be read as another header and
+                // refused again. There is no telling where it ends, so refuse it once and close.
+                await RefuseAsync($"header is longer than {HeaderBytes} bytes");
+                return;
+            }
             bool keepOpen = request switch
             {
                 null => await RefuseAsync(error),
@@ -57,8 +64,10 @@ sealed class FileHandler(string root, long maxFileSize) : StreamRequestHandler
 
     private async Task<bool> PutAsync(FileRequest request)
     {
-        var path = FileStore.Resolve(_store.Upload, request.Name, out var error);
+        var path = _store.ResolveInside(_store.Upload, request.Name, out var error);
         if (path is null) return await RefuseAsync(error, dropEarlyBody: true);
+        // The rename at the end would fail on a folder, after OK: refuse before.
+        if (Directory.Exists(path)) return await RefuseAsync($"'{request.Name}' is a folder", dropEarlyBody: true);
         if (request.Size > maxFileSize)
             return await RefuseAsync($"file is {request.Size} bytes; the limit is {maxFileSize}", dropEarlyBody: true);
 
@@ -95,7 +104,7 @@ sealed class FileHandler(string root, long maxFileSize) : StreamRequestHandler
 
     private async Task<bool> GetAsync(FileRequest request)
     {
-        var path = FileStore.Resolve(_store.Download, request.Name, out var error);
+        var path = _store.ResolveInside(_store.Download, request.Name, out var error);
         if (path is null) return await RefuseAsync(error);
         FileStream file;
         try
@@ -147,7 +156,7 @@ sealed class FileHandler(string root, long maxFileSize) : StreamRequestHandler
             _ => null,
         };
         if (folder is null) return await RefuseAsync("list takes the folder download (or empty) or upload");
-        var body = Encoding.UTF8.GetBytes(FileStore.List(folder));
+        var body = Encoding.UTF8.GetBytes(_store.List(folder));
         await WriteAsync($"YES|{body.Length}");
         if (await ReadGoAheadAsync() is not { } go) return false;
         if (go) await WriteAsync(body);

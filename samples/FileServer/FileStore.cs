@@ -13,6 +13,9 @@ sealed class FileStore(string root)
 
     private const string PartialPrefix = ".partial-";
 
+    /// <summary>The server's --root: nothing outside it is ever read, written or listed.</summary>
+    public string Root { get; } = Path.GetFullPath(root);
+
     /// <summary>Where <c>put</c> writes.</summary>
     public string Upload { get; } = Path.Combine(Path.GetFullPath(root), "upload");
 
@@ -26,6 +29,8 @@ sealed class FileStore(string root)
         {
             Directory.CreateDirectory(Upload);
             Directory.CreateDirectory(Download);
+            // Uploads a killed server left unfinished: no handler will ever finish or remove them.
+            foreach (var partial in Directory.EnumerateFiles(Upload, PartialPrefix + "*")) Discard(partial);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -59,6 +64,56 @@ sealed class FileStore(string root)
         return path;
     }
 
+    /// <summary><see cref="Resolve"/>, and then the real path (every symlink followed) must lie
+    /// inside the root: a link in a folder that leads outside is refused as if it were "../x".</summary>
+    public string? ResolveInside(string folder, string name, out string error)
+    {
+        var path = Resolve(folder, name, out error);
+        if (path is null) return null;
+        if (!IsInsideRoot(path))
+        {
+            error = "file name leads outside the server's folder";
+            return null;
+        }
+        return path;
+    }
+
+    /// <summary>Whether <paramref name="path"/>, with every symlink on the way followed, is inside the root.
+    /// A name that does not exist yet is judged by its folder.</summary>
+    public bool IsInsideRoot(string path)
+    {
+        try
+        {
+            var realRoot = RealPath(Root);
+            var real = RealPath(path);
+            return real.StartsWith(Path.TrimEndingDirectorySeparator(realRoot) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // a link loop or an unreadable link: not provably inside
+        }
+    }
+
+    /// <summary>The size get would send: a link's target's, not the link's own.</summary>
+    private static long SizeOf(FileInfo file)
+        => file.LinkTarget is not null && file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target ? target.Length : file.Length;
+
+    /// <summary>The absolute path with every symlink among its components resolved (realpath(3)),
+    /// as far as the components exist.</summary>
+    private static string RealPath(string path)
+    {
+        var current = Path.GetPathRoot(Path.GetFullPath(path))!;
+        foreach (var part in Path.GetFullPath(path)[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Combine(current, part);
+            var info = new FileInfo(next);
+            if (info.LinkTarget is not null)
+                next = info.ResolveLinkTarget(returnFinalTarget: true) is { } target ? RealPath(target.FullName) : next;
+            current = next;
+        }
+        return current;
+    }
+
     /// <summary>A new, empty temporary file in <c>upload/</c> for one upload; unique per call, so
     /// concurrent uploads of one name never share a file.</summary>
     public FileStream CreatePartial()
@@ -85,14 +140,15 @@ sealed class FileStore(string root)
         }
     }
 
-    /// <summary>The regular files of a folder a client can name, as <c>name|size</c> lines sorted by name.</summary>
-    public static string List(string folder)
+    /// <summary>The regular files of a folder a client can name, as <c>name|size</c> lines sorted by name.
+    /// A link leading outside the root is left out: its size would tell about a file outside.</summary>
+    public string List(string folder)
     {
         if (!Directory.Exists(folder)) return "";
         var lines = new StringBuilder();
         foreach (var file in new DirectoryInfo(folder).EnumerateFiles().OrderBy(f => f.Name, StringComparer.Ordinal))
-            if (!file.Name.Contains('|') && Resolve(folder, file.Name, out _) is not null) // only names get can fetch
-                lines.Append($"{file.Name}|{file.Length}\n");
+            if (!file.Name.Contains('|') && ResolveInside(folder, file.Name, out _) is not null) // only names get can fetch
+                lines.Append($"{file.Name}|{SizeOf(file)}\n");
         return lines.ToString();
     }
 }

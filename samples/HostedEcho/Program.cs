@@ -54,6 +54,10 @@ var logLevel = parsed.GetValue(ServiceOptions.LogLevel);
 
 builder.Logging.ClearProviders()
     .SetMinimumLevel(logLevel)
+    // A failed start is reported below in one line; Akka.Hosting would log it again with its stack trace,
+    // and so would the generic host (at error level).
+    .AddFilter("Akka.Hosting.AkkaHostedService", LogLevel.None)
+    .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical)
     .AddStderrConsole(parsed.GetValue(ServiceOptions.LogFormat)); // stdout is for LISTENING only
 builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromMinutes(1));
 builder.Services.AddAkka("hosted-echo", akka => akka

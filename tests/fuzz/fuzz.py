@@ -193,11 +193,10 @@ def good_chat(target):
         c.say("/who\n")
         here = c.until(lambda l: l.startswith("* here: "))
         c.say("/quit\n")
-        # "* bye", then end of stream. The bye itself is not required: the room drops it when an
-        # earlier batch to this participant is still unconfirmed at /quit (a ChatRoom race).
-        c.until(lambda l: l == "* bye")
-        if not welcome.startswith("* welcome, ") or here is None or not c.closed():
-            return "chat answered %r, %r and did not close" % (welcome, here)
+        # "* bye", then end of stream.
+        bye = c.until(lambda l: l == "* bye")
+        if not welcome.startswith("* welcome, ") or here is None or bye is None or not c.closed():
+            return "chat answered %r, %r, %r or did not close" % (welcome, here, bye)
         return None
     finally:
         c.close()

@@ -209,9 +209,10 @@ public static class ServerCommandLine
         if (options.Mode == ServerMode.Forking) // the listener is the cluster's seed node
             systemConfig = systemConfig.WithFallback(ForkingConfig.Listener(options.Forking.ClusterHost, options.Forking.ClusterPort));
         system = ServerActorSystem.Create(loggerFactory: loggerFactory, config: systemConfig);
+        var exitCode = 1;
         try
         {
-            return await ServeAsync(system, parsed, options, handlerProps, server =>
+            return exitCode = await ServeAsync(system, parsed, options, handlerProps, server =>
             {
                 started = server;
                 onStarted?.Invoke(server);
@@ -219,6 +220,8 @@ public static class ServerCommandLine
         }
         finally
         {
+            // Terminate alone logs "Exiting with [ExitCode:0]" even when the start failed.
+            if (exitCode != 0) await CoordinatedShutdown.Get(system).Run(StartFailedReason.Instance);
             await system.Terminate();
         }
 

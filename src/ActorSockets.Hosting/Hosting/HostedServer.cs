@@ -65,6 +65,9 @@ internal sealed class HostedServer(string name, Func<ActorSystem, Props> handler
         }
         catch (IOException e)
         {
+            // Akka.Hosting answers a failed start by running CoordinatedShutdown for "CLR exit",
+            // which logs exit code 0 while the program exits 1: start it first with a reason that agrees.
+            _ = CoordinatedShutdown.Get(system).Run(StartFailedReason.Instance);
             throw new IOException($"ActorSockets server '{name}': {e.Message}", e);
         }
         _ = server.Start().ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);

@@ -28,7 +28,8 @@ public static class ActorSocketsConfig
     }
 
     /// <summary>Reads a HOCON file, with the reference configuration as fallback.</summary>
-    /// <exception cref="ServerConfigurationException">The file is missing or not valid HOCON.</exception>
+    /// <exception cref="ServerConfigurationException">The file is missing, not valid HOCON (the line is
+    /// named), or has a key under <c>actorsockets</c> the reference does not know (its path is named).</exception>
     public static Config LoadFile(string path)
     {
         string text;
@@ -40,13 +41,20 @@ public static class ActorSocketsConfig
         {
             throw new ServerConfigurationException(path, $"cannot read the configuration file: {e.Message}", e);
         }
+        Config parsed;
         try
         {
-            return ConfigurationFactory.ParseString(text).WithFallback(Reference);
+            // Akka's parser serves what it made of a broken file without a word: check first.
+            HoconSyntax.Check(text);
+            parsed = ConfigurationFactory.ParseString(text);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new ServerConfigurationException(path, $"not valid HOCON: {e.Message}", e);
+            throw new ServerConfigurationException(path, $"not valid HOCON: {FirstLine(e.Message)}", e);
         }
+        ServerConfig.CheckKnownKeys(parsed);
+        return parsed.WithFallback(Reference);
     }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 }

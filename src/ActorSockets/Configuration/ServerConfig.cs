@@ -77,7 +77,7 @@ public static partial class ServerConfig
         CheckName(name);
         config = (config ?? Config.Empty).SafeWithFallback(ActorSocketsConfig.Reference);
         var own = $"{ActorSocketsConfig.ServersPath}.{name}";
-        CheckKeys(config, ActorSocketsConfig.DefaultsPath);
+        CheckKnownKeys(config);
         CheckKeys(config, own);
         var section = Section(config, own).WithFallback(Section(config, ActorSocketsConfig.DefaultsPath));
         var reader = new Reader(section, own, key => config.HasPath($"{own}.{key}"));
@@ -129,6 +129,29 @@ public static partial class ServerConfig
         if (port is < IPEndPoint.MinPort or > IPEndPoint.MaxPort)
             throw reader.Bad("port", $"{port} is outside 0..65535");
         return new IPEndPoint(address, port);
+    }
+
+    /// <summary>Refuses any key under <c>actorsockets</c> that the reference configuration does not
+    /// know — a misspelled section (<c>actorsockets.server-default</c>) as much as a misspelled
+    /// setting — naming its full path. Every server section is checked, not only the one read.</summary>
+    /// <exception cref="ServerConfigurationException">An unknown key; its path is named.</exception>
+    public static void CheckKnownKeys(Config config)
+    {
+        const string root = "actorsockets";
+        if (config is null || !config.HasPath(root)) return;
+        // The reference's sections, and the dispatcher and mailbox the library defines in the
+        // actor system (documented there; users may override them).
+        string[] known =
+        [
+            .. Section(ActorSocketsConfig.Reference, root).AsEnumerable().Select(item => item.Key),
+            .. new[] { Connections.IoDispatcher.Id, Connections.CompactMailbox.Id }.Select(id => id[(root.Length + 1)..].Split('.')[0]),
+        ];
+        foreach (var (key, _) in Section(config, root).AsEnumerable())
+            if (!known.Contains(key))
+                throw new ServerConfigurationException($"{root}.{key}", $"unknown section (known: {string.Join(", ", known)})");
+        CheckKeys(config, ActorSocketsConfig.DefaultsPath);
+        foreach (var (name, _) in Section(config, ActorSocketsConfig.ServersPath).AsEnumerable())
+            CheckKeys(config, $"{ActorSocketsConfig.ServersPath}.{name}");
     }
 
     private static void CheckKeys(Config config, string path)

@@ -120,7 +120,9 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                 catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
                 {
                     var error = new IOException($"Cannot bind {Admission.Describe(Options.Endpoint)}: {e.Message}", e);
-                    Log.Error(error, "Bind failed");
+                    // The starter gets the failure and reports it in one line (StartAsync throws it);
+                    // logging it here too, with its stack trace, printed it twice. Detail at debug.
+                    Log.Debug("Bind failed: {0}", e);
                     Sender.Tell(new Status.Failure(error));
                 }
                 break;

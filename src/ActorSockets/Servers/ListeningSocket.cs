@@ -23,7 +23,7 @@ internal static class ListeningSocket
         {
             if (endpoint is UnixDomainSocketEndPoint unix) ClaimUnixPath(unix, type);
             else ApplyIpOptions(socket, options);
-            socket.Bind(endpoint);
+            Bind(socket, endpoint);
             if (endpoint is UnixDomainSocketEndPoint bound && options.UnixSocketMode is { } mode) SetMode(bound, mode);
             if (type == SocketType.Stream) socket.Listen(options.Backlog);
             else socket.Blocking = false; // datagram replies are sent at once from handlers' threads and must never wait there
@@ -33,6 +33,25 @@ internal static class ListeningSocket
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Binds, turning the errors an operator meets into plain reasons (the caller names the address).</summary>
+    private static void Bind(Socket socket, EndPoint endpoint)
+    {
+        try
+        {
+            socket.Bind(endpoint);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new IOException("the address is already in use (set reuse-port on every server that is to share it)", e);
+        }
+        catch (SocketException e) when (endpoint is UnixDomainSocketEndPoint unix
+                                        && Path.GetDirectoryName(Path.GetFullPath(PathOf(unix))) is { Length: > 0 } folder
+                                        && !Directory.Exists(folder))
+        {
+            throw new IOException($"the folder '{folder}' does not exist", e);
         }
     }
 
@@ -59,7 +78,12 @@ internal static class ListeningSocket
     private static void ApplyIpOptions(Socket socket, ServerOptions options)
     {
         if (options.ReuseAddress ?? options.Kind == SocketKind.Stream)
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        {
+            // On Linux .NET's SocketOptionName.ReuseAddress sets SO_REUSEPORT as well, which lets a
+            // second server bind the same port and silently split the clients: set SO_REUSEADDR alone.
+            if (OperatingSystem.IsLinux()) socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+            else socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        }
         if (options.ReusePort)
             socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
         if (socket.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = options.DualMode;
@@ -92,7 +116,9 @@ internal static class ListeningSocket
         }
     }
 
-    // SO_REUSEPORT has no SocketOptionName on Linux; these are the Linux values.
+    // SO_REUSEPORT has no SocketOptionName on Linux, and SocketOptionName.ReuseAddress means
+    // both options there; these are the Linux values.
     private const int SolSocket = 1;
+    private const int SoReuseAddr = 2;
     private const int SoReusePort = 15;
 }

@@ -29,6 +29,7 @@ public static class LogEvents
         ["Handler {Handler} for client {Client} failed: {Reason}"] = (2000, "HandlerFailed"),
         ["Handler {Handler} for client {Client} ended: {Reason}"] = (2001, "HandlerEnded"),
         ["Handler {Handler} for {Client} stopped before finishing"] = (2002, "HandlerStoppedEarly"),
+        ["Suppressed {Count} more handler failure reports on server {Address} in the last {Seconds} s (at most {Limit} a second are logged)"] = (2003, "HandlerFailuresSuppressed"),
         ["Connection {Handler} ({Client}) closed"] = (2010, "ConnectionClosed"),
         ["Closing connection of {Handler} ({Client}): aborted by {Sender}: {Reason}"] = (2011, "ConnectionAborted"),
         ["Connection {Handler} ({Client}): client did not take the last {Bytes} bytes; closing anyway"] = (2012, "UnsentBytesDropped"),

@@ -29,13 +29,15 @@ public class ServerHooks
     /// reset (<see cref="ConnectionLostException"/>) and a read past a limit
     /// (<see cref="ReadTimeoutException"/>, <see cref="LineTooLongException"/>, which the server
     /// has already logged and counted) go to debug level, so hostile clients cannot flood the log.
+    /// The warnings are compact (the message and the top stack frames; the whole trace at debug)
+    /// and rate-limited per server: at most 10 a second, then one line counting those suppressed.
     /// </summary>
     public virtual void HandleError(RequestInfo request, Exception error, ILoggingAdapter log)
     {
         if (error is ConnectionLostException or ReadTimeoutException or LineTooLongException)
             log.Debug("Handler {Handler} for client {Client} ended: {Reason}", request.HandlerName, request.ClientAddress, error.Message);
         else
-            log.Warning(error, "Handler {Handler} for client {Client} failed: {Reason}", request.HandlerName, request.ClientAddress, error.Message);
+            ErrorReportLimiter.For(request).Warn(log, request, error);
     }
 
     /// <summary>

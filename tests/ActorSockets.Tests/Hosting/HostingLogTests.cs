@@ -52,8 +52,13 @@ public class HostingLogTests
             Assert.True(Has(logs, LogLevel.Debug, "Refused 127.0.0.2:"));
             Assert.True(Has(logs, LogLevel.Debug, $"({clientAddress}) closed"));
             var failure = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains(clientAddress));
-            Assert.Contains("boom", failure.Message + failure.Error);
-            Assert.IsType<InvalidOperationException>(failure.Error);
+            // Compact: the message, the exception's type and top frames, no stack trace; the exception itself once, at debug.
+            Assert.Contains("boom", failure.Message);
+            Assert.Contains(nameof(InvalidOperationException), failure.Message);
+            Assert.DoesNotContain("\n", failure.Message.Trim());
+            Assert.Null(failure.Error);
+            var traced = Assert.Single(logs.Entries, e => e.Level == LogLevel.Debug && e.Message.Contains(clientAddress) && e.Error is not null);
+            Assert.IsType<InvalidOperationException>(traced.Error);
 
             // Structured: ActorSockets' categories, named properties, stable event ids, the exception once.
             Assert.Equal("ActorSockets.Connection", failure.Category);
@@ -61,7 +66,7 @@ public class HostingLogTests
             Assert.Equal(clientAddress, failure.Properties!["Client"]);
             Assert.Equal("logged", failure.Properties["Server"]);
             Assert.Equal("Handler {Handler} for client {Client} failed: {Reason}", failure.Properties["{OriginalFormat}"]);
-            Assert.DoesNotContain(" at ", failure.Message); // the stack trace is the exception's, not the message's
+            Assert.DoesNotContain("   at ", failure.Message); // the stack trace is the exception's, not the message's
             var bound = Assert.Single(logs.Entries, e => e.Message.StartsWith("Server bound to"));
             Assert.Equal(("ActorSockets.Server", 1000, $"127.0.0.1:{port}"), (bound.Category, bound.EventId.Id, bound.Properties!["Address"]));
             var accepted = Assert.Single(logs.Entries, e => e.Message.StartsWith($"Accepted {clientAddress}"));

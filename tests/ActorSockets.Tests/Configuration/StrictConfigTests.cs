@@ -1,0 +1,93 @@
+using ActorSockets.Configuration;
+using ActorSockets.Tests.Support;
+using Xunit;
+
+namespace ActorSockets.Tests.Configuration;
+
+/// <summary>A --config file that does not parse fully, or names a key the reference does not know,
+/// stops every program with exit code 2 and one line naming the problem: Akka's parser accepts
+/// all of these files and the server used to start on defaults.</summary>
+public class StrictConfigTests : IDisposable
+{
+    private readonly List<string> _files = [];
+
+    public static TheoryData<string, string, string> BrokenFiles => new()
+    {
+        { "garbage", "}}} !!! garbage {{{ @@@", "line 1" },
+        { "junk before the settings", "some junk here\nactorsockets.server-defaults.port = 0\n", "line 1: 'some junk here' is not a setting" },
+        { "an unclosed brace", "actorsockets {\n  server-defaults {\n    port = 0\n  }\n", "line 5: the '{' opened on line 1 is never closed" },
+        { "a stray closing brace", "actorsockets.server-defaults.port = 0\n}\nactorsockets.server-defaults.mode = sync\n", "line 2: unexpected '}'" },
+        { "an unclosed string", "actorsockets.server-defaults.host = \"127.0.0.1\n", "line 1: a quoted string is not closed" },
+        { "text after an object", "actorsockets { servers { } } trailing words\n", "line 1: unexpected 't' after a value" },
+        { "a misspelled section", "actorsockets.server-default.idle-timeout = 5s\n", "actorsockets.server-default:" },
+        { "an unknown setting in a server's section", "actorsockets.servers.other.idle-timout = 5s\n", "actorsockets.servers.other.idle-timout" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenFiles))]
+    public async Task Echo_refuses_a_broken_config_file_with_exit_2_and_one_line(string what, string text, string named)
+    {
+        using var sample = SampleProcess.Launch("Echo", "--config", TempConf(text));
+        Assert.True(await sample.WaitForExitAsync() == 2, $"{what}: exit code; stderr:\n{sample.Stderr}");
+        Assert.Contains(named, sample.Stderr);
+        StderrAssert.OneCleanLine(sample.Stderr);
+        Assert.Equal("", sample.Stdout.Trim());
+    }
+
+    [Theory]
+    [InlineData("actorsockets.server-default.idle-timeout = 5s\n", "actorsockets.server-default:")]
+    [InlineData("actorsockets {\n  servers.echo { port = 0 }\n", "the '{' opened on line 1 is never closed")]
+    [InlineData("actorsockets.servers.echo.mode = bogus\n", "actorsockets.servers.echo.mode")]
+    public async Task HostedEcho_refuses_a_bad_setting_with_exit_2_and_one_line(string text, string named)
+    {
+        using var sample = SampleProcess.Launch("HostedEcho", "--config", TempConf(text));
+        Assert.True(await sample.WaitForExitAsync() == 2, $"exit code; stderr:\n{sample.Stderr}");
+        Assert.Contains(named, sample.Stderr);
+        StderrAssert.OneCleanLine(sample.Stderr);
+        Assert.Equal("", sample.Stdout.Trim());
+    }
+
+    [Fact]
+    public void Valid_HOCON_of_every_common_shape_still_loads()
+    {
+        var config = ActorSocketsConfig.LoadFile(TempConf(""""
+            # a comment
+            // another comment
+            akka { loglevel = "INFO", actor.debug.unhandled = on }
+            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
+            actorsockets {
+              server-defaults { drain-timeout = 10s, deny = ["10.0.0.0/8"] } // trailing comment
+              servers.echo {
+                port = 9000
+                allow = [
+                  "127.0.0.0/8",
+                  "::1/128"
+                ]
+                forking { workers = auto }
+              }
+              servers."upper" = { mode = sync, read-timeout = 30s }
+            }
+            actorsockets.servers.upper.max-line-length = 4KiB
+            actorsockets.io-dispatcher.throughput = 10 # the library's dispatcher, documented as overridable
+            text = """multi
+            line"""
+            joined = ${akka.loglevel} "and more"
+            """"));
+        Assert.Equal(9000, config.GetInt("actorsockets.servers.echo.port"));
+        Assert.Equal(4096, ServerConfig.Read(config, "upper").MaxLineLength);
+        ActorSocketsConfig.LoadFile(Path.Combine(SampleProcess.RepoRoot(), "hocon", "examples", "two-servers.conf"));
+    }
+
+    private string TempConf(string hocon)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"actorsockets-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(path, hocon);
+        _files.Add(path);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        foreach (var file in _files) File.Delete(file);
+    }
+}
