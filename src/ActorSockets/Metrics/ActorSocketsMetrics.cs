@@ -48,6 +48,13 @@ public static class ActorSocketsMetrics
     /// <summary>UpDownCounter: worker processes alive (forking mode).</summary>
     public const string WorkersAlive = "actorsockets.workers.alive";
 
+    /// <summary>Counter: connections closed before a handler ran because the connection itself
+    /// failed: a TLS handshake, a PROXY header. Tagged <c>error.type</c> (<c>tls_handshake</c>, <c>proxy_header</c>).</summary>
+    public const string ConnectionsRejected = "actorsockets.connections.rejected";
+
+    /// <summary>Tag on <see cref="ConnectionsRejected"/>: why.</summary>
+    public const string ErrorTypeTag = "error.type";
+
     internal static readonly Meter Meter = new(MeterName, typeof(ActorSocketsMetrics).Assembly.GetName().Version?.ToString());
 
     internal static readonly Counter<long> Opened = Meter.CreateCounter<long>(
@@ -81,4 +88,7 @@ public static class ActorSocketsMetrics
 
     internal static readonly UpDownCounter<long> Workers = Meter.CreateUpDownCounter<long>(
         WorkersAlive, "{process}", "Worker processes alive (forking mode)");
+
+    internal static readonly Counter<long> Rejected = Meter.CreateCounter<long>(
+        ConnectionsRejected, "{connection}", "Connections closed before a handler ran: failed TLS handshake or PROXY header");
 }

@@ -40,6 +40,11 @@ internal sealed class ServerMetrics
 
     public void ConnectionRefused() => Refused.Add(1, _tags);
 
+    /// <summary>A connection failed before a handler ran; <paramref name="errorType"/> says how
+    /// (<c>tls_handshake</c>, <c>proxy_header</c>).</summary>
+    public void ConnectionRejected(string errorType)
+        => Rejected.Add(1, _tags[0], _tags[1], new KeyValuePair<string, object?>(ErrorTypeTag, errorType));
+
     /// <summary>The connection closed: its request completed or failed, and took this long since
     /// <paramref name="startedTimestamp"/> (a <see cref="Stopwatch.GetTimestamp"/>).</summary>
     public void ConnectionClosed(bool failed, long startedTimestamp)

@@ -17,6 +17,8 @@ internal enum ServerEvent
     LineTooLong,
     OversizeDatagram,
     HandlerFailure,
+    TlsHandshakeFailure,
+    ProxyHeaderFailure,
 }
 
 /// <summary>
@@ -40,6 +42,7 @@ internal sealed class ServerCounters
         long total = Count(what);
         var level = what is ServerEvent.IdleTimeout or ServerEvent.FirstByteTimeout
             or ServerEvent.ReadTimeout or ServerEvent.RequestDeadline
+            or ServerEvent.TlsHandshakeFailure or ServerEvent.ProxyHeaderFailure
             ? LogLevel.InfoLevel
             : LogLevel.WarningLevel;
         if (!TakeLogTurn(what)) level = LogLevel.DebugLevel;
@@ -51,7 +54,11 @@ internal sealed class ServerCounters
         Get(ServerEvent.Received), Get(ServerEvent.Accepted), Get(ServerEvent.Refused),
         Get(ServerEvent.IdleTimeout), Get(ServerEvent.FirstByteTimeout), Get(ServerEvent.ReadTimeout),
         Get(ServerEvent.RequestDeadline), Get(ServerEvent.WriteLimit), Get(ServerEvent.LineTooLong),
-        Get(ServerEvent.OversizeDatagram), Get(ServerEvent.HandlerFailure));
+        Get(ServerEvent.OversizeDatagram), Get(ServerEvent.HandlerFailure))
+    {
+        TlsHandshakeFailures = Get(ServerEvent.TlsHandshakeFailure),
+        ProxyHeaderFailures = Get(ServerEvent.ProxyHeaderFailure),
+    };
 
     private long Get(ServerEvent what) => Interlocked.Read(ref _counts[(int)what]);
 
