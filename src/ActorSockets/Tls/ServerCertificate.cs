@@ -98,13 +98,14 @@ internal sealed class ServerCertificate
         if (!File.Exists(path)) throw TlsOptions.Bad(nameof(TlsOptions.Certificate), $"file '{path}' does not exist");
         if (options.Key.Length > 0 && !File.Exists(options.Key))
             throw TlsOptions.Bad(nameof(TlsOptions.Key), $"file '{options.Key}' does not exist");
+        bool pem = IsPem(path);
+        if (!pem && options.Key.Length > 0)
+            throw TlsOptions.Bad(nameof(TlsOptions.Key), $"'{path}' is a PFX file, which holds its own key: leave key empty");
         X509Certificate2 certificate;
         try
         {
-            if (!IsPem(path))
+            if (!pem)
             {
-                if (options.Key.Length > 0)
-                    throw TlsOptions.Bad(nameof(TlsOptions.Key), $"'{path}' is a PFX file, which holds its own key: leave key empty");
                 certificate = X509CertificateLoader.LoadPkcs12FromFile(path, options.Password.Length > 0 ? options.Password : null);
             }
             else
@@ -115,7 +116,7 @@ internal sealed class ServerCertificate
                     : X509Certificate2.CreateFromPemFile(path, keyFile);
             }
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or ArgumentException) // ArgumentException: the key does not match
         {
             var what = options.Key.Length > 0 ? $"certificate '{path}' with key '{options.Key}'" : $"certificate '{path}'";
             throw TlsOptions.Bad(options.Key.Length > 0 ? nameof(TlsOptions.Key) : nameof(TlsOptions.Certificate),
