@@ -14,13 +14,14 @@ using Xunit.Abstractions;
 
 namespace ActorSockets.Tests.Security;
 
-/// <summary>Echoes lines; "who" answers the client address and certificate; "quit" ends the connection.</summary>
+/// <summary>Echoes lines; "boom" throws; "who" answers the client address and certificate; "quit" ends the connection.</summary>
 public sealed class WhoEchoHandler : StreamRequestHandler
 {
     protected override async Task HandleAsync()
     {
         while (await ReadLineAsync() is { } line && line != "quit")
         {
+            if (line == "boom") throw new InvalidOperationException("boom");
             if (line == "who") await WriteAsync($"client={ClientAddress} cert={Request.ClientCertificateSubject ?? "none"}\n");
             else await WriteAsync(line + "\n");
         }
