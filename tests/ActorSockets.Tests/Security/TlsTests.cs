@@ -174,6 +174,22 @@ public class TlsTests(ITestOutputHelper output) : ServerTestKit(output)
     }
 
     [Fact]
+    public async Task A_unix_stream_server_serves_tls()
+    {
+        Track(_certs);
+        var path = NewUnixPath();
+        var options = ServerOptions.UnixStream(path) with { Tls = new TlsOptions { Certificate = _certs.ServerCert, Key = _certs.ServerKey } };
+        await ServeAsync(options, Props.Create<WhoEchoHandler>());
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        await using var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), false, (_, _, _, _) => true);
+        await ssl.AuthenticateAsClientAsync("localhost").WaitAsync(Deadline);
+        await ssl.WriteAsync("over unix\n"u8.ToArray());
+        using var reader = new StreamReader(ssl);
+        Assert.Equal("over unix", await reader.ReadLineAsync().WaitAsync(Deadline));
+    }
+
+    [Fact]
     public async Task A_pfx_certificate_with_a_password_is_served()
     {
         Track(_certs);
