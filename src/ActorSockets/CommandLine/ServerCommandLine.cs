@@ -65,13 +65,13 @@ public static class ServerCommandLine
     /// <summary><c>--tls-cert PATH</c>: serve TLS with this certificate.</summary>
     public static readonly Option<string?> TlsCert = new("--tls-cert")
     {
-        Description = "Serve TLS with this certificate (PEM, or PFX); wins over tls.certificate in --config",
+        Description = "Serve TLS with this certificate (PEM, or PFX); wins over tls.certificate in --config (default: none)",
     };
 
     /// <summary><c>--tls-key PATH</c>: the PEM key of <c>--tls-cert</c>.</summary>
     public static readonly Option<string?> TlsKey = new("--tls-key")
     {
-        Description = "The PEM private key of --tls-cert (leave out for a PFX or a PEM holding its key)",
+        Description = "The PEM private key of --tls-cert (leave out for a PFX or a PEM holding its key) (default: none)",
     };
 
     /// <summary><c>--proxy-protocol MODE</c>: read a PROXY protocol header first.</summary>
