@@ -169,7 +169,7 @@ public class ProxyProtocolTests(ITestOutputHelper output) : ServerTestKit(output
     public async Task A_handler_failure_is_logged_with_the_header_address()
     {
         var server = await ServeAsync(Proxied(), Props.Create<WhoEchoHandler>());
-        await EventFilter.Warning(contains: "203.0.113.99:4242").ExpectOneAsync(async () =>
+        await EventFilter.Warning(contains: "203.0.113.99:4242").ExpectOneAsync(Deadline, async () =>
         {
             var (_, answer, _) = await Client(server.Port, "--v1", "203.0.113.99", "4242", "--line", "boom");
             Assert.Equal("CLOSED\n", answer);
@@ -181,10 +181,11 @@ public class ProxyProtocolTests(ITestOutputHelper output) : ServerTestKit(output
     {
         var options = Proxied() with { ProxyProtocolTimeout = TimeSpan.FromSeconds(3) };
         var server = await ServeAsync(options, Props.Create<WhoEchoHandler>());
+        using var metrics = new MetricsCollector(server.Listener.Path.Name);
 
         using var slow = await TestClient.ConnectAsync(server.Port); // starts a header and stalls
         await slow.SendAsync("PROXY TCP4 203.0.");
-        await EventFilter.Info(contains: "malformed PROXY header").ExpectOneAsync(async () =>
+        await EventFilter.Info(contains: "malformed PROXY header").ExpectOneAsync(Deadline, async () =>
         {
             var (_, garbage, _) = await Client(server.Port, "--raw", Convert.ToHexString("PROXY TCP4 nonsense\r\nwho\n"u8));
             Assert.Equal("CLOSED\n", garbage);
@@ -199,6 +200,7 @@ public class ProxyProtocolTests(ITestOutputHelper output) : ServerTestKit(output
         var (said, _) = await slow.ReadUntilClosedAsync(Deadline);
         Assert.Empty(said);
         var stats = await server.StatsWhenAsync(s => s.ProxyHeaderFailures == 3, "garbage, missing and late headers counted");
+        Assert.Equal(3, metrics.Sum(ActorSockets.Metrics.ActorSocketsMetrics.ConnectionsRejected));
         Assert.Equal(1, stats.Accepted);
         Assert.Equal(0, stats.HandlerFailures);
     }

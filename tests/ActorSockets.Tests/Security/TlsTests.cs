@@ -158,6 +158,7 @@ public class TlsTests(ITestOutputHelper output) : ServerTestKit(output)
     {
         Track(_certs);
         var server = await ServeAsync(TlsServer(handshakeTimeout: TimeSpan.FromMilliseconds(500)), Props.Create<WhoEchoHandler>());
+        using var metrics = new MetricsCollector(server.Listener.Path.Name);
         await using var good = await TlsClient.ConnectAsync(server.Port);
         Assert.Equal("before", await good.RequestLineAsync("before"));
 
@@ -170,6 +171,7 @@ public class TlsTests(ITestOutputHelper output) : ServerTestKit(output)
 
         Assert.Equal("after", await good.RequestLineAsync("after"));
         var stats = await server.StatsWhenAsync(s => s.TlsHandshakeFailures == 2, "both failed handshakes counted");
+        Assert.Equal(2, metrics.Sum(ActorSockets.Metrics.ActorSocketsMetrics.ConnectionsRejected));
         Assert.Equal(0, stats.HandlerFailures);
     }
 
