@@ -206,6 +206,23 @@ public class ProxyProtocolTests(ITestOutputHelper output) : ServerTestKit(output
     }
 
     [Fact]
+    public async Task In_sync_mode_the_next_proxied_client_waits_for_the_first_and_is_served_with_its_own_address()
+    {
+        var server = await ServeAsync(Proxied() with { Mode = ServerMode.Sync }, Props.Create<WhoEchoHandler>());
+        using var first = await TestClient.ConnectAsync(server.Port);
+        await first.SendAsync("PROXY TCP4 203.0.113.1 10.0.0.1 1111 80\r\nwho\n");
+        Assert.Equal("client=203.0.113.1:1111 cert=none\n", await first.ReadLineAsync());
+
+        using var second = await TestClient.ConnectAsync(server.Port);
+        await second.SendAsync("PROXY TCP4 203.0.113.2 10.0.0.1 2222 80\r\nwho\n");
+        var answer = second.ReadLineAsync(Deadline);
+        Assert.NotSame(answer, await Task.WhenAny(answer, Task.Delay(300))); // sync mode: one client at a time
+        first.HalfClose();
+        Assert.True(await first.IsClosedByServerAsync());
+        Assert.Equal("client=203.0.113.2:2222 cert=none\n", await answer);
+    }
+
+    [Fact]
     public async Task Optional_serves_clients_with_and_without_a_header()
     {
         var server = await ServeAsync(Proxied(ProxyProtocolMode.Optional), Props.Create<WhoEchoHandler>());
