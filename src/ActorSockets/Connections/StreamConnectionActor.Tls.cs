@@ -25,7 +25,7 @@ internal sealed partial class StreamConnectionActor
     {
         var certificate = Settings.Tls!;
         var options = certificate.Current(); // a certificate renewed on disk is read here
-        if (certificate.ReloadError is { } reloadError)
+        if (certificate.TakeNewReloadError() is { } reloadError)
             Log.Warning("TLS certificate not reloaded, the previous one is served: {0}", reloadError);
         var timeout = Settings.Options.Tls!.HandshakeTimeout;
         var cancel = new CancellationTokenSource(timeout);

@@ -27,8 +27,22 @@ internal sealed class ServerCertificate
         _current = Build(Load(options));
     }
 
-    /// <summary>The last reload that failed, for the log; null when the files loaded.</summary>
+    /// <summary>The last reload that failed; null when the files loaded.</summary>
     public string? ReloadError { get; private set; }
+
+    private string? _reportedError;
+
+    /// <summary>The reload error if it was not reported yet, so a file that stays broken is
+    /// logged once, not on every connection.</summary>
+    public string? TakeNewReloadError()
+    {
+        lock (_lock)
+        {
+            if (ReloadError is null || ReloadError == _reportedError) return null;
+            _reportedError = ReloadError;
+            return ReloadError;
+        }
+    }
 
     /// <summary>The handshake settings for a new connection, with the certificate as it is on disk now.</summary>
     public SslServerAuthenticationOptions Current()
@@ -41,7 +55,7 @@ internal sealed class ServerCertificate
             {
                 _current = Build(Load(_options));
                 _stamp = stamp;
-                ReloadError = null;
+                ReloadError = _reportedError = null;
             }
             catch (ArgumentException e)
             {

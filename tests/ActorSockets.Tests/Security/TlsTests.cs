@@ -154,6 +154,26 @@ public class TlsTests(ITestOutputHelper output) : ServerTestKit(output)
     }
 
     [Fact]
+    public async Task A_broken_certificate_file_keeps_the_previous_certificate_and_is_logged_once()
+    {
+        Track(_certs);
+        var server = await ServeAsync(TlsServer(), Props.Create<WhoEchoHandler>());
+        var first = Thumbprint(_certs.ServerCert);
+        await EventFilter.Warning(contains: "not reloaded").ExpectOneAsync(Deadline, async () =>
+        {
+            File.WriteAllText(_certs.ServerCert, "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n");
+            for (int i = 0; i < 3; i++)
+            {
+                await using var client = await TlsClient.ConnectAsync(server.Port);
+                Assert.Equal(first, client.ServerThumbprint); // the previous certificate is still served
+            }
+        });
+        var renewed = _certs.WriteServer("CN=localhost");
+        await using var after = await TlsClient.ConnectAsync(server.Port);
+        Assert.Equal(renewed, after.ServerThumbprint);
+    }
+
+    [Fact]
     public async Task A_bad_or_slow_handshake_closes_only_that_connection()
     {
         Track(_certs);
@@ -254,6 +274,9 @@ public sealed class TlsClient : IAsyncDisposable
         await ssl.AuthenticateAsClientAsync("localhost").WaitAsync(TimeSpan.FromSeconds(10));
         return new TlsClient(tcp, ssl);
     }
+
+    /// <summary>SHA-256 of the certificate the server presented.</summary>
+    public string ServerThumbprint => _ssl.RemoteCertificate!.GetCertHashString(HashAlgorithmName.SHA256);
 
     public async Task<string> RequestLineAsync(string line)
     {
