@@ -95,6 +95,14 @@ class Workload:
             what = (f"{self.conns} clients in a loop: connect, send one {size}-byte line, "
                     "half-close, read the echo to EOF, close (one request per connection; "
                     "servers run with --one-shot).")
+        elif self.mode == "tls-pingpong":
+            what = (f"TLS: {self.conns} persistent connections, each sending a {size}-byte line and "
+                    "waiting for its echo (C# load generator, --tls). raw-dotnet is "
+                    "bench/reference/TlsEcho here: plain .NET SslStream.")
+        elif self.mode == "tls-connect":
+            what = (f"TLS handshakes: {self.conns} clients in a loop: connect, full TLS handshake (no "
+                    f"resumption), one {size}-byte line, read the echo to EOF, close (--one-shot). "
+                    "raw-dotnet is bench/reference/TlsEcho here: plain .NET SslStream.")
         elif self.mode == "udp":
             what = f"{self.conns} UDP clients, each sending a {size}-byte datagram and waiting for the echo."
         else:

@@ -172,6 +172,25 @@ fi
 own_lg_ok=0
 build loadgen "$here/loadgen/LoadGen.csproj" "$tmp/loadgen" && own_lg_ok=1
 
+# TLS workloads: ActorSockets' Echo with --tls-cert against bench/reference/TlsEcho (plain .NET
+# SslStream), which stands in the raw-dotnet column of those rows. The certificate is made now
+# (openssl, a throwaway P-256 key in the temp folder); the C# load generator speaks TLS (--tls).
+tls_ok=1 tls_why=
+tls_dll=$tmp/tls/TlsEcho.dll
+tls_cert=$tmp/tls-cert.pem tls_key=$tmp/tls-key.pem
+if ! command -v openssl >/dev/null; then
+  tls_ok=0 tls_why="openssl is not installed (it makes the test certificate)"
+elif ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+       -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+       -keyout "$tls_key" -out "$tls_cert" >"$tmp/tls-cert.log" 2>&1; then
+  tls_ok=0 tls_why="openssl could not make a certificate"
+elif ! build tls-echo "$here/reference/TlsEcho/TlsEcho.csproj" "$tmp/tls" r2r; then
+  tls_ok=0 tls_why="bench/reference/TlsEcho does not build"
+elif [ $own_lg_ok = 0 ]; then
+  tls_ok=0 tls_why="the C# load generator (the one that speaks TLS) does not build"
+fi
+[ $tls_ok = 1 ] || say "warning: TLS workloads skipped: $tls_why"
+
 # Load generator: ../shared/bench/loadgen (C, epoll) when that folder exists, built next to
 # its sources or, when they are read-only, in a cache folder; otherwise the C# one.
 lg=() lg_desc=
@@ -203,6 +222,16 @@ all_servers=(actorsockets-threading actorsockets-forking python-threading python
 server_cmd() { # server kind(pingpong|connect|udp|hold) -> command line on stdout
   local flags=
   case $2 in connect) flags=" --one-shot" ;; udp) flags=" --udp" ;; esac
+  case $2 in
+    tls-*)
+      flags=" --tls-cert $(printf %q "$tls_cert") --tls-key $(printf %q "$tls_key")"
+      [ "$2" = tls-connect ] && flags+=" --one-shot"
+      case $1 in
+        actorsockets-threading) echo "$echo_cmd --port 0 --mode threading$flags" ;;
+        raw-dotnet) echo "dotnet $(printf %q "$tls_dll")$flags 0" ;;
+      esac
+      return ;;
+  esac
   case $1 in
     actorsockets-threading) echo "$echo_cmd --port 0 --mode threading$flags" ;;
     actorsockets-forking) echo "$echo_cmd --port 0 --mode forking --workers 2 --max-children 128$flags" ;;
@@ -227,6 +256,10 @@ add_workload pingpong-64 pingpong 64 $pin_all "$everyone"
 add_workload pingpong-1 pingpong 1 $pin_all "$everyone"
 add_workload connect-16 connect 16 $pin_all "$everyone"
 add_workload udp-16 udp 16 $pin_all "$everyone"
+if [ $tls_ok = 1 ]; then
+  add_workload tls-pingpong-64 tls-pingpong 64 $pin_all "actorsockets-threading raw-dotnet"
+  add_workload tls-connect-16 tls-connect 16 $pin_all "actorsockets-threading raw-dotnet"
+fi
 # Forking servers (Python's and ActorSockets') stop accepting at max_children by design, so
 # they cannot hold thousands of idle connections: both sit out the hold workload.
 add_workload "hold-$hold_conns" hold "$hold_conns" $pin_all \
@@ -376,8 +409,14 @@ for p in "${plan[@]}"; do
     # Every server gets the same warm-up (--warm, default 1 s).
     w=$warm
     args=(-p "$srv_port" -c "$wconns" -d "$secs" -w "$w" -s "$size" --timeout "$req_timeout" --verify)
-    case $wmode in connect) args+=(--mode connect) ;; udp) args+=(--udp) ;; esac
-    run_bg "$res" "${client[@]}" timeout -k 5 $((secs + w + 30)) "${lg[@]}" "${args[@]}"
+    gen=("${lg[@]}")
+    case $wmode in
+      connect) args+=(--mode connect) ;;
+      udp) args+=(--udp) ;;
+      tls-pingpong) args+=(--tls) gen=(dotnet "$tmp/loadgen/LoadGen.dll") ;;
+      tls-connect) args+=(--tls --mode connect) gen=(dotnet "$tmp/loadgen/LoadGen.dll") ;;
+    esac
+    run_bg "$res" "${client[@]}" timeout -k 5 $((secs + w + 30)) "${gen[@]}" "${args[@]}"
   fi
   rc=$?
   stop_server

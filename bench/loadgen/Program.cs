@@ -6,7 +6,11 @@
 //
 // usage: LoadGen [--mode pingpong|connect] [--udp] [-h|--host HOST] -p PORT | --unix PATH
 //                [-c CONNS] [-d SECS] [-w WARMUP] [-s BYTES] [--expect-len N]
-//                [--timeout SECS] [--verify]
+//                [--timeout SECS] [--verify] [--tls]
+//
+//   --tls     pingpong and connect over TLS (SslStream, any server certificate accepted): each
+//             connection begins with a full handshake (no session resumption), so connect
+//             mode measures handshakes per second.
 //
 // Same options and the same last line as ../shared/bench/loadgen (C, epoll), so bench/run.sh
 // can use either:
@@ -37,7 +41,7 @@ sealed class Options
     public int Conns = 16;
     public double Secs = 5, Warmup = 1, Timeout = 5;
     public int Size = 32, ExpectLen = -1;
-    public bool Verify;
+    public bool Verify, Tls;
 
     public static Options? Parse(string[] args)
     {
@@ -68,6 +72,7 @@ sealed class Options
                 case "--expect-len": o.ExpectLen = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--timeout": o.Timeout = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--verify": o.Verify = true; break;
+                case "--tls": o.Tls = true; break;
                 case "--help": return null;
                 default: throw new FormatException($"unknown option {a}");
             }
@@ -189,6 +194,20 @@ sealed class Run
         return new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
     }
 
+    static readonly System.Net.Security.SslClientAuthenticationOptions TlsOptions = new()
+    {
+        TargetHost = "localhost",
+        RemoteCertificateValidationCallback = (_, _, _, _) => true, // loopback benchmark: any certificate
+        AllowTlsResume = false, // every connection pays a full handshake, as a new client does
+    };
+
+    async Task<System.Net.Security.SslStream> Handshake(Socket s)
+    {
+        var tls = new System.Net.Security.SslStream(new NetworkStream(s, ownsSocket: false));
+        await tls.AuthenticateAsClientAsync(TlsOptions);
+        return tls;
+    }
+
     async Task SendAll(Socket s)
     {
         for (int sent = 0; sent < payload.Length;)
@@ -206,14 +225,18 @@ sealed class Run
             {
                 w.Begin(Now);
                 await s.ConnectAsync(endPoint);
+                await using var tls = o.Tls ? await Handshake(s) : null;
                 long t0 = Volatile.Read(ref w.RequestStart);
                 while (!stopping)
                 {
-                    await SendAll(s);
+                    if (tls is null) await SendAll(s);
+                    else await tls.WriteAsync(payload);
                     int got = 0;
                     while (got < o.ExpectLen)
                     {
-                        int n = await s.ReceiveAsync(rbuf.AsMemory(got, o.ExpectLen - got), SocketFlags.None);
+                        int n = tls is null
+                            ? await s.ReceiveAsync(rbuf.AsMemory(got, o.ExpectLen - got), SocketFlags.None)
+                            : await tls.ReadAsync(rbuf.AsMemory(got, o.ExpectLen - got));
                         if (n == 0) throw new SocketException((int)SocketError.ConnectionReset);
                         got += n;
                     }
@@ -225,7 +248,7 @@ sealed class Run
                     w.Begin(t0);
                 }
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or System.Security.Authentication.AuthenticationException)
             {
                 await Failed(w);
             }
@@ -249,13 +272,18 @@ sealed class Run
                 long t0 = Now;
                 w.Begin(t0);
                 await s.ConnectAsync(endPoint);
-                await SendAll(s);
-                s.Shutdown(SocketShutdown.Send); // the request is complete: half-close
+                await using var tls = o.Tls ? await Handshake(s) : null;
+                if (tls is null)
+                {
+                    await SendAll(s);
+                    s.Shutdown(SocketShutdown.Send); // the request is complete: half-close
+                }
+                else await tls.WriteAsync(payload); // TLS: the one-shot server closes after the line
                 int got = 0;
                 while (true)
                 {
                     Memory<byte> room = got < o.ExpectLen ? rbuf.AsMemory(got, o.ExpectLen - got) : scratch;
-                    int n = await s.ReceiveAsync(room, SocketFlags.None);
+                    int n = tls is null ? await s.ReceiveAsync(room, SocketFlags.None) : await tls.ReadAsync(room);
                     if (n == 0) break;
                     got += n;
                 }
@@ -265,7 +293,7 @@ sealed class Run
                 Check(w, rbuf.AsSpan(0, o.Size), t);
                 Record(w, t0, t);
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or System.Security.Authentication.AuthenticationException)
             {
                 await Failed(w);
             }
@@ -355,7 +383,7 @@ public static class Program
     const string Usage =
         "usage: LoadGen [--mode pingpong|connect] [--udp] [-h|--host HOST] -p PORT | --unix PATH\n" +
         "               [-c CONNS] [-d SECS] [-w WARMUP] [-s BYTES] [--expect-len N]\n" +
-        "               [--timeout SECS] [--verify]";
+        "               [--timeout SECS] [--verify] [--tls]";
 
     public static async Task<int> Main(string[] args)
     {

@@ -67,6 +67,25 @@ public static class ServerCommandLine
         Description = "Serve datagrams (UDP; Unix datagram with --unix) instead of a stream (default: off)",
     };
 
+    /// <summary><c>--tls-cert PATH</c>: serve TLS with this certificate.</summary>
+    public static readonly Option<string?> TlsCert = new("--tls-cert")
+    {
+        Description = "Serve TLS with this certificate (PEM, or PFX); wins over tls.certificate in --config (default: none)",
+    };
+
+    /// <summary><c>--tls-key PATH</c>: the PEM key of <c>--tls-cert</c>.</summary>
+    public static readonly Option<string?> TlsKey = new("--tls-key")
+    {
+        Description = "The PEM private key of --tls-cert (leave out for a PFX or a PEM holding its key) (default: none)",
+    };
+
+    /// <summary><c>--proxy-protocol MODE</c>: read a PROXY protocol header first.</summary>
+    public static readonly Option<ProxyProtocolMode> ProxyProtocol = new("--proxy-protocol")
+    {
+        Description = "Read a PROXY protocol v1/v2 header first (behind a load balancer): Off, On or Optional",
+        DefaultValueFactory = _ => ProxyProtocolMode.Off,
+    };
+
     /// <summary><c>--workers N</c>: worker processes in forking mode.</summary>
     public static readonly Option<int> Workers = new("--workers")
     {
@@ -182,7 +201,7 @@ public static class ServerCommandLine
     /// <summary>The root command with the standard options and <paramref name="extraOptions"/>.</summary>
     public static RootCommand CreateCommand(string description, params Option[] extraOptions)
     {
-        var command = new RootCommand(description) { Host, Port, Mode, Unix, Udp, Workers, MaxChildren, ClusterPort, Worker, SeedNodes };
+        var command = new RootCommand(description) { Host, Port, Mode, Unix, Udp, TlsCert, TlsKey, ProxyProtocol, Workers, MaxChildren, ClusterPort, Worker, SeedNodes };
         foreach (var option in ServiceOptions.All) command.Options.Add(option);
         foreach (var option in extraOptions) command.Options.Add(option);
         return command;

@@ -121,6 +121,19 @@ public static partial class ServiceOptions
             options = options with { Kind = SocketKind.Datagram };
         if (Given(parsed, ServerCommandLine.Mode))
             options = options with { Mode = parsed.GetValue(ServerCommandLine.Mode) };
+        if (Given(parsed, ServerCommandLine.TlsCert) && parsed.GetValue(ServerCommandLine.TlsCert) is { Length: > 0 } cert)
+            options = options with
+            {
+                Tls = (options.Tls ?? new Tls.TlsOptions()) with
+                {
+                    Certificate = cert,
+                    Key = parsed.GetValue(ServerCommandLine.TlsKey) ?? "",
+                },
+            };
+        else if (Given(parsed, ServerCommandLine.TlsKey))
+            throw new ArgumentException("--tls-key needs --tls-cert.", "--tls-key");
+        if (Given(parsed, ServerCommandLine.ProxyProtocol))
+            options = options with { ProxyProtocol = parsed.GetValue(ServerCommandLine.ProxyProtocol) };
         return options with
         {
             Forking = options.Forking with

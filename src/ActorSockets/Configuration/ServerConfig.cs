@@ -60,6 +60,19 @@ public static partial class ServerConfig
             (r, o) => Fork(o, f => f with { ClusterPort = r.Int("forking.cluster-port") })),
         new("forking.worker-start-timeout", Fork(nameof(ForkingOptions.WorkerStartTimeout)),
             (r, o) => Fork(o, f => f with { WorkerStartTimeout = r.Duration("forking.worker-start-timeout") })),
+        new("proxy-protocol", nameof(ServerOptions.ProxyProtocol), (r, o) => o with { ProxyProtocol = r.Enum<ProxyProtocolMode>("proxy-protocol") }),
+        new("proxy-protocol-timeout", nameof(ServerOptions.ProxyProtocolTimeout),
+            (r, o) => o with { ProxyProtocolTimeout = r.Duration("proxy-protocol-timeout") }),
+        // TLS is on when tls.certificate names a file; the other tls keys apply only then.
+        new("tls.certificate", "Tls.Certificate", (r, o) => TlsOn(o, r.String("tls.certificate"))),
+        new("tls.key", "Tls.Key", (r, o) => WithTls(o, t => t with { Key = r.String("tls.key") })),
+        new("tls.password", "Tls.Password", (r, o) => WithTls(o, t => t with { Password = r.String("tls.password") })),
+        new("tls.client-certificate", "Tls.ClientCertificate",
+            (r, o) => WithTls(o, t => t with { ClientCertificate = r.Enum<ActorSockets.Tls.ClientCertificateMode>("tls.client-certificate") })),
+        new("tls.ca", "Tls.Ca", (r, o) => WithTls(o, t => t with { Ca = r.String("tls.ca") })),
+        new("tls.protocols", "Tls.Protocols", (r, o) => WithTls(o, t => t with { Protocols = Protocols(r) })),
+        new("tls.handshake-timeout", "Tls.HandshakeTimeout",
+            (r, o) => WithTls(o, t => t with { HandshakeTimeout = r.Duration("tls.handshake-timeout") })),
     ];
 
     /// <summary>Every key a server section may hold, in reference order; a nested key is dotted
@@ -180,6 +193,24 @@ public static partial class ServerConfig
 
     private static ServerOptions Fork(ServerOptions options, Func<ForkingOptions, ForkingOptions> change)
         => options with { Forking = change(options.Forking) };
+
+    private static ServerOptions TlsOn(ServerOptions options, string certificate)
+        => certificate.Length == 0 ? options : options with { Tls = new ActorSockets.Tls.TlsOptions { Certificate = certificate } };
+
+    private static ServerOptions WithTls(ServerOptions options, Func<ActorSockets.Tls.TlsOptions, ActorSockets.Tls.TlsOptions> change)
+        => options.Tls is null ? options : options with { Tls = change(options.Tls) };
+
+    private static System.Security.Authentication.SslProtocols Protocols(Reader reader)
+    {
+        try
+        {
+            return ActorSockets.Tls.TlsOptions.ParseProtocols(reader.String("tls.protocols"));
+        }
+        catch (ArgumentException e)
+        {
+            throw reader.Bad("tls.protocols", Reason(e.Message));
+        }
+    }
 
     private static Config Section(Config config, string path)
     {

@@ -9,10 +9,15 @@ namespace ActorSockets.Connections;
 /// The receive side of a stream connection: takes the kernel's bytes with non-blocking
 /// receives into an <see cref="InputBuffer"/> (pooled memory, given back as soon as it is
 /// empty); waiting for more is a zero-byte receive that holds no memory. Used only from its
-/// connection actor's thread.
+/// connection actor's thread. Over TLS it reads a <see cref="Stream"/> instead (an SslStream):
+/// "receive now" then takes a read that already completed, and waiting is one outstanding
+/// read into a buffer of its own; the plain socket path is unchanged.
 /// </summary>
-internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics metrics) : IDisposable
+internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics metrics, Stream? stream = null) : IDisposable
 {
+    /// <summary>The largest TLS record's plaintext: one stream read never gives more.</summary>
+    private const int StreamReadSize = 16 * 1024;
+
     /// <summary>Largest single read a handler may ask for; its API splits bigger reads.</summary>
     internal const int MaxChunk = InputBuffer.MaxChunk;
 
@@ -33,6 +38,7 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
     public bool ReceiveNow()
     {
         if (_waiting || _input.Ended) return false;
+        if (stream is not null) return ReceiveFromStream();
         int count = socket.Receive(_input.ReceiveSpace().Span, SocketFlags.None, out var error);
         if (error == SocketError.WouldBlock)
         {
@@ -65,6 +71,11 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
     {
         if (_waiting || _input.Ended) return;
         _waiting = true;
+        if (stream is not null)
+        {
+            WaitForStream(self);
+            return;
+        }
         var wait = _wait ??= NewWait(self); // one per connection, reused: waiting allocates nothing
         bool pending;
         try
@@ -111,8 +122,66 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
         return (data, _input.EndedCleanly);
     }
 
+    private byte[]? _streamBuffer;
+    private Task<int>? _streamRead; // the one read under way on the stream, or done and not yet taken
+
+    /// <summary>Takes a stream read that completed, or starts one; true when bytes (or the end)
+    /// arrived without waiting (an SslStream often has decrypted bytes at hand).</summary>
+    private bool ReceiveFromStream()
+    {
+        if (_streamRead is null)
+        {
+            _streamBuffer ??= System.Buffers.ArrayPool<byte>.Shared.Rent(StreamReadSize);
+            ValueTask<int> read;
+            try
+            {
+                read = stream!.ReadAsync(_streamBuffer.AsMemory(0, StreamReadSize));
+            }
+            catch (Exception e)
+            {
+                _input.End(e);
+                return true;
+            }
+            if (read.IsCompletedSuccessfully)
+            {
+                TakeStreamBytes(read.Result);
+                return true;
+            }
+            _streamRead = read.AsTask();
+        }
+        if (!_streamRead.IsCompleted) return false;
+        var done = _streamRead;
+        _streamRead = null;
+        if (done.IsCompletedSuccessfully) TakeStreamBytes(done.Result);
+        else _input.End(done.Exception?.GetBaseException() ?? new OperationCanceledException());
+        return true;
+    }
+
+    private void TakeStreamBytes(int count)
+    {
+        if (count == 0)
+        {
+            _input.End();
+            return;
+        }
+        _input.Append(_streamBuffer.AsSpan(0, count));
+        metrics.BytesIn(count);
+    }
+
+    private void WaitForStream(IActorRef self)
+    {
+        if (_streamRead is null && ReceiveFromStream())
+        {
+            self.Tell(Readable.Ready); // completed meanwhile: the next ReceiveNow finds the bytes
+            return;
+        }
+        _streamRead!.ContinueWith(static (_, s) => ((IActorRef)s!).Tell(Readable.Ready), self,
+            TaskContinuationOptions.ExecuteSynchronously);
+    }
+
     public void Dispose()
     {
+        if (_streamBuffer is not null && _streamRead is null) System.Buffers.ArrayPool<byte>.Shared.Return(_streamBuffer);
         _input.Dispose();
         _wait?.Dispose(); // after the socket: a wait still pending completes as aborted first
     }

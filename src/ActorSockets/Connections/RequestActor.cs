@@ -18,6 +18,9 @@ internal sealed record RequestSettings(ServerOptions Options, ServerHooks Hooks,
         get => Counters.Metrics;
         init => Counters.Metrics = value; // limit events are measured where they are counted
     }
+
+    /// <summary>The server's TLS certificate and handshake settings; null for plain servers.</summary>
+    public Tls.ServerCertificate? Tls { get; init; }
 }
 
 /// <summary>
@@ -32,7 +35,7 @@ internal abstract class RequestActor(RequestInfo info, RequestSettings settings)
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected RequestInfo Info { get; } = info;
+    protected RequestInfo Info { get; set; } = info; // a TLS connection adds the client certificate before the handler starts
     protected RequestSettings Settings { get; } = settings;
     // Made on first use: a logger formats the actor's path, which most requests never log.
     protected ILoggingAdapter Log => _log ??= Context.GetLogger();

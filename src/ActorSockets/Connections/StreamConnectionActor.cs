@@ -14,7 +14,7 @@ namespace ActorSockets.Connections;
 /// or has failed. The handler never sees the socket: it may be a stand-in for one that runs
 /// elsewhere, which then uses <see cref="TakeReadAhead"/> and <see cref="ReadChunk"/>.
 /// </summary>
-internal sealed class StreamConnectionActor : RequestActor
+internal sealed partial class StreamConnectionActor : RequestActor
 {
     private sealed record ReadTimedOut(int Generation);
 
@@ -36,18 +36,20 @@ internal sealed class StreamConnectionActor : RequestActor
     public StreamConnectionActor(Socket socket, RequestInfo info, RequestSettings settings) : base(info, settings)
     {
         _socket = socket;
+        _tls = settings.Tls is null ? null : NewTlsStream(socket); // TLS: reads and writes go through it
         // Non-blocking: reads and writes first try to complete at once, on this actor's thread,
         // and only wait (asynchronously) when the kernel cannot take or give anything yet.
-        _socket.Blocking = false;
-        _reader = new ReadBuffer(socket, settings.Options.MaxLineLength, settings.Metrics);
-        _writer = new WriteQueue(socket, settings.Options.WriteBufferLimit, settings.Metrics);
+        if (_tls is null) _socket.Blocking = false;
+        _reader = new ReadBuffer(socket, settings.Options.MaxLineLength, settings.Metrics, _tls);
+        _writer = new WriteQueue(socket, settings.Options.WriteBufferLimit, settings.Metrics, _tls);
         _timeouts = new ConnectionTimeouts(settings.Options);
     }
 
     protected override void PreStart()
     {
         Settings.Metrics.ConnectionOpened();
-        base.PreStart();
+        if (_tls is null) base.PreStart();
+        else StartHandshake(); // the handler starts once it succeeded
         _timeouts.Start(Timers);
     }
 
@@ -93,6 +95,9 @@ internal sealed class StreamConnectionActor : RequestActor
                 break;
             case HandlerDone:
                 BeginClose();
+                break;
+            case HandshakeDone done:
+                OnHandshakeDone(done);
                 break;
             case Abort abort:
                 Log.Warning("Closing connection of {Handler} ({Client}): aborted by {Sender}: {Reason}", Info.HandlerName, Info.ClientAddress, Sender.Path, abort.Reason);
@@ -219,6 +224,7 @@ internal sealed class StreamConnectionActor : RequestActor
     {
         if (_socketClosed) return;
         _socketClosed = true;
+        SendCloseNotify();
         try
         {
             _socket.Shutdown(SocketShutdown.Send);
@@ -238,6 +244,7 @@ internal sealed class StreamConnectionActor : RequestActor
         _pending.Answer(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), Self);
         _writer.FailWaiters();
         CloseWithFin(); // however the actor stopped (a drain deadline, the system ending)
+        _tls?.Dispose();
         _reader.Dispose();
     }
 }

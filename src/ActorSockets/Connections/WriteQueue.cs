@@ -9,8 +9,10 @@ namespace ActorSockets.Connections;
 /// gathered and go out together in one vectored send, so a handler that writes several times
 /// per request costs one system call. The queue is bounded: past the limit it refuses, and
 /// the connection fails instead of buffering without end. Used only from its actor's thread.
+/// Over TLS it writes a <see cref="Stream"/> (an SslStream) instead: the gathered writes become
+/// one stream write, so several handler writes still cost one record and one send.
 /// </summary>
-internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics)
+internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics, Stream? stream = null)
 {
     /// <summary>A send finished: <paramref name="Bytes"/> went to the kernel, or it failed.</summary>
     internal sealed record Sent(int Bytes, Exception? Error);
@@ -92,6 +94,11 @@ internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics
         _inFlightBytes = _queuedBytes;
         _queuedBytes = 0;
         _sending = true;
+        if (stream is not null)
+        {
+            SendToStream(self);
+            return;
+        }
         try
         {
             // The socket is non-blocking: most sends are taken whole by the kernel right here,
@@ -115,6 +122,41 @@ internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics
         {
             self.Tell(new Sent(0, e));
         }
+    }
+
+    private void SendToStream(IActorRef self)
+    {
+        ValueTask write;
+        try
+        {
+            write = stream!.WriteAsync(_inFlight.Count == 1 ? _inFlight[0] : Gathered());
+        }
+        catch (Exception e)
+        {
+            self.Tell(new Sent(0, e));
+            return;
+        }
+        if (write.IsCompletedSuccessfully)
+        {
+            OnSent(new Sent(_inFlightBytes, null), self);
+            return;
+        }
+        int bytes = _inFlightBytes;
+        write.AsTask().ContinueWith(t => self.Tell(t.IsCompletedSuccessfully
+            ? new Sent(bytes, null)
+            : new Sent(0, t.Exception?.GetBaseException() ?? new OperationCanceledException())), TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    private byte[] Gathered()
+    {
+        var all = new byte[_inFlightBytes];
+        int at = 0;
+        foreach (var buffer in _inFlight)
+        {
+            buffer.CopyTo(all, at);
+            at += buffer.Length;
+        }
+        return all;
     }
 
     private int SendNow(out SocketError error)

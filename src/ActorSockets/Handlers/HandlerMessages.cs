@@ -10,7 +10,14 @@ namespace ActorSockets.Handlers;
 /// <param name="ServerAddress">The address the server is bound to.</param>
 /// <param name="HandlerName">The handler actor's name, unique per request within a server.</param>
 /// <param name="Server">The listener actor, for <c>ShutdownServerAsync</c> and similar requests.</param>
-public sealed record RequestInfo(string ClientAddress, string ServerAddress, string HandlerName, IActorRef Server);
+public sealed record RequestInfo(string ClientAddress, string ServerAddress, string HandlerName, IActorRef Server)
+{
+    /// <summary>TLS: the subject of the certificate the client presented; null without TLS or certificate.</summary>
+    public string? ClientCertificateSubject { get; init; }
+
+    /// <summary>TLS: the SHA-256 thumbprint (hex) of the client's certificate; null without one.</summary>
+    public string? ClientCertificateThumbprint { get; init; }
+}
 
 /// <summary>First lifecycle message: socketserver's <c>setup()</c>.</summary>
 /// <param name="Request">Who the request is for.</param>

@@ -85,6 +85,13 @@ public abstract class StreamRequestHandler : RequestHandler
     /// <summary>Sends <paramref name="text"/> as UTF-8.</summary>
     protected Task WriteAsync(string text) => WriteAsync(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>The connection as a <see cref="Stream"/> (for a <see cref="StreamReader"/>, a
+    /// serializer, <c>PipeReader.Create</c>); its reads, writes and flushes are this handler's
+    /// own, with the same limits, timeouts and backpressure. The same instance on every call.</summary>
+    protected ConnectionStream GetStream() => _stream ??= new ConnectionStream(max => ReceiveAsync(max), data => WriteAsync(data), FlushAsync);
+
+    private ConnectionStream? _stream;
+
     /// <summary>Waits until everything written so far is in the kernel's hands (<c>wfile.flush()</c>).</summary>
     protected async Task FlushAsync()
     {

@@ -52,7 +52,9 @@ public static class ActorSocketsMetrics
     /// invisible to the process and not counted.</summary>
     public const string QueuedConnections = "actorsockets.queued_connections";
 
-    /// <summary>Counter: connections (datagram servers: datagrams) turned away by the allow/deny lists or VerifyRequest.</summary>
+    /// <summary>Counter: connections (datagram servers: datagrams) turned away before a handler ran: by the allow/deny
+    /// lists or VerifyRequest, or, tagged <c>error.type</c> (<c>tls_handshake</c>, <c>proxy_header</c>), a connection whose TLS
+    /// handshake or PROXY header failed.</summary>
     public const string RejectedConnections = "actorsockets.rejected_connections";
 
     /// <summary>Histogram: seconds from accepting a connection to closing it; <c>error.type</c> when it failed.</summary>
@@ -79,7 +81,8 @@ public static class ActorSocketsMetrics
         QueuedConnections, "{connection}", "Connections accepted and waiting for their connection actor to start");
 
     internal static readonly Counter<long> Rejected = Meter.CreateCounter<long>(
-        RejectedConnections, "{connection}", "Connections turned away by the allow/deny lists or VerifyRequest");
+        RejectedConnections, "{connection}",
+        "Connections turned away before a handler ran: by the allow/deny lists or VerifyRequest, or (with error.type) a failed TLS handshake or PROXY header");
 
     internal static readonly Histogram<double> Duration = Meter.CreateHistogram(
         ConnectionDuration, "s", "Time from accepting a connection to closing it",

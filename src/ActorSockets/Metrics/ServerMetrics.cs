@@ -70,6 +70,11 @@ internal sealed class ServerMetrics
 
     public void ConnectionRefused() => Rejected.Add(1, _tags.Base);
 
+    /// <summary>A connection failed before a handler ran; <paramref name="errorType"/> says how
+    /// (<c>tls_handshake</c>, <c>proxy_header</c>).</summary>
+    public void ConnectionRejected(string errorType)
+        => Rejected.Add(1, [.. _tags.Base, new KeyValuePair<string, object?>(ErrorTypeTag, errorType)]);
+
     /// <summary>The connection closed, after this long since <paramref name="startedTimestamp"/> (a
     /// <see cref="Stopwatch.GetTimestamp"/>); <paramref name="errorType"/> says why it failed, null when it did not.</summary>
     public void ConnectionClosed(string? errorType, long startedTimestamp)

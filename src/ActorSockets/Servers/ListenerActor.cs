@@ -49,7 +49,11 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
 
     protected ListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
     {
-        Settings = new RequestSettings(options, hooks, launcher) { Metrics = ServerMetrics.For(Self.Path.Name, options) };
+        Settings = new RequestSettings(options, hooks, launcher)
+        {
+            Metrics = ServerMetrics.For(Self.Path.Name, options),
+            Tls = options.Tls is null ? null : new Tls.ServerCertificate(options.Tls),
+        };
         _gate = new AcceptGate(options);
     }
 

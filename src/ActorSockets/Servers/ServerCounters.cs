@@ -18,6 +18,8 @@ internal enum ServerEvent
     LineTooLong,
     OversizeDatagram,
     HandlerFailure,
+    TlsHandshakeFailure,
+    ProxyHeaderFailure,
 }
 
 /// <summary>
@@ -45,6 +47,7 @@ internal sealed class ServerCounters
         Metrics.LimitReached(what);
         var level = what is ServerEvent.IdleTimeout or ServerEvent.FirstByteTimeout
             or ServerEvent.ReadTimeout or ServerEvent.RequestDeadline
+            or ServerEvent.TlsHandshakeFailure or ServerEvent.ProxyHeaderFailure
             ? LogLevel.InfoLevel
             : LogLevel.WarningLevel;
         if (!TakeLogTurn(what)) level = LogLevel.DebugLevel;
@@ -56,7 +59,11 @@ internal sealed class ServerCounters
         Get(ServerEvent.Received), Get(ServerEvent.Accepted), Get(ServerEvent.Refused),
         Get(ServerEvent.IdleTimeout), Get(ServerEvent.FirstByteTimeout), Get(ServerEvent.ReadTimeout),
         Get(ServerEvent.RequestDeadline), Get(ServerEvent.WriteLimit), Get(ServerEvent.LineTooLong),
-        Get(ServerEvent.OversizeDatagram), Get(ServerEvent.HandlerFailure));
+        Get(ServerEvent.OversizeDatagram), Get(ServerEvent.HandlerFailure))
+    {
+        TlsHandshakeFailures = Get(ServerEvent.TlsHandshakeFailure),
+        ProxyHeaderFailures = Get(ServerEvent.ProxyHeaderFailure),
+    };
 
     private long Get(ServerEvent what) => Interlocked.Read(ref _counts[(int)what]);
 

@@ -110,6 +110,16 @@ public sealed record ServerOptions
     /// <summary>Client networks refused even when <see cref="Allow"/> admits them.</summary>
     public IReadOnlyList<IPNetwork> Deny { get; init; } = [];
 
+    /// <summary>TLS for a stream server (TCP or Unix); null: plain. Datagram servers refuse it.</summary>
+    public Tls.TlsOptions? Tls { get; init; }
+
+    /// <summary>Whether connections start with a PROXY protocol (v1 or v2) header naming the real
+    /// client, as a load balancer sends it; TCP only.</summary>
+    public ProxyProtocolMode ProxyProtocol { get; init; } = ProxyProtocolMode.Off;
+
+    /// <summary>How long a client may take to send its PROXY header; past it the connection is closed.</summary>
+    public TimeSpan ProxyProtocolTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>A TCP server on <paramref name="host"/>:<paramref name="port"/> (port 0 picks one).</summary>
     public static ServerOptions Tcp(string host = "127.0.0.1", int port = 0, ServerMode mode = ServerMode.Threading)
         => new() { Endpoint = new IPEndPoint(IPAddress.Parse(host), port), Mode = mode };
@@ -154,6 +164,16 @@ public sealed record ServerOptions
         if (ServiceInterval <= TimeSpan.Zero) throw Bad(nameof(ServiceInterval), "must be positive");
         if (DrainTimeout < TimeSpan.Zero) throw Bad(nameof(DrainTimeout), "must not be negative");
         if (Mode == ServerMode.Forking) Forking.Validate();
+        if (Tls is not null)
+        {
+            if (Kind == SocketKind.Datagram)
+                throw Bad("Tls.Certificate", "TLS needs a stream server (TCP or Unix stream); a datagram server cannot use it");
+            Tls.Validate();
+        }
+        if (!Enum.IsDefined(ProxyProtocol)) throw Bad(nameof(ProxyProtocol), $"unknown mode {ProxyProtocol}");
+        if (ProxyProtocol != ProxyProtocolMode.Off && (Kind == SocketKind.Datagram || Endpoint is UnixDomainSocketEndPoint))
+            throw Bad(nameof(ProxyProtocol), "the PROXY protocol applies only to TCP stream servers, not to UDP or Unix sockets");
+        if (ProxyProtocolTimeout <= TimeSpan.Zero) throw Bad(nameof(ProxyProtocolTimeout), "must be positive");
     }
 
     // The largest UDP payload (IPv6 jumbograms aside), and a cap far above Linux's default
@@ -163,6 +183,17 @@ public sealed record ServerOptions
 
     internal static ArgumentException Bad(string setting, string why)
         => new($"Invalid server setting '{setting}': {why}.", setting);
+}
+
+/// <summary>Whether a TCP server reads a PROXY protocol header before serving a connection.</summary>
+public enum ProxyProtocolMode
+{
+    /// <summary>No header is expected; bytes are the client's.</summary>
+    Off,
+    /// <summary>Every connection must start with a v1 or v2 header; one without is closed.</summary>
+    On,
+    /// <summary>A header is read when there is one; connections without are served as they are.</summary>
+    Optional,
 }
 
 /// <summary>The socket type a server listens with.</summary>

@@ -43,7 +43,16 @@ public sealed record ServerStats(
     long WriteLimitFailures,
     long LinesTooLong,
     long OversizeDatagrams,
-    long HandlerFailures);
+    long HandlerFailures)
+{
+    /// <summary>TLS connections closed because their handshake failed or took longer than
+    /// <c>Tls.HandshakeTimeout</c>; no handler ran for them.</summary>
+    public long TlsHandshakeFailures { get; init; }
+
+    /// <summary>Connections closed because their PROXY protocol header was malformed, missing
+    /// (<c>ProxyProtocol = On</c>) or late; no handler ran for them.</summary>
+    public long ProxyHeaderFailures { get; init; }
+}
 
 /// <summary>Set the connection limit at runtime (<c>null</c>: no limit of its own). Lowering it
 /// closes nothing: the listener stops accepting until enough connections ended. Answered with

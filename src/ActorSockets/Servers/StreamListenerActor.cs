@@ -11,18 +11,22 @@ namespace ActorSockets.Servers;
 /// <c>UnixStreamServer</c>): accepts, admits, and starts one <see cref="StreamConnectionActor"/>
 /// per accepted socket. The serve/handle-one/shutdown/close states are
 /// <see cref="ListenerActor{TRequest}"/>'s; in sync mode the next client is accepted only after
-/// the previous connection ended, in threading mode at once.
+/// the previous connection ended, in threading mode at once. With the PROXY protocol on, a
+/// connection arrives only once its header is read (StreamListenerActor.Proxy.cs).
 /// </summary>
-internal sealed class StreamListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
+internal sealed partial class StreamListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
     : ListenerActor<Socket>(options, hooks, launcher)
 {
     protected override Task<Socket> ReceiveNextAsync(Socket socket, CancellationToken cancel)
-        => socket.AcceptAsync(cancel).AsTask();
+        => Options.ProxyProtocol == ProxyProtocolMode.Off
+            ? socket.AcceptAsync(cancel).AsTask()
+            : ReceiveProxiedAsync(socket, cancel);
 
-    protected override EndPoint? ClientOf(Socket client) => client.RemoteEndPoint;
+    protected override EndPoint? ClientOf(Socket client) => ProxiedClient(client) ?? client.RemoteEndPoint;
 
     protected override IActorRef StartRequest(Socket client, Socket listening, RequestInfo info, long id)
     {
+        ForgetProxied(client);
         if (Options.NoDelay && client.ProtocolType == ProtocolType.Tcp) client.NoDelay = true;
         Settings.Metrics.ConnectionQueued(); // until the connection actor starts (ConnectionOpened)
         return Context.ActorOf(new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), client, info, Settings), $"conn-{id}");
@@ -35,6 +39,7 @@ internal sealed class StreamListenerActor(ServerOptions options, ServerHooks hoo
 
     protected override void Discard(Socket client)
     {
+        ForgetProxied(client);
         try { client.Shutdown(SocketShutdown.Both); }
         catch (SocketException) { /* the client already left */ }
         client.Dispose();

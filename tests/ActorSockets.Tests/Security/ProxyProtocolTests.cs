@@ -1,0 +1,273 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using ActorSockets.Configuration;
+using ActorSockets.Connections;
+using ActorSockets.Servers;
+using ActorSockets.Tests.Core;
+using ActorSockets.Tests.Support;
+using Akka.Actor;
+using Akka.Configuration;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorSockets.Tests.Security;
+
+/// <summary>The pure parser: every form of the header, every prefix of it, and what is not one.</summary>
+public class ProxyProtocolParserTests
+{
+    private static readonly byte[] Sig = [.. ProxyProtocol.V2Signature];
+
+    private static byte[] V2(byte command, byte family, byte[] body) =>
+        [.. Sig, (byte)(0x20 | command), family, (byte)(body.Length >> 8), (byte)body.Length, .. body];
+
+    private static byte[] V2Ipv4(params byte[] tlvs) =>
+        V2(1, 0x11, [203, 0, 113, 7, 10, 0, 0, 1, 0xC8, 0x22, 0x1F, 0x90, .. tlvs]); // 51234 -> 8080
+
+    [Fact]
+    public void V1_tcp4_tcp6_and_unknown()
+    {
+        var tcp4 = ProxyProtocol.Parse("PROXY TCP4 203.0.113.7 10.0.0.1 51234 8080\r\nhello"u8);
+        Assert.Equal(ProxyParseStatus.Complete, tcp4.Status);
+        Assert.Equal("PROXY TCP4 203.0.113.7 10.0.0.1 51234 8080\r\n".Length, tcp4.Length);
+        Assert.Equal(IPEndPoint.Parse("203.0.113.7:51234"), tcp4.Source);
+        Assert.Equal(IPEndPoint.Parse("10.0.0.1:8080"), tcp4.Destination);
+
+        var tcp6 = ProxyProtocol.Parse("PROXY TCP6 2001:db8::1 2001:db8::2 4000 443\r\n"u8);
+        Assert.Equal(IPEndPoint.Parse("[2001:db8::1]:4000"), tcp6.Source);
+
+        var unknown = ProxyProtocol.Parse("PROXY UNKNOWN ffff::1 ffff::2 1 2\r\nx"u8);
+        Assert.Equal(ProxyParseStatus.Complete, unknown.Status);
+        Assert.Null(unknown.Source);
+        Assert.Equal(ProxyParseStatus.Complete, ProxyProtocol.Parse("PROXY UNKNOWN\r\n"u8).Status);
+    }
+
+    [Theory]
+    [InlineData("PROXY TCP4 203.0.113.7 10.0.0.1 51234\r\n", "fields")]
+    [InlineData("PROXY TCP4 2001:db8::1 10.0.0.1 1 2\r\n", "addresses")]
+    [InlineData("PROXY TCP6 203.0.113.7 10.0.0.1 1 2\r\n", "addresses")]
+    [InlineData("PROXY TCP4 203.0.113.7 10.0.0.1 65536 2\r\n", "ports")]
+    [InlineData("PROXY TCP4 203.0.113.7 10.0.0.1 0080 2\r\n", "ports")]
+    [InlineData("PROXY UDP4 203.0.113.7 10.0.0.1 1 2\r\n", "not TCP4")]
+    [InlineData("PROXY TCP4 203.0.113.7 10.0.0.1 1 2\n", "CRLF")]
+    public void Malformed_v1_headers_are_invalid_with_a_reason(string header, string reason)
+    {
+        var result = ProxyProtocol.Parse(Encoding.ASCII.GetBytes(header));
+        Assert.Equal(ProxyParseStatus.Invalid, result.Status);
+        Assert.Contains(reason, result.Error);
+    }
+
+    [Fact]
+    public void A_v1_line_past_107_bytes_without_crlf_is_invalid()
+        => Assert.Equal(ProxyParseStatus.Invalid, ProxyProtocol.Parse(Encoding.ASCII.GetBytes("PROXY TCP4 " + new string('1', 120))).Status);
+
+    [Fact]
+    public void V2_ipv4_ipv6_with_tlvs_skipped_and_local()
+    {
+        byte[] tlvs = [0x01, 0x00, 0x02, (byte)'h', (byte)'2', 0x04, 0x00, 0x03, 0, 0, 0];
+        var header = V2Ipv4(tlvs);
+        var ipv4 = ProxyProtocol.Parse([.. header, .. "data"u8]);
+        Assert.Equal(ProxyParseStatus.Complete, ipv4.Status);
+        Assert.Equal(header.Length, ipv4.Length); // the TLVs are part of the header, the data is not
+        Assert.Equal(IPEndPoint.Parse("203.0.113.7:51234"), ipv4.Source);
+        Assert.Equal(IPEndPoint.Parse("10.0.0.1:8080"), ipv4.Destination);
+
+        byte[] body = [.. IPAddress.Parse("2001:db8::1").GetAddressBytes(), .. IPAddress.Parse("2001:db8::2").GetAddressBytes(), 0x0F, 0xA0, 0x01, 0xBB];
+        var ipv6 = ProxyProtocol.Parse(V2(1, 0x21, body));
+        Assert.Equal(IPEndPoint.Parse("[2001:db8::1]:4000"), ipv6.Source);
+
+        var local = ProxyProtocol.Parse(V2(0, 0x00, []));
+        Assert.Equal(ProxyParseStatus.Complete, local.Status);
+        Assert.Equal(16, local.Length);
+        Assert.Null(local.Source); // a health check: the connection's own address stands
+
+        var localWithAddresses = ProxyProtocol.Parse(V2(0, 0x11, [1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 0, 2]));
+        Assert.Null(localWithAddresses.Source); // LOCAL ignores the addresses
+    }
+
+    [Fact]
+    public void Malformed_v2_headers_are_invalid()
+    {
+        var badVersion = V2Ipv4();
+        badVersion[12] = 0x11;
+        Assert.Equal(ProxyParseStatus.Invalid, ProxyProtocol.Parse(badVersion).Status);
+        var badCommand = V2Ipv4();
+        badCommand[12] = 0x22;
+        Assert.Equal(ProxyParseStatus.Invalid, ProxyProtocol.Parse(badCommand).Status);
+        Assert.Equal(ProxyParseStatus.Invalid, ProxyProtocol.Parse(V2(1, 0x11, [1, 2, 3])).Status); // too short for IPv4
+        Assert.Equal(ProxyParseStatus.Invalid, ProxyProtocol.Parse(V2(1, 0x51, new byte[12])).Status); // unknown family
+    }
+
+    [Fact]
+    public void Every_prefix_of_a_header_is_incomplete_and_short_ones_ambiguous()
+    {
+        foreach (var header in new[] { Encoding.ASCII.GetBytes("PROXY TCP4 203.0.113.7 10.0.0.1 51234 8080\r\n"), V2Ipv4(0x04, 0x00, 0x01, 0) })
+        {
+            for (int n = 0; n < header.Length; n++)
+            {
+                var result = ProxyProtocol.Parse(header.AsSpan(0, n));
+                Assert.Equal(ProxyParseStatus.Incomplete, result.Status);
+                int signature = header[0] == 'P' ? 6 : 12;
+                Assert.Equal(n < signature, result.Ambiguous);
+            }
+            Assert.Equal(ProxyParseStatus.Complete, ProxyProtocol.Parse(header).Status);
+        }
+    }
+
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r\n")]
+    [InlineData("PROXYX")]
+    [InlineData("hello\n")]
+    [InlineData("\r\n\r\nX")]
+    public void Other_data_is_not_a_header(string data)
+        => Assert.Equal(ProxyParseStatus.NotProxy, ProxyProtocol.Parse(Encoding.ASCII.GetBytes(data)).Status);
+}
+
+public class ProxyProtocolTests(ITestOutputHelper output) : ServerTestKit(output)
+{
+    private static ServerOptions Proxied(ProxyProtocolMode mode = ProxyProtocolMode.On) => ServerOptions.Tcp() with { ProxyProtocol = mode };
+
+    private static Task<(int ExitCode, string Stdout, string Stderr)> Client(int port, params string[] args)
+        => Python.RunAsync("proxy_client.py", [port.ToString(), .. args]);
+
+    [Fact]
+    public async Task V1_and_v2_clients_are_served_with_the_header_address()
+    {
+        var server = await ServeAsync(Proxied(), Props.Create<WhoEchoHandler>());
+        var (_, v1, err) = await Client(server.Port, "--v1", "203.0.113.7", "51234", "--line", "who", "--line", "after the header");
+        Output.WriteLine(v1 + err);
+        Assert.Equal("client=203.0.113.7:51234 cert=none\nafter the header\n", v1);
+
+        var (_, v2, _) = await Client(server.Port, "--v2", "2001:db8::1", "4000", "--tlv", "--line", "who");
+        Assert.Equal("client=[2001:db8::1]:4000 cert=none\n", v2);
+
+        var (_, split, _) = await Client(server.Port, "--v2", "198.51.100.9", "7", "--split", "--line", "who");
+        Assert.Equal("client=198.51.100.9:7 cert=none\n", split); // a header that arrives a byte at a time
+
+        var (_, local, _) = await Client(server.Port, "--v2-local", "--line", "who");
+        Assert.StartsWith("client=127.0.0.1:", local); // LOCAL: the connection's own address
+    }
+
+    [Fact]
+    public async Task The_deny_list_and_verify_request_judge_the_header_address()
+    {
+        var hooks = new RecordingHooks { Verify = client => !((IPEndPoint)client).Address.Equals(IPAddress.Parse("198.51.100.66")) };
+        var options = Proxied() with { Deny = [IPNetwork.Parse("203.0.113.0/24")] };
+        var server = await ServeAsync(options, Props.Create<WhoEchoHandler>(), hooks);
+
+        var (_, denied, _) = await Client(server.Port, "--v1", "203.0.113.7", "1000", "--line", "who");
+        Assert.Equal("CLOSED\n", denied);
+        var (_, refused, _) = await Client(server.Port, "--v2", "198.51.100.66", "1000", "--line", "who");
+        Assert.Equal("CLOSED\n", refused);
+        var (_, served, _) = await Client(server.Port, "--v1", "198.51.100.1", "1000", "--line", "who");
+        Assert.Equal("client=198.51.100.1:1000 cert=none\n", served); // the TCP peer is 127.0.0.1 for all three
+        var stats = await server.StatsWhenAsync(s => s.Refused == 2, "two refused by their header address");
+        Assert.Equal(1, stats.Accepted);
+    }
+
+    [Fact]
+    public async Task A_handler_failure_is_logged_with_the_header_address()
+    {
+        var server = await ServeAsync(Proxied(), Props.Create<WhoEchoHandler>());
+        await EventFilter.Warning(contains: "203.0.113.99:4242").ExpectOneAsync(Deadline, async () =>
+        {
+            var (_, answer, _) = await Client(server.Port, "--v1", "203.0.113.99", "4242", "--line", "boom");
+            Assert.Equal("CLOSED\n", answer);
+        });
+    }
+
+    [Fact]
+    public async Task A_bad_or_late_header_closes_only_that_connection_and_does_not_hold_up_accepting()
+    {
+        // In-process clients here, so the timing does not ride on starting Python processes on a
+        // loaded machine; the Python clients write the headers in the other tests.
+        var options = Proxied() with { ProxyProtocolTimeout = TimeSpan.FromSeconds(5) };
+        var server = await ServeAsync(options, Props.Create<WhoEchoHandler>());
+        using var metrics = new MetricsCollector(server.Listener.Path.Name);
+
+        using var slow = await TestClient.ConnectAsync(server.Port); // starts a header and stalls
+        await slow.SendAsync("PROXY TCP4 203.0.");
+        await EventFilter.Info(contains: "malformed PROXY header").ExpectOneAsync(Deadline, async () =>
+        {
+            using var garbage = await TestClient.ConnectAsync(server.Port);
+            await garbage.SendAsync("PROXY TCP4 nonsense\r\nwho\n");
+            Assert.True(await garbage.IsClosedByServerAsync(Deadline), "a malformed header is closed");
+        });
+        using (var missing = await TestClient.ConnectAsync(server.Port)) // no header where one is required
+        {
+            await missing.SendAsync("who\n");
+            Assert.True(await missing.IsClosedByServerAsync(Deadline), "a missing header is closed");
+        }
+        using (var good = await TestClient.ConnectAsync(server.Port))
+        {
+            await good.SendAsync("PROXY TCP4 192.0.2.5 10.0.0.1 55 80\r\nwho\n");
+            Assert.Equal("client=192.0.2.5:55 cert=none\n", await good.ReadLineAsync(Deadline)); // served while the slow header is pending
+        }
+        Assert.False(slow.Socket.Poll(0, SelectMode.SelectRead), "the slow client is still waiting for its timeout");
+
+        var (said, _) = await slow.ReadUntilClosedAsync(Deadline);
+        Assert.Empty(said);
+        var stats = await server.StatsWhenAsync(s => s.ProxyHeaderFailures == 3, "garbage, missing and late headers counted");
+        Assert.Equal(3, metrics.Sum(ActorSockets.Metrics.ActorSocketsMetrics.RejectedConnections));
+        Assert.Equal(1, stats.Accepted);
+        Assert.Equal(0, stats.HandlerFailures);
+    }
+
+    [Fact]
+    public async Task In_sync_mode_the_next_proxied_client_waits_for_the_first_and_is_served_with_its_own_address()
+    {
+        var server = await ServeAsync(Proxied() with { Mode = ServerMode.Sync }, Props.Create<WhoEchoHandler>());
+        using var first = await TestClient.ConnectAsync(server.Port);
+        await first.SendAsync("PROXY TCP4 203.0.113.1 10.0.0.1 1111 80\r\nwho\n");
+        Assert.Equal("client=203.0.113.1:1111 cert=none\n", await first.ReadLineAsync());
+
+        using var second = await TestClient.ConnectAsync(server.Port);
+        await second.SendAsync("PROXY TCP4 203.0.113.2 10.0.0.1 2222 80\r\nwho\n");
+        var answer = second.ReadLineAsync(Deadline);
+        Assert.NotSame(answer, await Task.WhenAny(answer, Task.Delay(300))); // sync mode: one client at a time
+        first.HalfClose();
+        Assert.True(await first.IsClosedByServerAsync());
+        Assert.Equal("client=203.0.113.2:2222 cert=none\n", await answer);
+    }
+
+    [Fact]
+    public async Task Optional_serves_clients_with_and_without_a_header()
+    {
+        var server = await ServeAsync(Proxied(ProxyProtocolMode.Optional), Props.Create<WhoEchoHandler>());
+        var (_, with, _) = await Client(server.Port, "--v1", "203.0.113.7", "9", "--line", "who");
+        Assert.Equal("client=203.0.113.7:9 cert=none\n", with);
+        var (_, without, _) = await Client(server.Port, "--none", "--line", "who", "--line", "PROX");
+        Assert.StartsWith("client=127.0.0.1:", without);
+        Assert.EndsWith("\nPROX\n", without); // bytes that only look like a header's start are the client's
+    }
+
+    [Fact]
+    public void Udp_and_unix_servers_refuse_the_proxy_protocol()
+    {
+        Config Conf(string body) => ConfigurationFactory.ParseString($"actorsockets.servers.s {{ {body} }}");
+        var udp = Assert.Throws<ServerConfigurationException>(() => ServerConfig.Read(Conf("kind = datagram, proxy-protocol = on"), "s"));
+        Assert.Contains("proxy-protocol", udp.Setting);
+        Assert.Contains("TCP", udp.Message);
+        var unix = Assert.Throws<ArgumentException>(() => (ServerOptions.UnixStream("/tmp/x.sock") with { ProxyProtocol = ProxyProtocolMode.On }).Validate());
+        Assert.Contains("Unix", unix.Message);
+        var bad = Assert.Throws<ServerConfigurationException>(() => ServerConfig.Read(Conf("proxy-protocol = sometimes"), "s"));
+        Assert.Contains("optional", bad.Message);
+        Assert.Equal(ProxyProtocolMode.Optional, ServerConfig.Read(Conf("proxy-protocol = optional"), "s").ProxyProtocol);
+    }
+
+    [Fact]
+    public async Task Tls_behind_the_proxy_protocol_sees_the_header_address()
+    {
+        using var certs = new TestCertificates();
+        var options = Proxied() with { Tls = new ActorSockets.Tls.TlsOptions { Certificate = certs.ServerCert, Key = certs.ServerKey } };
+        var server = await ServeAsync(options, Props.Create<WhoEchoHandler>());
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", server.Port);
+        await tcp.GetStream().WriteAsync("PROXY TCP4 203.0.113.8 10.0.0.1 600 443\r\n"u8.ToArray());
+        await using var ssl = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+        await ssl.AuthenticateAsClientAsync("localhost").WaitAsync(Deadline);
+        await ssl.WriteAsync("who\n"u8.ToArray());
+        using var reader = new StreamReader(ssl);
+        Assert.Equal("client=203.0.113.8:600 cert=none", await reader.ReadLineAsync().WaitAsync(Deadline));
+    }
+}
