@@ -86,12 +86,19 @@ using (metrics)
 {
     try
     {
+        // Akka.Hosting also writes a failed start, stack trace and all, to the console: the one
+        // line below says it.
+        Console.SetOut(TextWriter.Null);
         await host.StartAsync();
     }
     catch (Exception e)
     {
         Console.Error.WriteLine(e.Message); // an address in use, or a failure of the actor system
         return ServerCommandLine.RuntimeFailure;
+    }
+    finally
+    {
+        Console.SetOut(Console.Error);
     }
     foreach (var (name, server) in ActorSocketServers.For(host.Services.GetRequiredService<ActorSystem>()).All)
         stdout.WriteLine($"LISTENING {server.Port} {name}");

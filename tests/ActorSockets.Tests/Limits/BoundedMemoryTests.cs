@@ -96,7 +96,9 @@ public class BoundedMemoryTests(ITestOutputHelper output) : ServerTestKit(output
         var stats = await server.StatsWhenAsync(s => s.IdleTimeouts == 1 && s.ActiveConnections == 0, "the idle timeout to close the stuck writer");
         long buffered = (await client.ReadToEndBytesAsync(TimeSpan.FromSeconds(30))).LongLength; // what was in flight, then EOF
         Output.WriteLine($"stuck writer closed after writing {Measurements.MiB(progress.Value)}; the client then read {Measurements.MiB(buffered)} and EOF; {stats}");
-        Assert.InRange(buffered, 1, progress.Value);
+        // progress counts a chunk once WriteAsync returns: the chunk under way when the connection
+        // closed may have reached the client too, so the bound is what was written plus that chunk.
+        Assert.InRange(buffered, 1, progress.Value + 64 * 1024);
     }
 
     [Fact]
