@@ -21,12 +21,13 @@ import sys
 from xml.sax.saxutils import escape
 
 SERVER_ORDER = ["actorsockets-threading", "actorsockets-forking", "python-threading",
-                "python-forking", "raw-dotnet"]
+                "python-forking", "kestrel", "raw-dotnet"]
 SERVER_LABEL = {
     "actorsockets-threading": "ActorSockets threading",
     "actorsockets-forking": "ActorSockets forking (2 workers)",
     "python-threading": "Python socketserver threading",
     "python-forking": "Python socketserver forking",
+    "kestrel": "Kestrel connection handler",
     "raw-dotnet": "plain .NET sockets (raw)",
 }
 COLORS = {
@@ -34,9 +35,10 @@ COLORS = {
     "actorsockets-forking": "#7c3aed",
     "python-threading": "#16a34a",
     "python-forking": "#a3b919",
+    "kestrel": "#ea580c",
     "raw-dotnet": "#6b7280",
 }
-EXTRA_COLORS = ["#dc2626", "#ea580c", "#0891b2", "#db2777"]
+EXTRA_COLORS = ["#dc2626", "#0891b2", "#db2777", "#65a30d"]
 BASE = "raw-dotnet"
 
 

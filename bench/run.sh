@@ -169,6 +169,21 @@ else
   unavailable[actorsockets-forking]=$reason
   say "warning: ActorSockets echo unavailable: $reason (set ECHO_CMD to use another command)"
 fi
+# Kestrel's connection handler: what a .NET user would pick instead of ActorSockets. It is part
+# of the shared bench (../shared/bench/kestrel), so it is built from there at run time (a copy
+# in the temporary folder, as that folder may be read-only), never copied into this repo.
+# Streams only: it sits out udp-16.
+kestrel_src=$root/../shared/bench/kestrel
+kestrel_dll=$tmp/kestrel/KestrelEcho.dll
+if [ -f "$kestrel_src/KestrelEcho.csproj" ] && mkdir -p "$tmp/kestrel-src" &&
+  cp "$kestrel_src"/*.csproj "$kestrel_src"/*.cs "$tmp/kestrel-src/"; then
+  build kestrel "$tmp/kestrel-src/KestrelEcho.csproj" "$tmp/kestrel" r2r ||
+    unavailable[kestrel]="../shared/bench/kestrel does not build"
+  have_kestrel=1
+else
+  have_kestrel=0
+  say "note: ../shared/bench/kestrel is not there: the Kestrel server sits this run out"
+fi
 own_lg_ok=0
 build loadgen "$here/loadgen/LoadGen.csproj" "$tmp/loadgen" && own_lg_ok=1
 
@@ -218,7 +233,8 @@ fi
 say "load generator: $lg_desc"
 
 # ---------------------------------------------------------------- servers and workloads
-all_servers=(actorsockets-threading actorsockets-forking python-threading python-forking raw-dotnet)
+all_servers=(actorsockets-threading actorsockets-forking python-threading python-forking kestrel raw-dotnet)
+[ "$have_kestrel" = 1 ] || all_servers=("${all_servers[@]/kestrel/}")
 server_cmd() { # server kind(pingpong|connect|udp|hold) -> command line on stdout
   local flags=
   case $2 in connect) flags=" --one-shot" ;; udp) flags=" --udp" ;; esac
@@ -237,6 +253,7 @@ server_cmd() { # server kind(pingpong|connect|udp|hold) -> command line on stdou
     actorsockets-forking) echo "$echo_cmd --port 0 --mode forking --workers 2 --max-children 128$flags" ;;
     python-threading) echo "$(printf %q "$PYTHON") $(printf %q "$here/reference/py_echo.py") threading$flags 0" ;;
     python-forking) echo "$(printf %q "$PYTHON") $(printf %q "$here/reference/py_echo.py") forking$flags 0" ;;
+    kestrel) echo "dotnet $(printf %q "$kestrel_dll")$flags 0" ;;
     raw-dotnet) echo "dotnet $(printf %q "$raw_dll")$flags 0" ;;
   esac
 }
@@ -255,7 +272,7 @@ add_workload pingpong-64 pingpong 64 $pin_all "$everyone"
 [ $pin_all = 0 ] && [ $can_pin = 1 ] && add_workload pingpong-64-pinned pingpong 64 1 "$everyone"
 add_workload pingpong-1 pingpong 1 $pin_all "$everyone"
 add_workload connect-16 connect 16 $pin_all "$everyone"
-add_workload udp-16 udp 16 $pin_all "$everyone"
+add_workload udp-16 udp 16 $pin_all "${everyone/kestrel /}"   # Kestrel serves no datagrams
 if [ $tls_ok = 1 ]; then
   add_workload tls-pingpong-64 tls-pingpong 64 $pin_all "actorsockets-threading raw-dotnet"
   add_workload tls-connect-16 tls-connect 16 $pin_all "actorsockets-threading raw-dotnet"
@@ -263,7 +280,7 @@ fi
 # Forking servers (Python's and ActorSockets') stop accepting at max_children by design, so
 # they cannot hold thousands of idle connections: both sit out the hold workload.
 add_workload "hold-$hold_conns" hold "$hold_conns" $pin_all \
-  "actorsockets-threading python-threading raw-dotnet"
+  "actorsockets-threading python-threading $([ "$have_kestrel" = 1 ] && echo kestrel) raw-dotnet"
 
 in_list() { # item comma-list
   local x

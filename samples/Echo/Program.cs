@@ -29,7 +29,9 @@ sealed class EchoHandler(bool oneShot) : StreamRequestHandler
     }
 }
 
-/// <summary>socketserver's UDP echo: the reply is the datagram itself.</summary>
+/// <summary>socketserver's UDP echo: the reply is the datagram itself. It keeps nothing between
+/// datagrams, so the server may serve many with one handler actor.</summary>
+[ReusableHandler]
 sealed class DatagramEchoHandler : DatagramRequestHandler
 {
     protected override Task HandleAsync() => WriteAsync(Data);

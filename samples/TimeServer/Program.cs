@@ -19,7 +19,9 @@ static class Clock
     public static string NowIso8601() => DateTime.UtcNow.ToString("O");
 }
 
-/// <summary>Whatever the datagram says, the answer is the time.</summary>
+/// <summary>Whatever the datagram says, the answer is the time. Keeps no state: one handler
+/// actor may answer many datagrams.</summary>
+[ReusableHandler]
 sealed class DatagramTimeHandler : DatagramRequestHandler
 {
     protected override Task HandleAsync() => WriteAsync(Clock.NowIso8601());

@@ -42,6 +42,7 @@ internal sealed class DatagramReply : MinimalActorRef
     private byte[]? _written;               // the only write so far, kept without a copy
     private ArrayBufferWriter<byte>? _more; // several writes, gathered
     private bool _done;
+    private bool _started;
 
     public DatagramReply(Socket socket, EndPoint client, SocketAddress address, RequestInfo info, RequestSettings settings, IActorRef listener,
         ILoggingAdapter log, IActorRefProvider provider)
@@ -63,6 +64,46 @@ internal sealed class DatagramReply : MinimalActorRef
     /// <summary>The handler the listener started (a proxy in forking mode); set before it gets Setup.</summary>
     public IActorRef Handler { get; set; } = ActorRefs.Nobody;
 
+    /// <summary>Served by a handler the listener keeps for many requests (<see cref="ReusableHandlerAttribute"/>):
+    /// the request is this reply, not the handler, and it ends when the handler says it is done.</summary>
+    public bool Pooled { get; init; }
+
+    /// <summary>How the listener knows this request: the handler, or this reply when <see cref="Pooled"/>.</summary>
+    public IActorRef Request => Pooled ? this : Handler;
+
+    /// <summary>The listener's bookkeeping of a pooled request: the handler slot it was queued to,
+    /// its Setup (sent again to a replacement if its handler stops first), and whether the listener
+    /// has ended it. Touched by the listener only.</summary>
+    public int Slot { get; set; } = -1;
+
+    /// <inheritdoc cref="Slot"/>
+    public Setup? Setup { get; set; }
+
+    /// <inheritdoc cref="Slot"/>
+    public bool Ended { get; set; }
+
+    /// <summary>A kept handler has taken this request up (its Setup arrived).</summary>
+    public bool Started => Volatile.Read(ref _started);
+
+    /// <summary>Set by a kept handler when this request's Setup reaches it.</summary>
+    public void MarkStarted() => Volatile.Write(ref _started, true);
+
+    /// <summary>Whether the reply is over (sent, given up on, or its handler gone).</summary>
+    public bool Done
+    {
+        get
+        {
+            lock (_lock) return _done;
+        }
+    }
+
+    /// <summary>Stopping a pooled request (the server closing without waiting, or its drain
+    /// deadline) ends it as stopping its handler would: the listener sends what it wrote.</summary>
+    public override void Stop()
+    {
+        if (Pooled) _listener.Tell(new DatagramListenerActor.StopRequest(this), ActorRefs.Nobody);
+    }
+
     public override ActorPath Path => _path;
 
     public override IActorRefProvider Provider => _provider;
@@ -78,7 +119,9 @@ internal sealed class DatagramReply : MinimalActorRef
                 SendWritten(sender);
                 break;
             case HandlerDone:
-                Complete(send: true); // the handler stops itself now
+                // The handler stops itself now, or, kept for more requests, goes on to the next.
+                if (Complete(send: true) && Pooled)
+                    _listener.Tell(new DatagramListenerActor.RequestEnded(this), ActorRefs.Nobody);
                 break;
             case ReadAvailable or ReadLine or ReadExactly:
                 sender.Tell(IoRefusals.NoStream, this);
@@ -87,16 +130,18 @@ internal sealed class DatagramReply : MinimalActorRef
     }
 
     /// <summary>Ends the reply: sends what was written unless <paramref name="send"/> is false (the
-    /// request was given up on). Later writes are dropped. Idempotent.</summary>
-    public void Complete(bool send)
+    /// request was given up on). Later writes are dropped. Idempotent: returns whether this call
+    /// ended it.</summary>
+    public bool Complete(bool send)
     {
         lock (_lock)
         {
-            if (_done) return;
+            if (_done) return false;
             if (send) SendWritten(ActorRefs.Nobody);
             _done = true;
             _written = null;
             _more = null;
+            return true;
         }
     }
 
@@ -111,7 +156,7 @@ internal sealed class DatagramReply : MinimalActorRef
                 _done = true;
                 _written = null;
                 _more = null;
-                _listener.Tell(new DatagramListenerActor.GiveUp(Handler, ServerEvent.WriteLimit,
+                _listener.Tell(new DatagramListenerActor.GiveUp(Request, ServerEvent.WriteLimit,
                     $"handler wrote more than {_settings.Options.WriteBufferLimit} bytes for one reply; dropping it"), ActorRefs.Nobody);
                 return;
             }

@@ -92,10 +92,17 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
 
     private static SocketAsyncEventArgs NewWait(IActorRef self)
     {
-        var wait = new SocketAsyncEventArgs();
+        var wait = new Wait(self);
         wait.SetBuffer(Memory<byte>.Empty);
-        wait.Completed += (_, args) => self.Tell(ReadableFrom(args));
         return wait;
+    }
+
+    /// <summary>The zero-byte receive's arguments, telling the connection itself when they
+    /// complete: no event handler and no closure per connection (88 bytes each, held as long
+    /// as the connection; heap dump of 10,000 idle connections).</summary>
+    private sealed class Wait(IActorRef self) : SocketAsyncEventArgs
+    {
+        protected override void OnCompleted(SocketAsyncEventArgs e) => self.Tell(ReadableFrom(e));
     }
 
     private static Readable ReadableFrom(SocketAsyncEventArgs args)

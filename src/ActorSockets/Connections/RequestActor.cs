@@ -53,16 +53,24 @@ internal abstract class RequestActor(RequestInfo info, RequestSettings settings)
     /// <summary>The request did not complete normally (for the metrics): the connection failed it.</summary>
     protected void MarkFailed() => HandlerFailed = true;
 
-    /// <summary>The handler is supervised as on every path (<see cref="RequestLifecycle"/>).</summary>
+    /// <summary>The handler is supervised as on every path (<see cref="RequestLifecycle"/>). A
+    /// local child handler is not watched: its supervision tells this actor when it stops.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision((_, error) =>
     {
         HandlerFailed = true;
         RequestLifecycle.Report(Settings, Info, error, Log);
-    });
+    }, tellChildStopped: HandlerIsChild);
+
+    private bool HandlerIsChild => Settings.Launcher is ChildHandlerLauncher;
+
+    /// <summary>The handler's stop, learnt from supervision, arrives as the Terminated the subclass handles.</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+        => base.AroundReceive(receive, RequestLifecycle.AsTerminated(message));
 
     protected override void PreStart()
     {
-        Handler = RequestLifecycle.Start(Context, Settings.Launcher, new Setup(Info, Self, Settings.Options.WriteBufferLimit), Self);
+        Handler = RequestLifecycle.Start(Context, Settings.Launcher, new Setup(Info, Self, Settings.Options.WriteBufferLimit), Self,
+            watch: !HandlerIsChild);
         if (Settings.Options.RequestDeadline is { } deadline)
             Timers.StartSingleTimer(nameof(DeadlinePassed), new DeadlinePassed(), deadline);
     }

@@ -17,16 +17,17 @@ internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics
     /// <summary>A send finished: <paramref name="Bytes"/> went to the kernel, or it failed.</summary>
     internal sealed record Sent(int Bytes, Exception? Error);
 
-    private List<byte[]> _queue = [];
-    private readonly List<IActorRef> _flushWaiters = [];
-    private List<byte[]> _inFlight = [];
+    // Made on first write / first flush that waits: an idle connection holds none of them.
+    private List<byte[]>? _queue;
+    private List<IActorRef>? _flushWaiters;
+    private List<byte[]>? _inFlight;
     private int _queuedBytes;
     private int _inFlightBytes;
     private bool _sending;
     private Exception? _failure;
 
     /// <summary>Nothing queued and nothing being sent.</summary>
-    public bool IsIdle => !_sending && _queue.Count == 0;
+    public bool IsIdle => !_sending && _queue is not { Count: > 0 };
 
     /// <summary>Bytes written by the handler that are not yet in the kernel.</summary>
     public int PendingBytes => _queuedBytes + _inFlightBytes;
@@ -36,7 +37,7 @@ internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics
     {
         if (_failure is not null || data.Length == 0) return true; // a dead peer: the next flush reports it
         if (PendingBytes + data.Length > limit) return false;
-        _queue.Add(data);
+        (_queue ??= []).Add(data);
         _queuedBytes += data.Length;
         if (!_sending) StartSend(self);
         return true;
@@ -47,7 +48,7 @@ internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics
     {
         if (_failure is not null) requester.Tell(Lost(), self);
         else if (IsIdle) requester.Tell(Flushed.Instance, self);
-        else _flushWaiters.Add(requester);
+        else (_flushWaiters ??= []).Add(requester);
     }
 
     public void OnSent(Sent sent, IActorRef self)
@@ -55,7 +56,7 @@ internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics
         if (sent.Error is null) metrics.BytesOut(_inFlightBytes); // every in-flight byte went, in one or two sends
         _sending = false;
         _inFlightBytes = 0;
-        _inFlight.Clear();
+        _inFlight?.Clear();
         if (sent.Error is not null)
         {
             _failure = sent.Error;
@@ -63,8 +64,8 @@ internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics
             FailWaiters();
             return;
         }
-        if (_queue.Count > 0) StartSend(self);
-        else
+        if (_queue is { Count: > 0 }) StartSend(self);
+        else if (_flushWaiters is not null)
         {
             foreach (var waiter in _flushWaiters) waiter.Tell(Flushed.Instance, self);
             _flushWaiters.Clear();
@@ -74,13 +75,14 @@ internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics
     /// <summary>Drops everything not yet handed to a send.</summary>
     public void Discard()
     {
-        _queue.Clear();
+        _queue?.Clear();
         _queuedBytes = 0;
     }
 
     /// <summary>Tells every flush waiter the connection is gone.</summary>
     public void FailWaiters()
     {
+        if (_flushWaiters is null) return;
         foreach (var waiter in _flushWaiters) waiter.Tell(Lost());
         _flushWaiters.Clear();
     }
@@ -90,7 +92,7 @@ internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics
     private void StartSend(IActorRef self)
     {
         // The in-flight list is empty here (OnSent cleared it): swapping hands the queue over without copying.
-        (_inFlight, _queue) = (_queue, _inFlight);
+        (_inFlight, _queue) = (_queue ?? [], _inFlight);
         _inFlightBytes = _queuedBytes;
         _queuedBytes = 0;
         _sending = true;
@@ -161,16 +163,18 @@ internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics
 
     private int SendNow(out SocketError error)
     {
-        if (_inFlight.Count == 1) return socket.Send(_inFlight[0], SocketFlags.None, out error);
-        return socket.Send(_inFlight.ConvertAll(b => new ArraySegment<byte>(b)), SocketFlags.None, out error);
+        var inFlight = _inFlight!; // set by StartSend
+        if (inFlight.Count == 1) return socket.Send(inFlight[0], SocketFlags.None, out error);
+        return socket.Send(inFlight.ConvertAll(b => new ArraySegment<byte>(b)), SocketFlags.None, out error);
     }
 
     /// <summary>The in-flight bytes after the first <paramref name="sent"/>; stream sockets send
     /// every byte of the list before the asynchronous send completes.</summary>
     private List<ArraySegment<byte>> Remaining(int sent)
     {
-        var rest = new List<ArraySegment<byte>>(_inFlight.Count);
-        foreach (var buffer in _inFlight)
+        var inFlight = _inFlight!; // set by StartSend
+        var rest = new List<ArraySegment<byte>>(inFlight.Count);
+        foreach (var buffer in inFlight)
         {
             if (sent >= buffer.Length) { sent -= buffer.Length; continue; }
             rest.Add(new ArraySegment<byte>(buffer, sent, buffer.Length - sent));

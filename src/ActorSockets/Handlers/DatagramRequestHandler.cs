@@ -25,6 +25,8 @@ public abstract class DatagramRequestHandler : RequestHandler
     /// process), not by asking for it: no round trip before user code runs.</summary>
     private protected override void OnSetup(Setup setup) => _data = setup.Datagram ?? [];
 
+    private protected override void OnRequestOver() => _data = [];
+
     /// <summary>The datagram as UTF-8 text; throws <see cref="InvalidDataException"/> (naming the
     /// client) when it is not valid UTF-8.</summary>
     protected string Text => TextDecoding.Decode(_data, ClientAddress);

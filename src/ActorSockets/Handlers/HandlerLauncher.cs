@@ -10,6 +10,10 @@ internal abstract class HandlerLauncher
 {
     /// <summary>Starts a handler for <paramref name="request"/>, supervised by <paramref name="connection"/>'s context when local.</summary>
     public abstract IActorRef Launch(IActorContext connection, RequestInfo request);
+
+    /// <summary>Whether the handler declares <see cref="ReusableHandlerAttribute"/> and is started
+    /// locally, so a datagram listener may keep it for many requests.</summary>
+    public virtual bool Reusable => false;
 }
 
 /// <summary>Sync and threading modes: the handler is a child of its connection actor, so the
@@ -23,4 +27,7 @@ internal sealed class ChildHandlerLauncher(Props handlerProps, bool compactMailb
 
     public override IActorRef Launch(IActorContext connection, RequestInfo request)
         => connection.ActorOf(_handlerProps, request.HandlerName);
+
+    public override bool Reusable { get; } =
+        handlerProps.Type is { } type && Attribute.IsDefined(type, typeof(ReusableHandlerAttribute), inherit: true);
 }

@@ -28,6 +28,11 @@ public sealed record Setup(RequestInfo Request, IActorRef Connection, int WriteB
     /// <summary>A datagram request's datagram, delivered with Setup so the handler need not ask
     /// for it (null for stream connections, whose data is read from the connection).</summary>
     public byte[]? Datagram { get; init; }
+
+    /// <summary>The handler stays for further requests after this one (a datagram listener's
+    /// kept handler, <see cref="ReusableHandlerAttribute"/>): at Finish it tells the connection
+    /// HandlerDone but does not stop. Local only: never set for a handler in another process.</summary>
+    internal bool KeepHandler { get; init; }
 }
 
 /// <summary>Second lifecycle message: socketserver's <c>handle()</c>.</summary>

@@ -19,6 +19,7 @@ public abstract class RequestHandler : UntypedActor
     private RequestInfo? _request;
     private IActorRef? _connection;
     private ReplyChannel? _replies;
+    private bool _keepAfterFinish;
     private readonly AsyncSteps _asyncSteps;
 
     /// <summary>Looks up, once per handler type, which lifecycle steps it made asynchronous.</summary>
@@ -64,6 +65,10 @@ public abstract class RequestHandler : UntypedActor
     {
         _request = setup.Request;
         _connection = setup.Connection;
+        _keepAfterFinish = setup.KeepHandler;
+        // A kept handler's listener must know which of the requests queued to it was under way
+        // if it fails: this one, from now until it tells HandlerDone.
+        if (_keepAfterFinish && _connection is Connections.DatagramReply reply) reply.MarkStarted();
         OnSetup(setup);
     }
 
@@ -89,8 +94,19 @@ public abstract class RequestHandler : UntypedActor
     {
         _handleFailure?.Throw();
         Connection.Tell(HandlerDone.Instance, Self);
-        Context.Stop(Self);
+        if (!_keepAfterFinish)
+        {
+            Context.Stop(Self);
+            return;
+        }
+        // Kept for the next request (ReusableHandlerAttribute): nothing of this one stays.
+        _request = null;
+        _connection = null;
+        OnRequestOver();
     }
+
+    /// <summary>A kept handler's request is over: forget what belonged to it.</summary>
+    private protected virtual void OnRequestOver() { }
 
     /// <summary>Asks the connection (or datagram request) and returns its answer, throwing the
     /// matching exception for an <see cref="Connections.IoFailed"/>. Answers come back through one

@@ -28,7 +28,14 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     /// <summary>A request is given up on (its reply dropped): count, log and stop its handler.</summary>
     internal sealed record GiveUp(IActorRef Handler, ServerEvent Reason, string Why);
 
-    private sealed record DeadlinePassed(IActorRef Handler);
+    /// <summary>A kept handler's request is over (<see cref="ReusableHandlerAttribute"/>): its reply
+    /// was sent or given up on. Ends it as a handler's Terminated ends an unpooled one.</summary>
+    internal sealed record RequestEnded(DatagramReply Reply);
+
+    /// <summary>A pooled request was stopped (the server closing): end it, sending what it wrote.</summary>
+    internal sealed record StopRequest(DatagramReply Reply);
+
+    private sealed record DeadlinePassed(IActorRef Request);
 
     // One byte more than the limit: a datagram that fills it was larger than the limit (the
     // kernel cuts it to the buffer), so it is recognised instead of passing for a whole one.
@@ -42,6 +49,8 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     private readonly SocketAddress _from;
     private readonly int _fromCapacity;
     private readonly Dictionary<SocketAddress, (SocketAddress Address, EndPoint EndPoint)> _clients = new(AddressBytes.Instance);
+    // Handlers kept across datagrams, when the handler says it may be (ReusableHandlerAttribute).
+    private DatagramHandlerPool? _pool;
 
     public DatagramListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
         : base(options, hooks, launcher)
@@ -110,14 +119,21 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
 
     protected override IActorRef StartRequest(Datagram datagram, Socket socket, RequestInfo info, long id)
     {
-        var reply = new DatagramReply(socket, datagram.Client, datagram.Address, info, Settings, Self, Log, _provider);
-        var handler = RequestLifecycle.Start(Context, Settings.Launcher,
-            new Setup(info, reply, Options.WriteBufferLimit) { Datagram = datagram.Data }, reply);
-        reply.Handler = handler;
-        _replies.Add(handler, reply);
+        bool pooled = Settings.Launcher.Reusable;
+        var reply = new DatagramReply(socket, datagram.Client, datagram.Address, info, Settings, Self, Log, _provider) { Pooled = pooled };
+        var setup = new Setup(info, reply, Options.WriteBufferLimit) { Datagram = datagram.Data, KeepHandler = pooled };
+        if (pooled)
+        {
+            _pool ??= new DatagramHandlerPool(Context, Settings.Launcher, info, Environment.ProcessorCount);
+            reply.Setup = setup;
+            reply.Handler = _pool.Dispatch(reply);
+        }
+        else reply.Handler = RequestLifecycle.Start(Context, Settings.Launcher, setup, reply);
+        var request = reply.Request;
+        _replies.Add(request, reply);
         if (Options.RequestDeadline is { } deadline)
-            Timers.StartSingleTimer(handler, new DeadlinePassed(handler), deadline);
-        return handler;
+            Timers.StartSingleTimer(request, new DeadlinePassed(request), deadline);
+        return request;
     }
 
     protected override void Discard(Datagram datagram) { } // nothing to release: it was copied off the socket
@@ -130,19 +146,45 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
                 Abandon(giveUp.Handler, giveUp.Reason, giveUp.Why);
                 return true;
             case DeadlinePassed passed:
-                Abandon(passed.Handler, ServerEvent.RequestDeadline, $"request deadline of {Options.RequestDeadline} passed; closing");
+                Abandon(passed.Request, ServerEvent.RequestDeadline, $"request deadline of {Options.RequestDeadline} passed; closing");
+                return true;
+            case StopRequest stop when _replies.ContainsKey(stop.Reply):
+                stop.Reply.Complete(send: true);
+                GiveUpPooled(stop.Reply);
+                return true;
+            case StopRequest or RequestEnded: // already over
                 return true;
             default:
                 return false;
         }
     }
 
-    private void Abandon(IActorRef handler, ServerEvent reason, string why)
+    private void Abandon(IActorRef request, ServerEvent reason, string why)
     {
-        if (!_replies.TryGetValue(handler, out var reply)) return; // already over
+        if (!_replies.TryGetValue(request, out var reply)) return; // already over
         Settings.Counters.Record(reason, Log, $"{reply.Info.HandlerName} ({reply.Info.ClientAddress})", why);
         reply.Complete(send: false);
-        Context.Stop(handler);
+        if (reply.Pooled) GiveUpPooled(reply);
+        else Context.Stop(request);
+    }
+
+    /// <summary>Ends a pooled request before its handler finished it: a handler that has taken it
+    /// up is stopped (and replaced, the requests queued behind going to its replacement); one
+    /// still queued runs later against a finished reply, which drops what it writes.</summary>
+    private void GiveUpPooled(DatagramReply reply)
+    {
+        if (_pool!.HandlerUnderWay(reply) is { } handler) Context.Stop(handler);
+        Self.Tell(new RequestEnded(reply)); // ended where the current behaviour is at hand
+    }
+
+    /// <summary>Ends a pooled request: for the listener's states it is as if its actor stopped.</summary>
+    private bool EndPooled(Receive receive, DatagramReply reply)
+    {
+        if (!_replies.Remove(reply)) return true; // already over
+        if (Options.RequestDeadline is not null) Timers.Cancel(reply);
+        _pool!.Ended(reply);
+        Context.Unwatch(reply);
+        return base.AroundReceive(receive, new Terminated(reply, existenceConfirmed: true, addressTerminated: false));
     }
 
     /// <summary>A request ends when its handler stops: whatever it wrote and did not send yet
@@ -150,6 +192,18 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     /// Seen before the base class counts the request as over, in every state.</summary>
     protected override bool AroundReceive(Receive receive, object message)
     {
+        if (message is RequestEnded ended) return EndPooled(receive, ended.Reply);
+        if (message is Terminated gone && _pool is not null && _pool.Owns(gone.ActorRef))
+        {
+            // A kept handler stopped: the request it was serving ends (what it wrote goes out, as
+            // finish() sends after handle() raised); the ones queued behind go to its replacement.
+            foreach (var underWay in _pool.HandlerGone(gone.ActorRef))
+            {
+                underWay.Complete(send: true);
+                EndPooled(receive, underWay);
+            }
+            return true;
+        }
         if (message is Terminated t && _replies.Remove(t.ActorRef, out var reply))
         {
             if (Options.RequestDeadline is not null) Timers.Cancel(t.ActorRef);
@@ -162,6 +216,7 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision((handler, error) =>
     {
         var info = _replies.TryGetValue(handler, out var reply) ? reply.Info
+            : _pool?.Current(handler) is { } current ? current.Info
             : new RequestInfo("", Admission.Describe(BoundAddress), handler.Path.Name, Self);
         RequestLifecycle.Report(Settings, info, error, Log);
     });

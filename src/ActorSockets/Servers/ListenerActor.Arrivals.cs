@@ -100,7 +100,7 @@ internal abstract partial class ListenerActor<TRequest>
         long id = ++_requestCount;
         var info = new RequestInfo(Admission.Describe(client), _boundDescription, $"handler-{id}", Self);
         var actor = StartRequest(request, _socket!, info, id);
-        Context.Watch(actor);
+        if (WatchesRequests) Context.Watch(actor);
         _requests.Add(actor);
         Settings.Counters.Count(ServerEvent.Accepted);
         Log.Debug("Accepted {Client} as {Handler}", info.ClientAddress, info.HandlerName);

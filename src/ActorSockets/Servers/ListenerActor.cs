@@ -101,6 +101,11 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     /// holds its whole request already: nothing to tell.</summary>
     protected virtual void DrainRequests(IReadOnlyCollection<IActorRef> requests) { }
 
+    /// <summary>Whether the listener watches each request's actor. A subclass that does not must
+    /// deliver its end as a <see cref="Terminated"/> (streams: their connections are children,
+    /// whose stop the supervisor strategy reports without death-watch).</summary>
+    protected virtual bool WatchesRequests => true;
+
     /// <summary>Messages a subclass adds to the protocol; return whether it was one.</summary>
     protected virtual bool ReceiveOther(object message) => false;
 

@@ -1,0 +1,174 @@
+using ActorSockets.Handlers;
+using ActorSockets.Servers;
+using ActorSockets.Tests.Core;
+using ActorSockets.Tests.Support;
+using Akka.Actor;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorSockets.Tests.Datagrams;
+
+/// <summary>Answers "actor|datagram|client|request name"; throws on "boom"; waits on "wait"
+/// until <see cref="Gate"/> opens. Declares it keeps no state, so the server reuses it.</summary>
+[ReusableHandler]
+public sealed class KeptEchoHandler : DatagramRequestHandler
+{
+    public static TaskCompletionSource Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    protected override async Task HandleAsync()
+    {
+        if (Text == "boom") throw new InvalidOperationException("boom");
+        if (Text == "wait") await Gate.Task;
+        await WriteAsync($"{Self.Path.Name}|{Text}|{ClientAddress}|{Request.HandlerName}");
+    }
+}
+
+/// <summary>The same answer without the attribute: one actor per datagram, the default.</summary>
+public sealed class FreshEchoHandler : DatagramRequestHandler
+{
+    protected override Task HandleAsync() => WriteAsync($"{Self.Path.Name}|{Text}|{ClientAddress}|{Request.HandlerName}");
+}
+
+/// <summary>Answers "N" with N bytes; reusable, for the write limit.</summary>
+[ReusableHandler]
+public sealed class KeptBigReplyHandler : DatagramRequestHandler
+{
+    protected override Task HandleAsync() => WriteAsync(new byte[int.Parse(Text)]);
+}
+
+public class ReusedDatagramHandlerTests(ITestOutputHelper output) : ServerTestKit(output)
+{
+    private static string[] Fields(string reply) => reply.Split('|');
+
+    [Theory]
+    [InlineData(ServerMode.Sync)]
+    [InlineData(ServerMode.Threading)]
+    public async Task One_kept_handler_serves_datagrams_one_after_another_each_seeing_its_own_request(ServerMode mode)
+    {
+        var server = await ServeAsync(ServerOptions.Udp(mode: mode), Props.Create<KeptEchoHandler>());
+        using var alice = DatagramClient.Udp(server.Port);
+        using var bob = DatagramClient.Udp(server.Port);
+
+        var replies = new List<string[]>();
+        for (int i = 0; i < 4; i++)
+        {
+            replies.Add(Fields(await alice.RoundTripAsync($"a{i}")));
+            replies.Add(Fields(await bob.RoundTripAsync($"b{i}")));
+        }
+
+        Assert.Single(replies.Select(r => r[0]).Distinct()); // one actor answered them all
+        Assert.StartsWith("kept-handler-", replies[0][0]);
+        for (int i = 0; i < 4; i++) // Data, ClientAddress and Request are each request's own
+        {
+            Assert.Equal(("a" + i, alice.Address), (replies[2 * i][1], replies[2 * i][2]));
+            Assert.Equal(("b" + i, bob.Address), (replies[2 * i + 1][1], replies[2 * i + 1][2]));
+        }
+        Assert.Equal(8, replies.Select(r => r[3]).Distinct().Count()); // a request name each
+        await server.StatsWhenAsync(s => s.Accepted == 8 && s.ActiveConnections == 0, "every request over");
+    }
+
+    [Fact]
+    public async Task Without_the_attribute_every_datagram_still_gets_a_fresh_handler()
+    {
+        var server = await ServeAsync(ServerOptions.Udp(), Props.Create<FreshEchoHandler>());
+        using var client = DatagramClient.Udp(server.Port);
+        var first = Fields(await client.RoundTripAsync("one"));
+        var second = Fields(await client.RoundTripAsync("two"));
+        Assert.NotEqual(first[0], second[0]);
+        Assert.Equal((first[0], second[0]), (first[3], second[3])); // the actor is the request's
+    }
+
+    [Theory]
+    [InlineData(ServerMode.Sync)]
+    [InlineData(ServerMode.Threading)]
+    public async Task A_kept_handler_that_throws_is_reported_and_replaced(ServerMode mode)
+    {
+        var hooks = new RecordingHooks();
+        var server = await ServeAsync(ServerOptions.Udp(mode: mode), Props.Create<KeptEchoHandler>(), hooks);
+        using var client = DatagramClient.Udp(server.Port);
+
+        var before = Fields(await client.RoundTripAsync("before"));
+        await client.SendAsync("boom");
+        await Eventually.Until(() => { lock (hooks.Errors) return hooks.Errors.Count == 1; }, Deadline, "handle_error for the throwing handler");
+        Assert.Equal(("boom", client.Address), (hooks.Errors[0].Error.Message, hooks.Errors[0].Request.ClientAddress));
+        var after = Fields(await client.RoundTripAsync("after"));
+
+        Assert.NotEqual(before[0], after[0]); // a fresh handler took the failed one's place
+        Assert.Equal(("after", client.Address), (after[1], after[2]));
+        Assert.Equal(0, client.Socket.Available); // the failed request sent nothing
+        await server.StatsWhenAsync(s => s.HandlerFailures == 1 && s.ActiveConnections == 0, "the failure counted, nothing in flight");
+    }
+
+    [Fact]
+    public async Task Datagrams_queued_behind_a_failing_request_are_served_by_the_replacement()
+    {
+        var hooks = new RecordingHooks();
+        var server = await ServeAsync(ServerOptions.Udp(mode: ServerMode.Threading), Props.Create<KeptEchoHandler>(), hooks);
+        using var client = DatagramClient.Udp(server.Port);
+        KeptEchoHandler.Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Every handler is kept busy by a waiting request, so "boom" and the ones after it queue.
+        var waiting = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => Track(DatagramClient.Udp(server.Port))).ToList();
+        foreach (var w in waiting) await w.SendAsync("wait");
+        await server.StatsWhenAsync(s => s.Accepted == waiting.Count, "the waiting requests taken");
+        await client.SendAsync("boom");
+        for (int i = 0; i < 5; i++) await client.SendAsync($"n{i}");
+        await server.StatsWhenAsync(s => s.Accepted == waiting.Count + 6, "the queued requests taken");
+        KeptEchoHandler.Gate.SetResult();
+
+        var replies = new List<string>();
+        for (int i = 0; i < 5; i++) replies.Add(Fields(await client.ReceiveAsync())[1]);
+        Assert.Equal(["n0", "n1", "n2", "n3", "n4"], replies.Order());
+        foreach (var w in waiting) Assert.Equal("wait", Fields(await w.ReceiveAsync())[1]);
+        await server.StatsWhenAsync(s => s.HandlerFailures == 1 && s.ActiveConnections == 0, "one failure, nothing in flight");
+        Assert.Single(hooks.Errors);
+    }
+
+    [Fact]
+    public async Task A_kept_handler_past_the_request_deadline_is_stopped_and_replaced()
+    {
+        var options = ServerOptions.Udp(mode: ServerMode.Sync) with { RequestDeadline = TimeSpan.FromMilliseconds(200) };
+        var server = await ServeAsync(options, Props.Create<KeptEchoHandler>());
+        using var client = DatagramClient.Udp(server.Port);
+        KeptEchoHandler.Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var before = Fields(await client.RoundTripAsync("before"));
+        await client.SendAsync("wait"); // never answered: the gate stays shut
+        await server.StatsWhenAsync(s => s.RequestDeadlines == 1 && s.ActiveConnections == 0, "the deadline to end the request");
+        var after = Fields(await client.RoundTripAsync("after"));
+
+        Assert.NotEqual(before[0], after[0]);
+        Assert.Equal("after", after[1]);
+        KeptEchoHandler.Gate.SetResult();
+    }
+
+    [Fact]
+    public async Task A_reply_over_the_write_limit_is_dropped_and_the_next_datagram_served()
+    {
+        var options = ServerOptions.Udp() with { WriteBufferLimit = 4096 };
+        var server = await ServeAsync(options, Props.Create<KeptBigReplyHandler>());
+        using var client = DatagramClient.Udp(server.Port);
+
+        await client.SendAsync("10000");
+        await server.StatsWhenAsync(s => s.WriteLimitFailures == 1 && s.ActiveConnections == 0, "the write limit to end the request");
+        Assert.Equal(100, (await client.RoundTripAsync("100")).Length);
+        Assert.Equal(0, client.Socket.Available);
+    }
+
+    [Fact]
+    public async Task Close_waits_for_a_kept_handlers_requests_and_their_replies_go_out()
+    {
+        var server = await ServeAsync(ServerOptions.Udp(), Props.Create<KeptEchoHandler>());
+        using var client = DatagramClient.Udp(server.Port);
+        KeptEchoHandler.Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        await client.SendAsync("wait");
+        await server.StatsWhenAsync(s => s.Accepted == 1, "the request taken");
+
+        var closing = server.CloseAsync();
+        var early = await Task.WhenAny(closing, Task.Delay(300));
+        Assert.NotSame(closing, early);
+        KeptEchoHandler.Gate.SetResult();
+        Assert.Equal("wait", Fields(await client.ReceiveAsync())[1]);
+        await closing.Within(Deadline, "close after the drain");
+    }
+}
