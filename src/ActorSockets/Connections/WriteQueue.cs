@@ -131,7 +131,7 @@ internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics
         ValueTask write;
         try
         {
-            write = stream!.WriteAsync(_inFlight.Count == 1 ? _inFlight[0] : Gathered());
+            write = stream!.WriteAsync(_inFlight!.Count == 1 ? _inFlight[0] : Gathered()); // StartSend set the in-flight list
         }
         catch (Exception e)
         {
@@ -153,7 +153,7 @@ internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics
     {
         var all = new byte[_inFlightBytes];
         int at = 0;
-        foreach (var buffer in _inFlight)
+        foreach (var buffer in _inFlight!)
         {
             buffer.CopyTo(all, at);
             at += buffer.Length;
