@@ -143,6 +143,15 @@ public static class ServerCommandLine
                 Console.Error.WriteLine("--worker needs --seed-nodes ADDRESS (the listener prints it as 'CLUSTER <address>').");
                 return UsageError;
             }
+            try
+            {
+                foreach (var seed in seeds) ForkingConfig.CheckSeedNode(seed);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return UsageError;
+            }
             using var workerLogs = ServerActorSystem.StderrLoggerFactory(parsed.GetValue(ServiceOptions.LogLevel));
             return await WorkerNode.RunAsync(handlerProps, seeds, options.Forking.ClusterHost,
                 config => ServerActorSystem.Create("actorsockets", workerLogs, config));

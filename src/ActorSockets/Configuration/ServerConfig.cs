@@ -60,6 +60,8 @@ public static partial class ServerConfig
             (r, o) => Fork(o, f => f with { ClusterPort = r.Int("forking.cluster-port") })),
         new("forking.worker-start-timeout", Fork(nameof(ForkingOptions.WorkerStartTimeout)),
             (r, o) => Fork(o, f => f with { WorkerStartTimeout = r.Duration("forking.worker-start-timeout") })),
+        new("forking.socket-handoff", Fork(nameof(ForkingOptions.SocketHandoff)),
+            (r, o) => Fork(o, f => f with { SocketHandoff = r.Bool("forking.socket-handoff") })),
     ];
 
     /// <summary>Every key a server section may hold, in reference order; a nested key is dotted

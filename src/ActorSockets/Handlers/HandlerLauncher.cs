@@ -10,6 +10,12 @@ internal abstract class HandlerLauncher
 {
     /// <summary>Starts a handler for <paramref name="request"/>, supervised by <paramref name="connection"/>'s context when local.</summary>
     public abstract IActorRef Launch(IActorContext connection, RequestInfo request);
+
+    /// <summary>The props of the actor that serves an accepted stream socket, when this launcher
+    /// serves whole connections elsewhere (forking mode hands the socket to a worker process);
+    /// null, the default: a <see cref="Connections.StreamConnectionActor"/> in this process.</summary>
+    public virtual Props? StreamRequestProps(System.Net.Sockets.Socket client, RequestInfo request,
+        Connections.RequestSettings settings) => null;
 }
 
 /// <summary>Sync and threading modes: the handler is a child of its connection actor, so the

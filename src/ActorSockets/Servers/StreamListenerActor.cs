@@ -24,7 +24,9 @@ internal sealed class StreamListenerActor(ServerOptions options, ServerHooks hoo
     protected override IActorRef StartRequest(Socket client, Socket listening, RequestInfo info, long id)
     {
         if (Options.NoDelay && client.ProtocolType == ProtocolType.Tcp) client.NoDelay = true;
-        return Context.ActorOf(new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), client, info, Settings), $"conn-{id}");
+        var props = Settings.Launcher.StreamRequestProps(client, info, Settings) // forking: a worker takes the socket
+            ?? new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), client, info, Settings);
+        return Context.ActorOf(props, $"conn-{id}");
     }
 
     protected override void Discard(Socket client)
