@@ -4,6 +4,10 @@
 //   count    one request = one increment of a counter actor in the listener; answers the new value
 //   total    answers the counter's value
 //   fail     throws in Handle when the line is "boom", else echoes it with the pid
+//   finish   like pid, and a Finish that runs after Handle threw increments the listener's
+//            counter; the line "finished" answers the counter's value
+// The pid handler also answers "where" with "<pid> <parent of the connection actor>": in forking
+// mode actorsockets-handoff for a handed-off socket, actorsockets-worker for a relayed request.
 // With --udp every handler is the datagram form of pid: "<pid> <datagram>"; "boom" throws.
 using System.CommandLine;
 using ActorSockets.CommandLine;
@@ -11,12 +15,13 @@ using ActorSockets.Handlers;
 using ActorSockets.Servers;
 using Akka.Actor;
 
-var handler = new Option<string>("--handler") { Description = "pid | count | total | fail", DefaultValueFactory = _ => "pid" };
+var handler = new Option<string>("--handler") { Description = "pid | count | total | fail | finish", DefaultValueFactory = _ => "pid" };
 return await ServerCommandLine.RunAsync(args, "ActorSockets test server",
     cli => cli.Options.Kind == SocketKind.Datagram ? Props.Create<PidDatagramHandler>() : cli.Parsed.GetValue(handler) switch
     {
         "count" => Props.Create(() => new CounterHandler(true)),
         "total" => Props.Create(() => new CounterHandler(false)),
+        "finish" => Props.Create<FinishCountingHandler>(),
         _ => Props.Create<PidEchoHandler>(),
     },
     onStarted: server => server.System.ActorOf(Props.Create<Counter>(), "counter"),
@@ -30,8 +35,42 @@ sealed class PidEchoHandler : StreamRequestHandler
         while (await ReadLineAsync() is { } line)
         {
             if (line == "boom") throw new InvalidOperationException("boom requested");
-            await WriteAsync($"{Environment.ProcessId} {line}\n");
+            await WriteAsync(line == "where"
+                ? $"{Environment.ProcessId} {Connection.Path.Parent.Name}\n"
+                : $"{Environment.ProcessId} {line}\n");
         }
+    }
+}
+
+/// <summary>Echoes like <see cref="PidEchoHandler"/>; a Finish after Handle threw counts in the
+/// listener's counter, and "finished" answers that count.</summary>
+sealed class FinishCountingHandler : StreamRequestHandler
+{
+    private bool _threw;
+
+    protected override async Task HandleAsync()
+    {
+        var counter = Context.ActorSelection(Request.Server.Path.Root / "user" / "counter");
+        while (await ReadLineAsync() is { } line)
+        {
+            if (line == "boom")
+            {
+                _threw = true;
+                throw new InvalidOperationException("boom requested");
+            }
+            var reply = line switch
+            {
+                "finished" => (await counter.Ask<int>("get", TimeSpan.FromSeconds(10))).ToString(),
+                "where" => Connection.Path.Parent.Name,
+                _ => line,
+            };
+            await WriteAsync($"{Environment.ProcessId} {reply}\n");
+        }
+    }
+
+    protected override async Task FinishAsync()
+    {
+        if (_threw) await Context.ActorSelection(Request.Server.Path.Root / "user" / "counter").Ask<int>("inc", TimeSpan.FromSeconds(10));
     }
 }
 

@@ -105,7 +105,8 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
         bool abandoned = false;
         foreach (var (what, count) in report.Events)
         {
-            for (int i = 0; i < count; i++) settings.Counters.Count(what);
+            for (int i = 0; i < count; i++) // counted and logged here, as the listener's own connection would
+                settings.Counters.Record(what, Log, $"{info.HandlerName} ({info.ClientAddress})", $"in worker process {_link?.ProcessId}");
             abandoned |= what is ServerEvent.RequestDeadline or ServerEvent.IdleTimeout or ServerEvent.FirstByteTimeout or ServerEvent.WriteLimit;
         }
         _failed = report.Cut || abandoned;

@@ -218,6 +218,8 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
             : LeastLoaded();
         if (best is null) return false;
         ForkingMetrics.Requests.Add(1, _relayTags);
+        if (_log.IsDebugEnabled)
+            _log.Debug("routed {0} ({1}) to worker {2} (path=relay)", request.Setup.Request.HandlerName, request.Setup.Request.ClientAddress, best.Describe);
         best.InFlight++;
         _requests[request.Proxy] = best;
         Context.Watch(request.Proxy);
