@@ -65,7 +65,11 @@ internal sealed record NoWorkerAvailable(TimeSpan Waited);
 internal sealed record WorkerProcessExited(int ProcessId, int ExitCode);
 
 /// <summary>Asks the pool to answer <see cref="WorkersReady"/> once at least <paramref name="Count"/> workers serve.</summary>
-public sealed record WaitForWorkers(int Count);
+public sealed record WaitForWorkers(int Count)
+{
+    /// <summary>Count only workers whose link is up (the listener's own processes, ready for sockets).</summary>
+    public bool Linked { get; init; }
+}
 
 /// <summary>The workers serving now, by process id.</summary>
 public sealed record WorkersReady(IReadOnlyList<WorkerInfo> Workers);

@@ -63,7 +63,7 @@ internal sealed class ForkingRuntime : IForkingRuntime
 
     /// <summary>Waits until this listener's own workers have joined (workers warm before serving).</summary>
     public Task WaitForWorkersAsync(int count, TimeSpan timeout)
-        => Pool.Ask<WorkersReady>(new WaitForWorkers(count), timeout);
+        => Pool.Ask<WorkersReady>(new WaitForWorkers(count) { Linked = _handoff }, timeout);
 
     /// <summary>Stops the worker processes, then the pool.</summary>
     public async Task StopAsync(ActorSystem system)

@@ -42,7 +42,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     private readonly Queue<Waiting> _waiting = new();
     private readonly Dictionary<int, WorkerLink> _links = []; // by pid, until its worker has joined
     private readonly KeyValuePair<string, object?>[] _handoffTags, _relayTags;
-    private readonly List<(int Count, IActorRef ReplyTo)> _readyWaiters = [];
+    private readonly List<(WaitForWorkers Wait, IActorRef ReplyTo)> _readyWaiters = [];
 
     public WorkerPool(TimeSpan waitTimeout, ServerMetrics metrics)
     {
@@ -127,7 +127,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
                 ExpireOldWaiting();
                 break;
             case WaitForWorkers wait:
-                _readyWaiters.Add((wait.Count, Sender));
+                _readyWaiters.Add((wait, Sender));
                 AnswerReadyWaiters();
                 break;
             case ClusterEvent.IClusterDomainEvent:
@@ -153,6 +153,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
         worker.Link = link;
         _log.Info("Worker {0} takes sockets over its link", worker.Describe);
         DrainWaiting();
+        AnswerReadyWaiters();
     }
 
     private void AddWorker(Worker worker)
@@ -250,10 +251,10 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
 
     private void AnswerReadyWaiters()
     {
-        var serving = _workers.Values.Where(w => w.Reachable).Select(w => w.Info).ToList();
         _readyWaiters.RemoveAll(waiter =>
         {
-            if (serving.Count < waiter.Count) return false;
+            var serving = _workers.Values.Where(w => w.Reachable && (!waiter.Wait.Linked || w.Link is not null)).Select(w => w.Info).ToList();
+            if (serving.Count < waiter.Wait.Count) return false;
             waiter.ReplyTo.Tell(new WorkersReady(serving));
             return true;
         });
