@@ -6,8 +6,8 @@
 //   fail     throws in Handle when the line is "boom", else echoes it with the pid
 //   finish   like pid, and a Finish that runs after Handle threw increments the listener's
 //            counter; the line "finished" answers the counter's value
-// The pid handler also answers "where" with "<pid> <parent of the connection actor>": in forking
-// mode actorsockets-handoff for a handed-off socket, actorsockets-worker for a relayed request.
+// The pid handler also answers "where" with "<pid> <kind of connection actor>": in forking mode
+// "handoff" for a socket handed to the worker, "request" for a relayed request (its stand-in).
 // With --udp every handler is the datagram form of pid: "<pid> <datagram>"; "boom" throws.
 using System.CommandLine;
 using ActorSockets.CommandLine;
@@ -36,7 +36,7 @@ sealed class PidEchoHandler : StreamRequestHandler
         {
             if (line == "boom") throw new InvalidOperationException("boom requested");
             await WriteAsync(line == "where"
-                ? $"{Environment.ProcessId} {Connection.Path.Parent.Name}\n"
+                ? $"{Environment.ProcessId} {Connection.Path.Name.Split('-')[0]}\n"
                 : $"{Environment.ProcessId} {line}\n");
         }
     }
@@ -61,7 +61,7 @@ sealed class FinishCountingHandler : StreamRequestHandler
             var reply = line switch
             {
                 "finished" => (await counter.Ask<int>("get", TimeSpan.FromSeconds(10))).ToString(),
-                "where" => Connection.Path.Parent.Name,
+                "where" => Connection.Path.Name.Split('-')[0],
                 _ => line,
             };
             await WriteAsync($"{Environment.ProcessId} {reply}\n");

@@ -17,9 +17,9 @@ internal sealed class ForkingRuntime : IForkingRuntime
     private readonly IActorRef? _processes;
     private readonly int _maxLineLength;
     private readonly HandoffLinks? _links;
-    private readonly bool _handoff;
+    private readonly LocalPlacement? _handoff;
 
-    private ForkingRuntime(ForkingOptions options, IActorRef pool, IActorRef? processes, int maxLineLength, HandoffLinks? links, bool handoff)
+    private ForkingRuntime(ForkingOptions options, IActorRef pool, IActorRef? processes, int maxLineLength, HandoffLinks? links, LocalPlacement? handoff)
     {
         _options = options;
         _maxLineLength = maxLineLength;
@@ -45,7 +45,8 @@ internal sealed class ForkingRuntime : IForkingRuntime
         if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress); // the listener is its own seed
         var forking = options.Forking;
         var metrics = ServerMetrics.For(name, options); // the listener's tags: one server, one set of series
-        var pool = system.ActorOf(Props.Create(() => new WorkerPool(forking.WorkerWaitTimeout, metrics)), $"{name}-workers");
+        var placement = new LocalPlacement();
+        var pool = system.ActorOf(Props.Create(() => new WorkerPool(forking.WorkerWaitTimeout, metrics, placement)), $"{name}-workers");
         // Our own workers get a link: their lifetime (end of stream = the listener is gone) and,
         // for stream servers, the way accepted sockets reach them.
         var links = forking.Workers > 0
@@ -54,7 +55,7 @@ internal sealed class ForkingRuntime : IForkingRuntime
         IActorRef? processes = links is not null
             ? system.ActorOf(Props.Create(() => new WorkerProcesses(forking, cluster.SelfAddress.ToString(), pool, links.Path)), $"{name}-processes")
             : null;
-        bool handoff = links is not null && forking.SocketHandoff && options.Kind == SocketKind.Stream;
+        var handoff = links is not null && forking.SocketHandoff && options.Kind == SocketKind.Stream ? placement : null;
         return new ForkingRuntime(forking, pool, processes, options.MaxLineLength, links, handoff) { ClusterAddress = cluster.SelfAddress.ToString() };
     }
 
@@ -63,7 +64,7 @@ internal sealed class ForkingRuntime : IForkingRuntime
 
     /// <summary>Waits until this listener's own workers have joined (workers warm before serving).</summary>
     public Task WaitForWorkersAsync(int count, TimeSpan timeout)
-        => Pool.Ask<WorkersReady>(new WaitForWorkers(count) { Linked = _handoff }, timeout);
+        => Pool.Ask<WorkersReady>(new WaitForWorkers(count) { Linked = _handoff is not null }, timeout);
 
     /// <summary>Stops the worker processes, then the pool.</summary>
     public async Task StopAsync(ActorSystem system)

@@ -23,7 +23,8 @@ namespace ActorSockets.Forking;
 /// Stopped before the end (the drain deadline), it tells the worker to close the connection.
 /// A worker that dies fails the request: counted, reported to <c>HandleError</c>.
 /// </summary>
-internal sealed class HandedOffConnection(Socket client, RequestInfo info, RequestSettings settings, IActorRef pool) : UntypedActor
+internal sealed class HandedOffConnection(Socket client, RequestInfo info, RequestSettings settings, IActorRef pool, LocalPlacement placement)
+    : UntypedActor
 {
     private readonly long _started = Stopwatch.GetTimestamp();
     private Socket? _client = client; // ours until handed off or given to the relay
@@ -37,7 +38,11 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
 
     private ILoggingAdapter Log => _log ??= Context.GetLogger();
 
-    protected override void PreStart() => pool.Tell(new PlaceConnection(Self));
+    protected override void PreStart()
+    {
+        if (placement.TryPick() is { } link) HandOff(link); // the usual case: no need to ask the pool
+        else pool.Tell(new PlaceConnection(Self));
+    }
 
     protected override void OnReceive(object message)
     {
@@ -77,6 +82,7 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
         {
             _id = link.HandOff(Self, _client!, info);
             _link = link;
+            ForkingMetrics.Requests.Add(1, new(Metrics.ActorSocketsMetrics.ServerNameTag, settings.Metrics.ServerName), new(ForkingMetrics.PathTag, "handoff"));
             if (Context.System.Log.IsDebugEnabled)
                 Log.Debug("{0} ({1}) handed off to worker process {2} (path=handoff)", info.HandlerName, info.ClientAddress, link.ProcessId);
         }

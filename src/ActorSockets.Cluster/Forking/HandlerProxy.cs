@@ -107,13 +107,13 @@ internal sealed class HandlerProxy(IActorRef pool, int maxLineLength, IActorRef?
 /// <param name="pool">The worker pool.</param>
 /// <param name="maxLineLength">The server's line limit.</param>
 /// <param name="preferred">The worker the pool chose for this request, if it chose already.</param>
-/// <param name="handoff">Offer accepted stream sockets to our own worker processes.</param>
-internal sealed class ForkingHandlerLauncher(IActorRef pool, int maxLineLength, IActorRef? preferred = null, bool handoff = false)
+/// <param name="handoff">Offer accepted stream sockets to our own worker processes, placed with this; null: relay all.</param>
+internal sealed class ForkingHandlerLauncher(IActorRef pool, int maxLineLength, IActorRef? preferred = null, LocalPlacement? handoff = null)
     : HandlerLauncher
 {
     public override IActorRef Launch(IActorContext connection, RequestInfo request)
         => connection.ActorOf(Props.Create(typeof(HandlerProxy), pool, maxLineLength, preferred), request.HandlerName);
 
     public override Props? StreamRequestProps(System.Net.Sockets.Socket client, RequestInfo request, RequestSettings settings)
-        => handoff ? new Props(CompactMailbox.ConnectionDeployment, typeof(HandedOffConnection), client, request, settings, pool) : null;
+        => handoff is not null ? new Props(CompactMailbox.ConnectionDeployment, typeof(HandedOffConnection), client, request, settings, pool, handoff) : null;
 }

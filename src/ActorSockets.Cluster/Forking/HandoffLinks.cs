@@ -118,6 +118,7 @@ internal sealed class WorkerLink(int processId, DescriptorChannel channel)
 {
     private readonly ConcurrentDictionary<long, IActorRef> _requests = new();
     private long _nextId;
+    private int _inFlight;
     private IActorRef? _lastServer;
     private string _lastServerPath = "";
 
@@ -125,7 +126,14 @@ internal sealed class WorkerLink(int processId, DescriptorChannel channel)
     public DescriptorChannel Channel { get; } = channel;
 
     /// <summary>Number of requests handed to this worker and not yet ended.</summary>
-    public int InFlight => _requests.Count;
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    private bool Forget(long id, out IActorRef standIn)
+    {
+        if (!_requests.TryRemove(id, out standIn!)) return false;
+        Interlocked.Decrement(ref _inFlight);
+        return true;
+    }
 
     /// <summary>Hands <paramref name="client"/>'s descriptor to the worker; the caller closes its own copy.</summary>
     /// <exception cref="IOException">The link is broken.</exception>
@@ -133,6 +141,7 @@ internal sealed class WorkerLink(int processId, DescriptorChannel channel)
     {
         long id = Interlocked.Increment(ref _nextId);
         _requests[id] = standIn;
+        Interlocked.Increment(ref _inFlight);
         try
         {
             Channel.Send(HandoffProtocol.Connection,
@@ -141,7 +150,7 @@ internal sealed class WorkerLink(int processId, DescriptorChannel channel)
         }
         catch
         {
-            _requests.TryRemove(id, out _);
+            Forget(id, out _);
             throw;
         }
         return id;
@@ -150,7 +159,7 @@ internal sealed class WorkerLink(int processId, DescriptorChannel channel)
     /// <summary>The listener ended the request first: the worker closes the connection.</summary>
     public void Close(long id)
     {
-        if (!_requests.TryRemove(id, out _)) return;
+        if (!Forget(id, out _)) return;
         try
         {
             Channel.Send(HandoffProtocol.Close, HandoffProtocol.EncodeId(id));
@@ -160,13 +169,13 @@ internal sealed class WorkerLink(int processId, DescriptorChannel channel)
 
     public void OnEnded(HandoffProtocol.EndReport report)
     {
-        if (_requests.TryRemove(report.Id, out var standIn)) standIn.Tell(new HandedOffEnded(report));
+        if (Forget(report.Id, out var standIn)) standIn.Tell(new HandedOffEnded(report));
     }
 
     public void OnDown(string reason)
     {
         foreach (var id in _requests.Keys)
-            if (_requests.TryRemove(id, out var standIn)) standIn.Tell(new WorkerLost(reason));
+            if (Forget(id, out var standIn)) standIn.Tell(new WorkerLost(reason));
     }
 
     private string ServerPath(IActorRef server)
@@ -187,3 +196,29 @@ internal sealed record LinkDown(WorkerLink Link);
 
 /// <summary>Link thread → stand-in: the handed-off request ended in the worker.</summary>
 internal sealed record HandedOffEnded(HandoffProtocol.EndReport Report);
+
+/// <summary>
+/// What a stand-in needs to place its socket without asking the pool (one hop less per
+/// connection): the links of our reachable workers, and the least load among the workers that
+/// take only relayed requests. The pool publishes both; each link counts its own requests.
+/// </summary>
+internal sealed class LocalPlacement
+{
+    private volatile WorkerLink[] _links = [];
+    private volatile int _leastRelayLoad = int.MaxValue;
+
+    /// <summary>The least busy linked worker, if none of the relay-only workers is less busy; else null (ask the pool).</summary>
+    public WorkerLink? TryPick()
+    {
+        WorkerLink? best = null;
+        foreach (var link in _links)
+            if (best is null || link.InFlight < best.InFlight) best = link;
+        return best is not null && best.InFlight <= _leastRelayLoad ? best : null;
+    }
+
+    public void Publish(WorkerLink[] links, int leastRelayLoad)
+    {
+        _links = links;
+        _leastRelayLoad = leastRelayLoad;
+    }
+}

@@ -36,7 +36,9 @@ internal static class WorkerLinkClient
             return;
         }
         var settings = HandoffProtocol.DecodeSettings(payload);
-        var server = system.ActorOf(Props.Create(() => new HandoffServer(settings, handlerProps, channel)), "actorsockets-handoff");
+        IoDispatcher.Register(system);
+        var server = system.ActorOf(Props.Create(() => new HandoffServer(channel)), "actorsockets-handoff");
+        var adopter = new Adopter(system, settings, handlerProps, server, log);
         new Thread(() =>
         {
             string reason = "the listener closed the link";
@@ -49,7 +51,7 @@ internal static class WorkerLinkClient
                     {
                         case HandoffProtocol.Connection:
                             var (id, client, bound, handler, listener) = HandoffProtocol.DecodeConnection(p);
-                            server.Tell(new Adopt(fd, id, client, bound, handler, listener));
+                            adopter.Serve(new Adopt(fd, id, client, bound, handler, listener));
                             break;
                         case HandoffProtocol.Close:
                             server.Tell(new CloseHandedOff(HandoffProtocol.DecodeId(p)));
@@ -69,6 +71,44 @@ internal static class WorkerLinkClient
 
     internal sealed record Adopt(int Descriptor, long Id, string Client, string Server, string Handler, string ListenerPath);
 
+    /// <summary>Adopts each socket on the link's thread and starts its connection actor at once (no
+    /// hop through another actor on the way to the client); <see cref="HandoffServer"/> watches it.</summary>
+    private sealed class Adopter(ActorSystem system, HandoffProtocol.ServerSettings settings, Props handlerProps, IActorRef server, ILoggingAdapter log)
+    {
+        private readonly ServerOptions _options = settings.ToOptions();
+        private readonly HandlerLauncher _launcher = new ChildHandlerLauncher(handlerProps);
+        private readonly ServerMetrics _metrics = new(settings.ServerName, settings.Transport);
+        private string _listenerPath = "";
+        private IActorRef _listener = ActorRefs.Nobody;
+
+        public void Serve(Adopt adopt)
+        {
+            Socket socket;
+            try
+            {
+                socket = new Socket(new SafeSocketHandle(adopt.Descriptor, ownsHandle: true));
+            }
+            catch (SocketException e)
+            {
+                DescriptorChannel.CloseDescriptor(adopt.Descriptor);
+                log.Warning("Cannot adopt the socket of {0}: {1}", adopt.Handler, e.Message);
+                server.Tell(new HandoffServer.NotAdopted(adopt.Id, e));
+                return;
+            }
+            if (adopt.ListenerPath != _listenerPath)
+            {
+                _listenerPath = adopt.ListenerPath;
+                _listener = ((ExtendedActorSystem)system).Provider.ResolveActorRef(adopt.ListenerPath);
+            }
+            var hooks = new HandoffServer.CapturingHooks();
+            var requestSettings = new RequestSettings(_options, hooks, _launcher) { Metrics = _metrics };
+            var info = new RequestInfo(adopt.Client, adopt.Server, adopt.Handler, _listener);
+            var connection = system.ActorOf(
+                new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), socket, info, requestSettings), $"handoff-{adopt.Id}");
+            server.Tell(new HandoffServer.Started(connection, adopt.Id, requestSettings, hooks));
+        }
+    }
+
     internal sealed record CloseHandedOff(long Id);
 }
 
@@ -78,40 +118,37 @@ internal static class WorkerLinkClient
 /// threading mode. When one stops, what it counted and how its handler ended go back to the
 /// listener, which keeps the server's stats, metrics and <c>HandleError</c>.
 /// </summary>
-internal sealed class HandoffServer : UntypedActor
+internal sealed class HandoffServer(DescriptorChannel channel) : UntypedActor
 {
+    /// <summary>The link thread started a connection actor for request <paramref name="Id"/>.</summary>
+    internal sealed record Started(IActorRef Connection, long Id, RequestSettings Settings, CapturingHooks Hooks);
+
+    /// <summary>The descriptor of request <paramref name="Id"/> could not be adopted.</summary>
+    internal sealed record NotAdopted(long Id, Exception Error);
+
     private sealed record Running(long Id, RequestSettings Settings, CapturingHooks Hooks);
 
-    private readonly DescriptorChannel _channel;
-    private readonly ServerOptions _options;
-    private readonly HandlerLauncher _launcher;
-    private readonly ServerMetrics _metrics;
+    private readonly DescriptorChannel _channel = channel;
     private readonly Dictionary<IActorRef, Running> _running = [];
     private readonly Dictionary<long, IActorRef> _byId = [];
     private readonly HashSet<long> _cut = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private string _listenerPath = "";
-    private IActorRef _listener = ActorRefs.Nobody;
-
-    public HandoffServer(HandoffProtocol.ServerSettings settings, Props handlerProps, DescriptorChannel channel)
-    {
-        _channel = channel;
-        _options = settings.ToOptions();
-        _launcher = new ChildHandlerLauncher(handlerProps);
-        _metrics = new ServerMetrics(settings.ServerName, settings.Transport);
-        IoDispatcher.Register(Context.System);
-    }
 
     protected override void OnReceive(object message)
     {
         switch (message)
         {
-            case WorkerLinkClient.Adopt adopt:
-                Serve(adopt);
+            case Started started:
+                Context.Watch(started.Connection); // already stopped: Terminated comes all the same
+                _running[started.Connection] = new Running(started.Id, started.Settings, started.Hooks);
+                _byId[started.Id] = started.Connection;
+                break;
+            case NotAdopted failed:
+                Send(new HandoffProtocol.EndReport(failed.Id, true, [], new HandlerFailed(failed.Error.GetType().FullName!, failed.Error.Message, failed.Error.ToString())));
                 break;
             case WorkerLinkClient.CloseHandedOff close when _byId.TryGetValue(close.Id, out var connection):
                 _cut.Add(close.Id);
-                Context.Stop(connection);
+                Context.Stop(connection); // a top-level actor: stopping it from here is allowed
                 break;
             case Terminated t when _running.Remove(t.ActorRef, out var running):
                 _byId.Remove(running.Id);
@@ -123,34 +160,6 @@ internal sealed class HandoffServer : UntypedActor
                 Unhandled(message);
                 break;
         }
-    }
-
-    private void Serve(WorkerLinkClient.Adopt adopt)
-    {
-        Socket socket;
-        try
-        {
-            socket = new Socket(new System.Net.Sockets.SafeSocketHandle(adopt.Descriptor, ownsHandle: true));
-        }
-        catch (SocketException e)
-        {
-            DescriptorChannel.CloseDescriptor(adopt.Descriptor);
-            _log.Warning("Cannot adopt the socket of {0}: {1}", adopt.Handler, e.Message);
-            Send(new HandoffProtocol.EndReport(adopt.Id, true, [], new HandlerFailed(typeof(SocketException).FullName!, e.Message, e.ToString())));
-            return;
-        }
-        if (adopt.ListenerPath != _listenerPath)
-        {
-            _listenerPath = adopt.ListenerPath;
-            _listener = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(adopt.ListenerPath);
-        }
-        var hooks = new CapturingHooks();
-        var settings = new RequestSettings(_options, hooks, _launcher) { Metrics = _metrics };
-        var info = new RequestInfo(adopt.Client, adopt.Server, adopt.Handler, _listener);
-        var connection = Context.ActorOf(new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), socket, info, settings), $"conn-{adopt.Id}");
-        Context.Watch(connection);
-        _running[connection] = new Running(adopt.Id, settings, hooks);
-        _byId[adopt.Id] = connection;
     }
 
     private void Report(Running running, bool cut)
@@ -183,11 +192,8 @@ internal sealed class HandoffServer : UntypedActor
         }
     }
 
-    /// <summary>Connections that fail on their own are stopped, as a listener's are.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
-
     /// <summary>The handler's failure, kept for the listener, which reports it to the server's <c>HandleError</c>.</summary>
-    private sealed class CapturingHooks : ServerHooks
+    internal sealed class CapturingHooks : ServerHooks
     {
         public Exception? Error { get; private set; }
 

@@ -41,14 +41,16 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     private readonly Dictionary<IActorRef, Worker> _requests = [];
     private readonly Queue<Waiting> _waiting = new();
     private readonly Dictionary<int, WorkerLink> _links = []; // by pid, until its worker has joined
-    private readonly KeyValuePair<string, object?>[] _handoffTags, _relayTags;
+    private readonly KeyValuePair<string, object?>[] _relayTags;
     private readonly List<(WaitForWorkers Wait, IActorRef ReplyTo)> _readyWaiters = [];
 
-    public WorkerPool(TimeSpan waitTimeout, ServerMetrics metrics)
+    private readonly LocalPlacement _placement;
+
+    public WorkerPool(TimeSpan waitTimeout, ServerMetrics metrics, LocalPlacement? placement = null)
     {
+        _placement = placement ?? new LocalPlacement();
         _waitTimeout = waitTimeout;
         _metrics = metrics;
-        _handoffTags = [new(Metrics.ActorSocketsMetrics.ServerNameTag, metrics.ServerName), new(ForkingMetrics.PathTag, "handoff")];
         _relayTags = [new(Metrics.ActorSocketsMetrics.ServerNameTag, metrics.ServerName), new(ForkingMetrics.PathTag, "relay")];
     }
 
@@ -69,6 +71,12 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     }
 
     protected override void OnReceive(object message)
+    {
+        Handle(message);
+        Publish(); // membership, reachability, links and relay loads may have changed
+    }
+
+    private void Handle(object message)
     {
         switch (message)
         {
@@ -185,12 +193,25 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
         }
     }
 
+    /// <summary>Requests on a worker: relayed ones (counted here) and handed-off ones (counted by its link).</summary>
+    private static int Load(Worker worker) => worker.InFlight + (worker.Link?.InFlight ?? 0);
+
     private Worker? LeastLoaded()
     {
         Worker? best = null;
         foreach (var worker in _workers.Values)
-            if (worker.Reachable && (best is null || worker.InFlight < best.InFlight)) best = worker;
+            if (worker.Reachable && (best is null || Load(worker) < Load(best))) best = worker;
         return best;
+    }
+
+    /// <summary>Tells the stand-ins which links they may use without asking (<see cref="LocalPlacement"/>).</summary>
+    private void Publish()
+    {
+        var links = _workers.Values.Where(w => w.Reachable && w.Link is not null).Select(w => w.Link!).ToArray();
+        int leastRelay = int.MaxValue;
+        foreach (var worker in _workers.Values)
+            if (worker.Reachable && worker.Link is null) leastRelay = Math.Min(leastRelay, worker.InFlight);
+        _placement.Publish(links, leastRelay);
     }
 
     /// <summary>A stream connection goes whole to the least busy worker if it is one of ours with a
@@ -204,11 +225,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
             place.StandIn.Tell(new PlaceRelay(best.Host)); // its proxy's RouteRequest counts it
             return true;
         }
-        best.InFlight++;
-        _requests[place.StandIn] = best;
-        Context.Watch(place.StandIn);
-        ForkingMetrics.Requests.Add(1, _handoffTags);
-        place.StandIn.Tell(new PlaceLocal(best.Link));
+        place.StandIn.Tell(new PlaceLocal(best.Link)); // its link counts it, and fails it if the worker dies
         return true;
     }
 

@@ -115,7 +115,7 @@ public class ForkingLimitsTests
         Assert.Contains("Drain deadline of", server.Stderr);
     }
 
-    private static string Where(string path) => path == Handoff ? " actorsockets-handoff\n" : " actorsockets-worker\n";
+    private static string Where(string path) => path == Handoff ? " handoff\n" : " request\n";
 
     internal static async Task<SampleProcess> StartAsync(string path, string settings, params string[] args)
     {

@@ -166,8 +166,8 @@ public class ForkingModeTests(ITestOutputHelper output)
                 if (held.Count > 6) held.Dequeue().Dispose();
             }
             output.WriteLine($"{string.Join(", ", paths.Select(p => $"{p.Key}: {p.Value}"))} after {requests} requests; hand-started worker {extra.Pid}");
-            Assert.Equal("actorsockets-worker", paths.GetValueOrDefault(extra.Pid)); // relayed to the node started by hand
-            Assert.Contains("actorsockets-handoff", paths.Values); // handed to the listener's own worker
+            Assert.Equal("request", paths.GetValueOrDefault(extra.Pid)); // relayed to the node started by hand
+            Assert.Contains("handoff", paths.Values); // handed to the listener's own worker
         }
         finally
         {
@@ -221,7 +221,7 @@ public class ForkingModeTests(ITestOutputHelper output)
             var client = await TestClient.ConnectAsync(server.Port);
             busy.Add(client);
             await client.SendAsync("where\n");
-            Assert.EndsWith(path == Handoff ? " actorsockets-handoff\n" : " actorsockets-worker\n", await client.ReadLineAsync());
+            Assert.EndsWith(path == Handoff ? " handoff\n" : " request\n", await client.ReadLineAsync());
         }
         server.Signal(signal);
         foreach (var client in busy) client.Dispose(); // a graceful stop drains them first
@@ -239,7 +239,7 @@ public class ForkingModeTests(ITestOutputHelper output)
         foreach (var client in new[] { first, second })
         {
             await client.SendAsync("where\n");
-            Assert.EndsWith(path == Handoff ? " actorsockets-handoff\n" : " actorsockets-worker\n", await client.ReadLineAsync());
+            Assert.EndsWith(path == Handoff ? " handoff\n" : " request\n", await client.ReadLineAsync());
         }
 
         using var third = await TestClient.ConnectAsync(server.Port); // waits in the backlog
@@ -290,7 +290,7 @@ public class ForkingModeTests(ITestOutputHelper output)
         await client.SendAsync("where\n");
         var (pid, where) = ParseReply(await client.ReadLineAsync(Deadline));
         Assert.NotEqual(server.Pid, pid);
-        Assert.Equal(path == Handoff ? "actorsockets-handoff" : "actorsockets-worker", where);
+        Assert.Equal(path == Handoff ? "handoff" : "request", where);
     }
 
     private static (int Pid, string Text) ParseReply(string line)
