@@ -91,6 +91,10 @@ internal sealed class WorkerProcesses : UntypedActor, IWithTimers
         // instead of spinning for work, which measurably cut CPU per request in forking mode.
         // An explicit setting in the listener's environment (inherited) wins.
         info.Environment.TryAdd("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0");
+        // A worker is started ahead of its first request and lives long: compile each method fully
+        // once instead of tiering up under load. Measured (one-line connections, 16 clients, the
+        // first 3 s after start): 3.3k req/s tiered, 6.4k with this; an explicit setting wins.
+        info.Environment.TryAdd("DOTNET_TieredCompilation", "0");
         info.Environment[HandoffProtocol.LinkVariable] = _linkPath;
         info.Environment[HandoffProtocol.ListenerPidVariable] = Environment.ProcessId.ToString();
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
