@@ -6,6 +6,10 @@
 //   fail     throws in Handle when the line is "boom", else echoes it with the pid
 //   slow     for each line: logs "READ <line>" to stderr, takes 300 ms, then echoes the line
 //   hang     logs "READ <line>" for the first line, then never finishes
+//   finish   like pid, and a Finish that runs after Handle threw increments the listener's
+//            counter; the line "finished" answers the counter's value
+// The pid handler also answers "where" with "<pid> <kind of connection actor>": in forking mode
+// "handoff" for a socket handed to the worker, "request" for a relayed request (its stand-in).
 // With --udp every handler is the datagram form of pid: "<pid> <datagram>"; "boom" throws.
 using System.CommandLine;
 using ActorSockets.CommandLine;
@@ -13,7 +17,7 @@ using ActorSockets.Handlers;
 using ActorSockets.Servers;
 using Akka.Actor;
 
-var handler = new Option<string>("--handler") { Description = "pid | count | total | fail | slow | hang", DefaultValueFactory = _ => "pid" };
+var handler = new Option<string>("--handler") { Description = "pid | count | total | fail | finish | slow | hang", DefaultValueFactory = _ => "pid" };
 return await ServerCommandLine.RunAsync(args, "ActorSockets test server",
     cli => cli.Options.Kind == SocketKind.Datagram ? Props.Create<PidDatagramHandler>() : cli.Parsed.GetValue(handler) switch
     {
@@ -21,6 +25,7 @@ return await ServerCommandLine.RunAsync(args, "ActorSockets test server",
         "total" => Props.Create(() => new CounterHandler(false)),
         "slow" => Props.Create(() => new SlowEchoHandler(false)),
         "hang" => Props.Create(() => new SlowEchoHandler(true)),
+        "finish" => Props.Create<FinishCountingHandler>(),
         _ => Props.Create<PidEchoHandler>(),
     },
     onStarted: server => server.System.ActorOf(Props.Create<Counter>(), "counter"),
@@ -34,7 +39,9 @@ sealed class PidEchoHandler : StreamRequestHandler
         while (await ReadLineAsync() is { } line)
         {
             if (line == "boom") throw new InvalidOperationException("boom requested");
-            await WriteAsync($"{Environment.ProcessId} {line}\n");
+            await WriteAsync(line == "where"
+                ? $"{Environment.ProcessId} {Connection.Path.Name.Split('-')[0]}\n"
+                : $"{Environment.ProcessId} {line}\n");
         }
     }
 }
@@ -52,6 +59,38 @@ sealed class SlowEchoHandler(bool hang) : StreamRequestHandler
             await Task.Delay(300);
             await WriteAsync(line + "\n");
         }
+    }
+}
+
+/// <summary>Echoes like <see cref="PidEchoHandler"/>; a Finish after Handle threw counts in the
+/// listener's counter, and "finished" answers that count.</summary>
+sealed class FinishCountingHandler : StreamRequestHandler
+{
+    private bool _threw;
+
+    protected override async Task HandleAsync()
+    {
+        var counter = Context.ActorSelection(Request.Server.Path.Root / "user" / "counter");
+        while (await ReadLineAsync() is { } line)
+        {
+            if (line == "boom")
+            {
+                _threw = true;
+                throw new InvalidOperationException("boom requested");
+            }
+            var reply = line switch
+            {
+                "finished" => (await counter.Ask<int>("get", TimeSpan.FromSeconds(10))).ToString(),
+                "where" => Connection.Path.Name.Split('-')[0],
+                _ => line,
+            };
+            await WriteAsync($"{Environment.ProcessId} {reply}\n");
+        }
+    }
+
+    protected override async Task FinishAsync()
+    {
+        if (_threw) await Context.ActorSelection(Request.Server.Path.Root / "user" / "counter").Ask<int>("inc", TimeSpan.FromSeconds(10));
     }
 }
 

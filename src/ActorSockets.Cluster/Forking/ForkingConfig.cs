@@ -25,6 +25,26 @@ public static class ForkingConfig
     public static Config Worker(IReadOnlyList<string> seedNodes, string host = "127.0.0.1", int port = 0)
         => Node(host, port, WorkerRole, seedNodes);
 
+    /// <summary>Checks that <paramref name="seed"/> is a cluster node's address
+    /// (<c>akka.tcp://SYSTEM@HOST:PORT</c>).</summary>
+    /// <exception cref="ArgumentException">It is not, with one line that says why.</exception>
+    public static void CheckSeedNode(string seed)
+    {
+        const string form = "akka.tcp://actorsockets@HOST:PORT, as the listener prints after CLUSTER";
+        Akka.Actor.Address address;
+        try
+        {
+            address = Akka.Actor.Address.Parse(seed);
+        }
+        catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException)
+        {
+            throw new ArgumentException($"--seed-nodes: '{seed}' is not a cluster address ({form})");
+        }
+        if (address.Protocol != "akka.tcp" || string.IsNullOrEmpty(address.System) || string.IsNullOrEmpty(address.Host)
+            || address.Port is not (> 0 and <= 65535))
+            throw new ArgumentException($"--seed-nodes: '{seed}' is not a cluster address ({form})");
+    }
+
     private static Config Node(string host, int port, string role, IReadOnlyList<string> seeds)
     {
         var seedList = string.Join(", ", seeds.Select(s => $"\"{s}\""));

@@ -30,18 +30,26 @@ internal sealed record EndRequest
 /// <summary>Worker → proxy: the handler threw; it has been stopped.</summary>
 internal sealed record HandlerFailed(string ExceptionType, string Message, string Details);
 
-/// <summary>Listener → worker host: who are you? Answered with <see cref="WorkerInfo"/>.</summary>
-internal sealed record GetWorkerInfo
+/// <summary>Listener → worker host: who are you? Answered with <see cref="WorkerInfo"/>. Carries the
+/// listener's wire version: a worker of another version refuses to serve it and exits.</summary>
+internal sealed record GetWorkerInfo(int WireVersion)
 {
-    /// <summary>The one instance.</summary>
-    public static readonly GetWorkerInfo Instance = new();
+    /// <summary>This version's question.</summary>
+    public static readonly GetWorkerInfo Instance = new(WireSerializer.Version);
 }
 
 /// <summary>A worker host's process id and machine name.</summary>
-public sealed record WorkerInfo(int ProcessId, string MachineName);
+public sealed record WorkerInfo(int ProcessId, string MachineName)
+{
+    /// <summary>The wire version the worker speaks (<see cref="WireSerializer.Version"/>).</summary>
+    public int WireVersion { get; init; } = WireSerializer.Version;
+}
+
+/// <summary>Listener → worker host: the listener will not route to this worker (its wire version differs).</summary>
+internal sealed record WorkerRefused(int ListenerVersion, string Reason);
 
 /// <summary>Proxy → pool: route this request to the least busy worker.</summary>
-internal sealed record RouteRequest(Setup Setup, IActorRef Proxy, ReadAhead Input, int MaxLineLength);
+internal sealed record RouteRequest(Setup Setup, IActorRef Proxy, ReadAhead Input, int MaxLineLength, IActorRef? Preferred = null);
 
 /// <summary>Pool → proxy: the request runs on the worker whose host is <paramref name="Host"/>
 /// (where <see cref="EndRequest"/> goes if the connection ends first).</summary>
@@ -57,7 +65,11 @@ internal sealed record NoWorkerAvailable(TimeSpan Waited);
 internal sealed record WorkerProcessExited(int ProcessId, int ExitCode);
 
 /// <summary>Asks the pool to answer <see cref="WorkersReady"/> once at least <paramref name="Count"/> workers serve.</summary>
-public sealed record WaitForWorkers(int Count);
+public sealed record WaitForWorkers(int Count)
+{
+    /// <summary>Count only workers whose link is up (the listener's own processes, ready for sockets).</summary>
+    public bool Linked { get; init; }
+}
 
 /// <summary>The workers serving now, by process id.</summary>
 public sealed record WorkersReady(IReadOnlyList<WorkerInfo> Workers);

@@ -16,20 +16,25 @@ internal sealed class ForkingRuntime : IForkingRuntime
     private readonly ForkingOptions _options;
     private readonly IActorRef? _processes;
     private readonly int _maxLineLength;
+    private readonly HandoffLinks? _links;
+    private readonly LocalPlacement? _handoff;
 
-    private ForkingRuntime(ForkingOptions options, IActorRef pool, IActorRef? processes, int maxLineLength)
+    private ForkingRuntime(ForkingOptions options, IActorRef pool, IActorRef? processes, int maxLineLength, HandoffLinks? links, LocalPlacement? handoff)
     {
         _options = options;
         _maxLineLength = maxLineLength;
         Pool = pool;
         _processes = processes;
+        _links = links;
+        _handoff = handoff;
     }
 
     /// <summary>Routes requests to workers.</summary>
     public IActorRef Pool { get; }
 
-    /// <summary>The launcher the listener's connections use.</summary>
-    public HandlerLauncher Launcher => new ForkingHandlerLauncher(Pool, _maxLineLength);
+    /// <summary>The launcher the listener uses: stream sockets are offered whole to our own workers
+    /// (when <see cref="ForkingOptions.SocketHandoff"/>), everything else is relayed.</summary>
+    public HandlerLauncher Launcher => new ForkingHandlerLauncher(Pool, _maxLineLength, handoff: _handoff);
 
     /// <summary>Starts the pool and the worker processes; the system must be a cluster node.</summary>
     public static ForkingRuntime Start(ActorSystem system, ServerOptions options, string name)
@@ -40,11 +45,18 @@ internal sealed class ForkingRuntime : IForkingRuntime
         if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress); // the listener is its own seed
         var forking = options.Forking;
         var metrics = ServerMetrics.For(name, options); // the listener's tags: one server, one set of series
-        var pool = system.ActorOf(Props.Create(() => new WorkerPool(forking.WorkerWaitTimeout, metrics)), $"{name}-workers");
-        IActorRef? processes = forking.Workers > 0
-            ? system.ActorOf(Props.Create(() => new WorkerProcesses(forking, cluster.SelfAddress.ToString(), pool)), $"{name}-processes")
+        var placement = new LocalPlacement();
+        var pool = system.ActorOf(Props.Create(() => new WorkerPool(forking.WorkerWaitTimeout, metrics, placement)), $"{name}-workers");
+        // Our own workers get a link: their lifetime (end of stream = the listener is gone) and,
+        // for stream servers, the way accepted sockets reach them.
+        var links = forking.Workers > 0
+            ? new HandoffLinks(pool, HandoffProtocol.ServerSettings.Of(options, name), Akka.Event.Logging.GetLogger(system, typeof(HandoffLinks)))
             : null;
-        return new ForkingRuntime(forking, pool, processes, options.MaxLineLength) { ClusterAddress = cluster.SelfAddress.ToString() };
+        IActorRef? processes = links is not null
+            ? system.ActorOf(Props.Create(() => new WorkerProcesses(forking, cluster.SelfAddress.ToString(), pool, links.Path)), $"{name}-processes")
+            : null;
+        var handoff = links is not null && forking.SocketHandoff && options.Kind == SocketKind.Stream ? placement : null;
+        return new ForkingRuntime(forking, pool, processes, options.MaxLineLength, links, handoff) { ClusterAddress = cluster.SelfAddress.ToString() };
     }
 
     /// <summary>The listener's cluster address: the seed node workers join.</summary>
@@ -52,12 +64,16 @@ internal sealed class ForkingRuntime : IForkingRuntime
 
     /// <summary>Waits until this listener's own workers have joined (workers warm before serving).</summary>
     public Task WaitForWorkersAsync(int count, TimeSpan timeout)
-        => Pool.Ask<WorkersReady>(new WaitForWorkers(count), timeout);
+        => Pool.Ask<WorkersReady>(new WaitForWorkers(count) { Linked = _handoff is not null }, timeout);
 
     /// <summary>Stops the worker processes, then the pool.</summary>
     public async Task StopAsync(ActorSystem system)
     {
-        if (system.WhenTerminated.IsCompleted) return; // the processes actor killed its workers as it stopped
+        if (system.WhenTerminated.IsCompleted) // the processes actor killed its workers as it stopped
+        {
+            _links?.Dispose();
+            return;
+        }
         if (_processes is not null)
         {
             try
@@ -71,6 +87,7 @@ internal sealed class ForkingRuntime : IForkingRuntime
             }
             catch (TaskCanceledException) { /* PostStop kills what is left */ }
         }
+        _links?.Dispose();
         try
         {
             await Pool.GracefulStop(TimeSpan.FromSeconds(5));

@@ -21,7 +21,7 @@ namespace ActorSockets.Forking;
 /// drain deadline) it tells the worker to stop the handler.</item>
 /// </list>
 /// </summary>
-internal sealed class HandlerProxy(IActorRef pool, int maxLineLength) : UntypedActor
+internal sealed class HandlerProxy(IActorRef pool, int maxLineLength, IActorRef? preferred) : UntypedActor
 {
     private static readonly ReadAhead NothingAhead = new([], Ended: true);
 
@@ -69,7 +69,7 @@ internal sealed class HandlerProxy(IActorRef pool, int maxLineLength) : UntypedA
         }
     }
 
-    private void Route(ReadAhead input) => pool.Tell(new RouteRequest(_setup!, Self, input, maxLineLength));
+    private void Route(ReadAhead input) => pool.Tell(new RouteRequest(_setup!, Self, input, maxLineLength, preferred));
 
     /// <summary>One crossing from the worker becomes the connection's own protocol. The writes go
     /// first, from here; what follows is sent on the worker's behalf, so the answer goes straight
@@ -101,9 +101,23 @@ internal sealed class HandlerProxy(IActorRef pool, int maxLineLength) : UntypedA
     }
 }
 
-/// <summary>Forking mode's launcher: every handler is a <see cref="HandlerProxy"/> for a worker.</summary>
-internal sealed class ForkingHandlerLauncher(IActorRef pool, int maxLineLength) : HandlerLauncher
+/// <summary>Forking mode's launcher: every handler is a <see cref="HandlerProxy"/> for a worker;
+/// with <paramref name="handoff"/>, an accepted stream socket is first offered to the listener's own
+/// workers whole (<see cref="HandedOffConnection"/>).</summary>
+/// <param name="pool">The worker pool.</param>
+/// <param name="maxLineLength">The server's line limit.</param>
+/// <param name="preferred">The worker the pool chose for this request, if it chose already.</param>
+/// <param name="handoff">Offer accepted stream sockets to our own worker processes, placed with this; null: relay all.</param>
+internal sealed class ForkingHandlerLauncher(IActorRef pool, int maxLineLength, IActorRef? preferred = null, LocalPlacement? handoff = null)
+    : HandlerLauncher
 {
     public override IActorRef Launch(IActorContext connection, RequestInfo request)
-        => connection.ActorOf(Props.Create(typeof(HandlerProxy), pool, maxLineLength), request.HandlerName);
+        => connection.ActorOf(Props.Create(typeof(HandlerProxy), pool, maxLineLength, preferred), request.HandlerName);
+
+    public override Props? StreamRequestProps(System.Net.Sockets.Socket client, RequestInfo request, RequestSettings settings)
+        // A TLS connection is relayed: its handshake and certificate stay in the listener's
+        // connection (the worker has no certificate to wrap a handed-off socket with yet).
+        => handoff is not null && settings.Tls is null
+            ? new Props(CompactMailbox.ConnectionDeployment, typeof(HandedOffConnection), client, request, settings, pool, handoff)
+            : null;
 }

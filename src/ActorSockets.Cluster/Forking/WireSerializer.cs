@@ -1,4 +1,3 @@
-using System.Text;
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
@@ -11,9 +10,20 @@ namespace ActorSockets.Forking;
 /// A compact binary serializer for every message that crosses between the listener and worker
 /// processes. Byte payloads travel as raw length-prefixed bytes: Akka's default would send
 /// records holding <c>byte[]</c> as JSON (and fails a ByteString round trip).
+/// <para>Versioned: every message's manifest (sent with every frame) starts with
+/// <see cref="Version"/>, and fields are explicit little-endian. A message of another version is
+/// refused with a <see cref="System.Runtime.Serialization.SerializationException"/> that names
+/// both versions (Akka logs it). The join handshake (<see cref="GetWorkerInfo"/>,
+/// <see cref="WorkerInfo"/>, <see cref="WorkerRefused"/>) has manifests and a leading version
+/// field that never change, so two versions can always tell each other why they refuse.</para>
 /// </summary>
 public sealed class WireSerializer : SerializerWithStringManifest
 {
+    /// <summary>The wire format's version: bump it whenever any message's layout changes.</summary>
+    public const ushort Version = 1;
+
+    private const string V = "1"; // Version as the manifest prefix
+
     /// <summary>Created by Akka's serialization extension.</summary>
     public WireSerializer(ExtendedActorSystem system) : base(system) { }
 
@@ -28,23 +38,24 @@ public sealed class WireSerializer : SerializerWithStringManifest
         typeof(ReadResult), typeof(Flushed), typeof(IoFailed),
         typeof(Shutdown), typeof(ShutdownCompleted),
         typeof(StartHandler), typeof(EndRequest), typeof(Exchange), typeof(HandlerFailed), typeof(GetWorkerInfo), typeof(WorkerInfo),
+        typeof(WorkerRefused),
     ];
 
     /// <inheritdoc/>
     public override int Identifier => Id;
 
     // An exchange's next step is in its manifest, so its bytes go as they are, without a copy.
-    private static readonly string[] ExchangeManifests = ["XN", "XR", "XF", "XD"];
+    private static readonly string[] ExchangeManifests = [V + "XN", V + "XR", V + "XF", V + "XD"];
 
     /// <inheritdoc/>
     public override string Manifest(object o) => o switch
     {
-        Write => "W", ReadResult => "R", ReadLine => "L", ReadAvailable => "A", ReadExactly => "X",
-        Flush => "F", Flushed => "f", IoFailed => "E", HandlerDone => "D", Abort => "AB",
+        Write => V + "W", ReadResult => V + "R", ReadLine => V + "L", ReadAvailable => V + "A", ReadExactly => V + "X",
+        Flush => V + "F", Flushed => V + "f", IoFailed => V + "E", HandlerDone => V + "D", Abort => V + "AB",
         Exchange { Then: var then } => ExchangeManifests[(int)then],
-        Setup => "S", Handle => "H", Finish => "Z", StartHandler => "ST", EndRequest => "ER",
-        HandlerFailed => "HF", GetWorkerInfo => "GW", WorkerInfo => "WI",
-        Shutdown => "SD", ShutdownCompleted => "SC",
+        Setup => V + "S", Handle => V + "H", Finish => V + "Z", StartHandler => V + "ST", EndRequest => V + "ER",
+        HandlerFailed => V + "HF", Shutdown => V + "SD", ShutdownCompleted => V + "SC",
+        GetWorkerInfo => "GW", WorkerInfo => "WI", WorkerRefused => "WR", // the handshake: the same in every version
         _ => throw new ArgumentException($"{o.GetType()} is not an ActorSockets wire message"),
     };
 
@@ -56,39 +67,48 @@ public sealed class WireSerializer : SerializerWithStringManifest
             case Write w: return w.Data; // the hot path: no copy, no framing
             case Exchange x: return x.Writes;
             case ReadResult r: return r.Data;
-            case ReadAvailable a: return BitConverter.GetBytes(a.MaxBytes);
-            case ReadExactly x: return BitConverter.GetBytes(x.Count);
-            case ReadLine or Flush or Flushed or HandlerDone or Handle or Finish or GetWorkerInfo or EndRequest or Shutdown or ShutdownCompleted:
+            case ReadLine or Flush or Flushed or HandlerDone or Handle or Finish or EndRequest or Shutdown or ShutdownCompleted:
                 return [];
         }
-        using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        var writer = new HandoffProtocol.Writer();
+        switch (o)
         {
-            switch (o)
-            {
-                case IoFailed e: writer.Write((int)e.Reason); writer.Write(e.Message); break;
-                case Abort ab: writer.Write(ab.Reason); break;
-                case Setup s: WriteSetup(writer, s); break;
-                case StartHandler st:
-                    WriteSetup(writer, st.Setup);
-                    WriteRef(writer, st.Proxy);
-                    writer.Write(st.Input.Length);
-                    writer.Write(st.Input);
-                    writer.Write(st.InputEnded);
-                    writer.Write(st.MaxLineLength);
-                    break;
-                case HandlerFailed hf: writer.Write(hf.ExceptionType); writer.Write(hf.Message); writer.Write(hf.Details); break;
-                case WorkerInfo wi: writer.Write(wi.ProcessId); writer.Write(wi.MachineName); break;
-                default: throw new ArgumentException($"{o.GetType()} is not an ActorSockets wire message");
-            }
+            case ReadAvailable a: writer.Int(a.MaxBytes); break;
+            case ReadExactly x: writer.Int(x.Count); break;
+            case IoFailed e: writer.Int((int)e.Reason).String(e.Message); break;
+            case Abort ab: writer.String(ab.Reason); break;
+            case Setup s: WriteSetup(writer, s); break;
+            case StartHandler st:
+                WriteSetup(writer, st.Setup);
+                WriteRef(writer, st.Proxy);
+                writer.Bytes(st.Input).Bool(st.InputEnded).Int(st.MaxLineLength);
+                break;
+            case HandlerFailed hf: writer.String(hf.ExceptionType).String(hf.Message).String(hf.Details); break;
+            case GetWorkerInfo gw: writer.Int(gw.WireVersion); break;
+            case WorkerInfo wi: writer.Int(wi.WireVersion).Int(wi.ProcessId).String(wi.MachineName); break;
+            case WorkerRefused wr: writer.Int(wr.ListenerVersion).String(wr.Reason); break;
+            default: throw new ArgumentException($"{o.GetType()} is not an ActorSockets wire message");
         }
-        return stream.ToArray();
+        return writer.ToArray();
     }
 
     /// <inheritdoc/>
     public override object FromBinary(byte[] bytes, string manifest)
     {
-        switch (manifest)
+        var reader = new HandoffProtocol.Reader(bytes);
+        switch (manifest) // the handshake first: its layout starts with the version in every version
+        {
+            case "GW": return new GetWorkerInfo(reader.Int());
+            case "WI":
+                int version = reader.Int();
+                return new WorkerInfo(reader.Int(), reader.String()) { WireVersion = version };
+            case "WR": return new WorkerRefused(reader.Int(), reader.String());
+        }
+        if (!manifest.StartsWith(V, StringComparison.Ordinal) || manifest.Length < 2 || char.IsDigit(manifest[1]))
+            throw new System.Runtime.Serialization.SerializationException(
+                $"ActorSockets wire message '{manifest}' is not of wire version {Version}, which this node speaks: " +
+                "run the same ActorSockets version on the listener and its workers");
+        switch (manifest[1..])
         {
             case "W": return new Write(bytes);
             case "XN": return new Exchange(bytes, ExchangeThen.Nothing);
@@ -97,54 +117,46 @@ public sealed class WireSerializer : SerializerWithStringManifest
             case "XD": return new Exchange(bytes, ExchangeThen.Done);
             case "ER": return EndRequest.Instance;
             case "R": return new ReadResult(bytes);
-            case "A": return new ReadAvailable(BitConverter.ToInt32(bytes));
-            case "X": return new ReadExactly(BitConverter.ToInt32(bytes));
             case "L": return new ReadLine();
             case "F": return Flush.Instance;
             case "f": return Flushed.Instance;
             case "D": return HandlerDone.Instance;
             case "H": return Handle.Instance;
             case "Z": return Finish.Instance;
-            case "GW": return GetWorkerInfo.Instance;
             case "SD": return Shutdown.Instance;
             case "SC": return ShutdownCompleted.Instance;
         }
-        using var reader = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
-        return manifest switch
+        return manifest[1..] switch
         {
-            "E" => new IoFailed((IoFailure)reader.ReadInt32(), reader.ReadString()),
-            "AB" => new Abort(reader.ReadString()),
+            "A" => new ReadAvailable(reader.Int()),
+            "X" => new ReadExactly(reader.Int()),
+            "E" => new IoFailed((IoFailure)reader.Int(), reader.String()),
+            "AB" => new Abort(reader.String()),
             "S" => ReadSetup(reader),
-            "ST" => new StartHandler(ReadSetup(reader), ReadRef(reader), reader.ReadBytes(reader.ReadInt32()),
-                reader.ReadBoolean(), reader.ReadInt32()),
-            "HF" => new HandlerFailed(reader.ReadString(), reader.ReadString(), reader.ReadString()),
-            "WI" => new WorkerInfo(reader.ReadInt32(), reader.ReadString()),
+            "ST" => new StartHandler(ReadSetup(reader), ReadRef(reader), reader.Bytes(), reader.Bool(), reader.Int()),
+            "HF" => new HandlerFailed(reader.String(), reader.String(), reader.String()),
             _ => throw new System.Runtime.Serialization.SerializationException($"Unknown ActorSockets manifest '{manifest}'"),
         };
     }
 
-    private static void WriteSetup(BinaryWriter writer, Setup setup)
+    private static void WriteSetup(HandoffProtocol.Writer writer, Setup setup)
     {
-        writer.Write(setup.Request.ClientAddress);
-        writer.Write(setup.Request.ServerAddress);
-        writer.Write(setup.Request.HandlerName);
+        writer.String(setup.Request.ClientAddress).String(setup.Request.ServerAddress).String(setup.Request.HandlerName);
         WriteRef(writer, setup.Request.Server);
         WriteRef(writer, setup.Connection);
-        writer.Write(setup.WriteBufferLimit);
-        writer.Write(setup.Datagram?.Length ?? -1);
-        if (setup.Datagram is { } datagram) writer.Write(datagram);
+        writer.Int(setup.WriteBufferLimit).Bool(setup.Datagram is not null);
+        if (setup.Datagram is { } datagram) writer.Bytes(datagram);
     }
 
-    private Setup ReadSetup(BinaryReader reader)
+    private Setup ReadSetup(HandoffProtocol.Reader reader)
     {
-        var request = new RequestInfo(reader.ReadString(), reader.ReadString(), reader.ReadString(), ReadRef(reader));
-        var setup = new Setup(request, ReadRef(reader), reader.ReadInt32());
-        int datagramLength = reader.ReadInt32();
-        return datagramLength < 0 ? setup : setup with { Datagram = reader.ReadBytes(datagramLength) };
+        var request = new RequestInfo(reader.String(), reader.String(), reader.String(), ReadRef(reader));
+        var setup = new Setup(request, ReadRef(reader), reader.Int());
+        return reader.Bool() ? setup with { Datagram = reader.Bytes() } : setup;
     }
 
-    private static void WriteRef(BinaryWriter writer, IActorRef actor)
-        => writer.Write(Serialization.SerializedActorPath(actor));
+    private static void WriteRef(HandoffProtocol.Writer writer, IActorRef actor)
+        => writer.String(Serialization.SerializedActorPath(actor));
 
-    private IActorRef ReadRef(BinaryReader reader) => system.Provider.ResolveActorRef(reader.ReadString());
+    private IActorRef ReadRef(HandoffProtocol.Reader reader) => system.Provider.ResolveActorRef(reader.String());
 }

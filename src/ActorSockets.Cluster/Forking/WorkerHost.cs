@@ -8,7 +8,7 @@ namespace ActorSockets.Forking;
 /// <see cref="WorkerConnection"/>. It knows each running request by its listener-side proxy,
 /// for <see cref="EndRequest"/>.
 /// </summary>
-internal sealed class WorkerHost(Props handlerProps) : UntypedActor
+internal sealed class WorkerHost(Props handlerProps, Action<string>? refused = null) : UntypedActor
 {
     private readonly Dictionary<IActorRef, IActorRef> _byProxy = [];
     private readonly Dictionary<IActorRef, IActorRef> _byRequest = [];
@@ -30,8 +30,13 @@ internal sealed class WorkerHost(Props handlerProps) : UntypedActor
             case Terminated t when _byRequest.Remove(t.ActorRef, out var proxy):
                 _byProxy.Remove(proxy);
                 break;
-            case GetWorkerInfo:
-                Sender.Tell(new WorkerInfo(Environment.ProcessId, Environment.MachineName));
+            case GetWorkerInfo ask:
+                Sender.Tell(new WorkerInfo(Environment.ProcessId, Environment.MachineName)); // the listener refuses us if it must
+                if (ask.WireVersion != WireSerializer.Version)
+                    refused?.Invoke($"listener {Sender.Path.Address} speaks wire version {ask.WireVersion}, this worker {WireSerializer.Version}");
+                break;
+            case WorkerRefused refusal:
+                refused?.Invoke(refusal.Reason);
                 break;
             default:
                 Unhandled(message);

@@ -22,9 +22,15 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
         public WorkerInfo Info { get; } = info;
         public int InFlight { get; set; }
         public bool Reachable { get; set; } = true;
+        /// <summary>The link of a worker process this listener started: sockets can be handed to it.</summary>
+        public WorkerLink? Link { get; set; }
+        public string Describe => $"{Address} (pid {Info.ProcessId})";
     }
 
-    private sealed record Waiting(RouteRequest Request, DateTime Since);
+    /// <param name="Request">A <see cref="RouteRequest"/> or a <see cref="PlaceConnection"/>.</param>
+    /// <param name="ReplyTo">Who learns if no worker comes in time.</param>
+    /// <param name="Since">When it started waiting.</param>
+    private sealed record Waiting(object Request, IActorRef ReplyTo, DateTime Since);
     private sealed record ExpireWaiting;
 
     private readonly TimeSpan _waitTimeout;
@@ -34,12 +40,18 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     private readonly Dictionary<Address, Worker> _workers = [];
     private readonly Dictionary<IActorRef, Worker> _requests = [];
     private readonly Queue<Waiting> _waiting = new();
-    private readonly List<(int Count, IActorRef ReplyTo)> _readyWaiters = [];
+    private readonly Dictionary<int, WorkerLink> _links = []; // by pid, until its worker has joined
+    private readonly KeyValuePair<string, object?>[] _relayTags;
+    private readonly List<(WaitForWorkers Wait, IActorRef ReplyTo)> _readyWaiters = [];
 
-    public WorkerPool(TimeSpan waitTimeout, ServerMetrics metrics)
+    private readonly LocalPlacement _placement;
+
+    public WorkerPool(TimeSpan waitTimeout, ServerMetrics metrics, LocalPlacement? placement = null)
     {
+        _placement = placement ?? new LocalPlacement();
         _waitTimeout = waitTimeout;
         _metrics = metrics;
+        _relayTags = [new(Metrics.ActorSocketsMetrics.ServerNameTag, metrics.ServerName), new(ForkingMetrics.PathTag, "relay")];
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -52,6 +64,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     {
         _cluster.Unsubscribe(Self);
         foreach (var (proxy, _) in _requests) proxy.Tell(new WorkerLost("the listener is stopping"));
+        foreach (var waiting in _waiting) waiting.ReplyTo.Tell(new WorkerLost("the listener is stopping"));
         // The gauge counts this pool's workers: they are no longer its workers once it stops
         // (and a restarted pool starts empty and counts them again as they report).
         foreach (var _ in _workers) _metrics.WorkerExited();
@@ -59,14 +72,37 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
 
     protected override void OnReceive(object message)
     {
+        Handle(message);
+        Publish(); // membership, reachability, links and relay loads may have changed
+    }
+
+    private void Handle(object message)
+    {
         switch (message)
         {
             case ClusterEvent.MemberUp up when up.Member.HasRole(ForkingConfig.WorkerRole):
                 Context.ActorSelection(new RootActorPath(up.Member.Address) / "user" / ForkingConfig.WorkerHostName)
                     .Tell(GetWorkerInfo.Instance);
                 break;
+            case WorkerInfo info when info.WireVersion != WireSerializer.Version:
+                var why = $"worker {Sender.Path.Address} (pid {info.ProcessId} on {info.MachineName}) speaks wire version {info.WireVersion}, this listener {WireSerializer.Version}: refused; run the same ActorSockets version on both";
+                _log.Error("{0}", why);
+                Sender.Tell(new WorkerRefused(WireSerializer.Version, why));
+                break;
             case WorkerInfo info when !Sender.Path.Address.Equals(_cluster.SelfAddress):
                 AddWorker(new Worker(Sender.Path.Address, Sender, info));
+                break;
+            case LinkUp up:
+                var owner = _workers.Values.FirstOrDefault(w => IsProcessOf(w, up.Link.ProcessId));
+                if (owner is not null) Attach(owner, up.Link);
+                else _links[up.Link.ProcessId] = up.Link;
+                break;
+            case LinkDown down:
+                _links.Remove(down.Link.ProcessId);
+                foreach (var w in _workers.Values.Where(w => ReferenceEquals(w.Link, down.Link))) w.Link = null;
+                break;
+            case PlaceConnection place:
+                if (!TryPlace(place)) Wait(place, place.StandIn);
                 break;
             case ClusterEvent.UnreachableMember unreachable when _workers.TryGetValue(unreachable.Member.Address, out var w):
                 w.Reachable = false;
@@ -89,12 +125,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
                 }
                 break;
             case RouteRequest request:
-                if (!TryRoute(request))
-                {
-                    _waiting.Enqueue(new Waiting(request, DateTime.UtcNow));
-                    if (!Timers.IsTimerActive(nameof(ExpireWaiting)))
-                        Timers.StartSingleTimer(nameof(ExpireWaiting), new ExpireWaiting(), _waitTimeout);
-                }
+                if (!TryRoute(request)) Wait(request, request.Proxy);
                 break;
             case Terminated t when _requests.Remove(t.ActorRef, out var worker):
                 worker.InFlight--;
@@ -104,7 +135,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
                 ExpireOldWaiting();
                 break;
             case WaitForWorkers wait:
-                _readyWaiters.Add((wait.Count, Sender));
+                _readyWaiters.Add((wait, Sender));
                 AnswerReadyWaiters();
                 break;
             case ClusterEvent.IClusterDomainEvent:
@@ -115,9 +146,28 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
         }
     }
 
+    private void Wait(object request, IActorRef replyTo)
+    {
+        _waiting.Enqueue(new Waiting(request, replyTo, DateTime.UtcNow));
+        if (!Timers.IsTimerActive(nameof(ExpireWaiting)))
+            Timers.StartSingleTimer(nameof(ExpireWaiting), new ExpireWaiting(), _waitTimeout);
+    }
+
+    private static bool IsProcessOf(Worker worker, int pid)
+        => worker.Info.ProcessId == pid && worker.Info.MachineName == Environment.MachineName;
+
+    private void Attach(Worker worker, WorkerLink link)
+    {
+        worker.Link = link;
+        _log.Info("Worker {0} takes sockets over its link", worker.Describe);
+        DrainWaiting();
+        AnswerReadyWaiters();
+    }
+
     private void AddWorker(Worker worker)
     {
         if (!_workers.TryAdd(worker.Address, worker)) return;
+        if (_links.Remove(worker.Info.ProcessId, out var link) && worker.Info.MachineName == Environment.MachineName) worker.Link = link;
         _metrics.WorkerStarted();
         _log.Info("Worker {Worker} (pid {Pid} on {Machine}) joined; {Workers} workers", worker.Address, worker.Info.ProcessId, worker.Info.MachineName, _workers.Count);
         DrainWaiting();
@@ -143,12 +193,51 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
         }
     }
 
-    private bool TryRoute(RouteRequest request)
+    /// <summary>Requests on a worker: relayed ones (counted here) and handed-off ones (counted by its link).</summary>
+    private static int Load(Worker worker) => worker.InFlight + (worker.Link?.InFlight ?? 0);
+
+    private Worker? LeastLoaded()
     {
         Worker? best = null;
         foreach (var worker in _workers.Values)
-            if (worker.Reachable && (best is null || worker.InFlight < best.InFlight)) best = worker;
+            if (worker.Reachable && (best is null || Load(worker) < Load(best))) best = worker;
+        return best;
+    }
+
+    /// <summary>Tells the stand-ins which links they may use without asking (<see cref="LocalPlacement"/>).</summary>
+    private void Publish()
+    {
+        var links = _workers.Values.Where(w => w.Reachable && w.Link is not null).Select(w => w.Link!).ToArray();
+        int leastRelay = int.MaxValue;
+        foreach (var worker in _workers.Values)
+            if (worker.Reachable && worker.Link is null) leastRelay = Math.Min(leastRelay, worker.InFlight);
+        _placement.Publish(links, leastRelay);
+    }
+
+    /// <summary>A stream connection goes whole to the least busy worker if it is one of ours with a
+    /// link; else it is relayed, preferably to that worker.</summary>
+    private bool TryPlace(PlaceConnection place)
+    {
+        var best = LeastLoaded();
         if (best is null) return false;
+        if (best.Link is null)
+        {
+            place.StandIn.Tell(new PlaceRelay(best.Host)); // its proxy's RouteRequest counts it
+            return true;
+        }
+        place.StandIn.Tell(new PlaceLocal(best.Link)); // its link counts it, and fails it if the worker dies
+        return true;
+    }
+
+    private bool TryRoute(RouteRequest request)
+    {
+        var best = request.Preferred is { } preferred
+            ? _workers.Values.FirstOrDefault(w => w.Reachable && w.Host.Equals(preferred)) ?? LeastLoaded()
+            : LeastLoaded();
+        if (best is null) return false;
+        ForkingMetrics.Requests.Add(1, _relayTags);
+        if (_log.IsDebugEnabled)
+            _log.Debug("routed {0} ({1}) to worker {2} (path=relay)", request.Setup.Request.HandlerName, request.Setup.Request.ClientAddress, best.Describe);
         best.InFlight++;
         _requests[request.Proxy] = best;
         Context.Watch(request.Proxy);
@@ -161,7 +250,8 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
 
     private void DrainWaiting()
     {
-        while (_waiting.TryPeek(out var next) && TryRoute(next.Request)) _waiting.Dequeue();
+        while (_waiting.TryPeek(out var next) && (next.Request is RouteRequest route ? TryRoute(route) : TryPlace((PlaceConnection)next.Request)))
+            _waiting.Dequeue();
     }
 
     private void ExpireOldWaiting()
@@ -170,7 +260,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
         while (_waiting.TryPeek(out var next) && now - next.Since >= _waitTimeout)
         {
             _waiting.Dequeue();
-            next.Request.Proxy.Tell(new NoWorkerAvailable(_waitTimeout));
+            next.ReplyTo.Tell(new NoWorkerAvailable(_waitTimeout));
         }
         if (_waiting.TryPeek(out var oldest))
             Timers.StartSingleTimer(nameof(ExpireWaiting), new ExpireWaiting(), _waitTimeout - (now - oldest.Since));
@@ -178,10 +268,10 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
 
     private void AnswerReadyWaiters()
     {
-        var serving = _workers.Values.Where(w => w.Reachable).Select(w => w.Info).ToList();
         _readyWaiters.RemoveAll(waiter =>
         {
-            if (serving.Count < waiter.Count) return false;
+            var serving = _workers.Values.Where(w => w.Reachable && (!waiter.Wait.Linked || w.Link is not null)).Select(w => w.Info).ToList();
+            if (serving.Count < waiter.Wait.Count) return false;
             waiter.ReplyTo.Tell(new WorkersReady(serving));
             return true;
         });

@@ -176,6 +176,15 @@ public static class ServerCommandLine
                 Console.Error.WriteLine("--worker needs --seed-nodes ADDRESS (the listener prints it as 'CLUSTER <address>').");
                 return UsageError;
             }
+            try
+            {
+                foreach (var seed in seeds) ForkingConfig.CheckSeedNode(seed);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return UsageError;
+            }
             using var workerLogs = ServiceOptions.CreateLoggerFactory(parsed);
             return await WorkerNode.RunAsync(handlerProps, seeds, options.Forking.ClusterHost,
                 config => ServerActorSystem.Create("actorsockets", workerLogs, config));

@@ -73,6 +73,8 @@ public static partial class ServerConfig
         new("tls.protocols", "Tls.Protocols", (r, o) => WithTls(o, t => t with { Protocols = Protocols(r) })),
         new("tls.handshake-timeout", "Tls.HandshakeTimeout",
             (r, o) => WithTls(o, t => t with { HandshakeTimeout = r.Duration("tls.handshake-timeout") })),
+        new("forking.socket-handoff", Fork(nameof(ForkingOptions.SocketHandoff)),
+            (r, o) => Fork(o, f => f with { SocketHandoff = r.Bool("forking.socket-handoff") })),
     ];
 
     /// <summary>Every key a server section may hold, in reference order; a nested key is dotted

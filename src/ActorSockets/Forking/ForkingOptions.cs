@@ -39,6 +39,11 @@ public sealed record ForkingOptions
     /// fine for workers this listener starts itself. Give a fixed one for nodes started by hand.</summary>
     public int ClusterPort { get; init; }
 
+    /// <summary>Stream sockets go to the listener's own worker processes as they are (the descriptor
+    /// passed over a Unix socket), so a worker serves the connection itself; off, or for worker
+    /// nodes started by hand and for datagrams, every request's bytes are relayed as messages.</summary>
+    public bool SocketHandoff { get; init; } = true;
+
     /// <summary>How long starting the server waits for its own worker processes to join.</summary>
     public TimeSpan WorkerStartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 

@@ -14,6 +14,12 @@ internal abstract class HandlerLauncher
     /// <summary>Whether the handler declares <see cref="ReusableHandlerAttribute"/> and is started
     /// locally, so a datagram listener may keep it for many requests.</summary>
     public virtual bool Reusable => false;
+
+    /// <summary>The props of the actor that serves an accepted stream socket, when this launcher
+    /// serves whole connections elsewhere (forking mode hands the socket to a worker process);
+    /// null, the default: a <see cref="Connections.StreamConnectionActor"/> in this process.</summary>
+    public virtual Props? StreamRequestProps(System.Net.Sockets.Socket client, RequestInfo request,
+        Connections.RequestSettings settings) => null;
 }
 
 /// <summary>Sync and threading modes: the handler is a child of its connection actor, so the

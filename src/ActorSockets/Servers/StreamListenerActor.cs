@@ -29,7 +29,9 @@ internal sealed partial class StreamListenerActor(ServerOptions options, ServerH
         ForgetProxied(client);
         if (Options.NoDelay && client.ProtocolType == ProtocolType.Tcp) client.NoDelay = true;
         Settings.Metrics.ConnectionQueued(); // until the connection actor starts (ConnectionOpened)
-        return Context.ActorOf(new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), client, info, Settings), $"conn-{id}");
+        var props = Settings.Launcher.StreamRequestProps(client, info, Settings) // forking: a worker takes the socket
+            ?? new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), client, info, Settings);
+        return Context.ActorOf(props, $"conn-{id}");
     }
 
     /// <summary>Connections are children: the supervisor strategy reports each one's stop, which

@@ -12,6 +12,9 @@ namespace ActorSockets.Tests.Forking;
 /// Forking mode end to end with real processes: the test server (tests/ActorSockets.TestServer)
 /// is the listener and relaunches itself as its workers. Tests in this class run one after
 /// another (one xunit collection) so the 2-core machine is not flooded with processes.
+/// Most run for both paths a request can take: <c>handoff</c> (the accepted socket goes to the
+/// worker process, the default) and <c>relay</c> (<c>forking.socket-handoff = off</c>: bytes cross
+/// as messages, as for worker nodes started by hand); each checks which path served it.
 /// </summary>
 [Collection(WorkerProcesses.Collection)]
 public class ForkingModeTests(ITestOutputHelper output)
@@ -19,10 +22,16 @@ public class ForkingModeTests(ITestOutputHelper output)
     private const string Program = "ActorSockets.TestServer";
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task Two_hundred_requests_are_served_by_both_workers_and_never_by_the_listener()
+    public static TheoryData<string> Paths => new() { Handoff, Relay };
+
+    private const string Handoff = "handoff", Relay = "relay";
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Two_hundred_requests_are_served_by_both_workers_and_never_by_the_listener(string path)
     {
-        using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "2");
+        using var server = await StartAsync(path, "", "--workers", "2");
+        await AssertServedByAsync(server, path);
         var pids = new ConcurrentBag<int>();
         await Task.WhenAll(Enumerable.Range(0, 8).Select(async task =>
         {
@@ -46,10 +55,12 @@ public class ForkingModeTests(ITestOutputHelper output)
         Assert.Equal(0, await server.StopAsync());
     }
 
-    [Fact]
-    public async Task Killing_a_worker_closes_only_its_connections_and_a_replacement_serves()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Killing_a_worker_closes_only_its_connections_and_a_replacement_serves(string path)
     {
-        using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "2");
+        using var server = await StartAsync(path, "", "--workers", "2");
+        await AssertServedByAsync(server, path);
         var held = new List<(TestClient Client, int Pid)>();
         try
         {
@@ -66,6 +77,9 @@ public class ForkingModeTests(ITestOutputHelper output)
             foreach (var (client, _) in held.Where(h => h.Pid == victim))
                 Assert.True(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(10)), "a connection of the killed worker closes");
             var closedAfter = sinceKill.Elapsed;
+            // Each cut request is a handler failure the listener reports to HandleError, naming its client.
+            foreach (var (client, _) in held.Where(h => h.Pid == victim))
+                await server.WaitForStderrAsync($"for client {client.Socket.LocalEndPoint} failed", Deadline);
             foreach (var (client, _) in held.Where(h => h.Pid == survivor))
             {
                 await client.SendAsync("still there\n");
@@ -99,10 +113,12 @@ public class ForkingModeTests(ITestOutputHelper output)
         Assert.Equal(0, await server.StopAsync());
     }
 
-    [Fact]
-    public async Task A_handler_throwing_in_a_worker_is_supervised_as_in_threading_mode()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task A_handler_throwing_in_a_worker_is_supervised_as_in_threading_mode(string path)
     {
-        using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "1");
+        using var server = await StartAsync(path, "", "--workers", "1");
+        await AssertServedByAsync(server, path);
         using var bystander = await TestClient.ConnectAsync(server.Port);
         await bystander.SendAsync("first\n");
         int worker = ParseReply(await bystander.ReadLineAsync()).Pid;
@@ -122,33 +138,36 @@ public class ForkingModeTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_worker_node_started_by_hand_joins_and_takes_traffic()
+    public async Task A_worker_node_started_by_hand_with_stdin_at_eof_joins_and_serves_beside_a_local_worker()
     {
-        using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "2", "--max-children", "64");
+        using var server = await StartAsync(Handoff, "", "--workers", "1", "--max-children", "64");
         var cluster = Regex.Match(server.Stderr, @"CLUSTER (\S+)").Groups[1].Value;
         Assert.StartsWith("akka.tcp://", cluster);
-        using var extra = SampleProcess.Launch(Program, "--worker", "--seed-nodes", cluster);
+        // stdin from /dev/null (at end of file from the start), as under systemd, nohup or a script.
+        using var extra = SampleProcess.Launch(Program, stdinFromDevNull: true, "--worker", "--seed-nodes", cluster);
+        await extra.WaitForStderrAsync("joined the cluster", Deadline); // says so when it joins
 
         var held = new Queue<TestClient>();
-        var pids = new HashSet<int>();
+        var paths = new Dictionary<int, string>();
         int requests = 0;
         try
         {
-            // Keep a few requests in flight on the running workers, so the least-loaded router
-            // sends the next one to the newcomer as soon as it has joined.
+            // Keep a few requests in flight, so the least-loaded router sends the next one to
+            // whichever worker has fewer; both must serve.
             var started = Stopwatch.StartNew();
-            while (!pids.Contains(extra.Pid) && requests < 2000 && started.Elapsed < Deadline)
+            while (paths.Count < 2 && requests < 2000 && started.Elapsed < Deadline)
             {
                 var client = await TestClient.ConnectAsync(server.Port);
                 held.Enqueue(client);
-                await client.SendAsync("hi\n");
-                pids.Add(ParseReply(await client.ReadLineAsync()).Pid);
+                await client.SendAsync("where\n");
+                var (pid, where) = ParseReply(await client.ReadLineAsync(Deadline));
+                paths[pid] = where;
                 requests++;
                 if (held.Count > 6) held.Dequeue().Dispose();
-                await Task.Delay(20); // pacing a bounded poll, not synchronisation
             }
-            output.WriteLine($"pids {string.Join(", ", pids)} after {requests} requests; hand-started worker {extra.Pid}");
-            Assert.Contains(extra.Pid, pids);
+            output.WriteLine($"{string.Join(", ", paths.Select(p => $"{p.Key}: {p.Value}"))} after {requests} requests; hand-started worker {extra.Pid}");
+            Assert.Equal("request", paths.GetValueOrDefault(extra.Pid)); // relayed to the node started by hand
+            Assert.Contains("handoff", paths.Values); // handed to the listener's own worker
         }
         finally
         {
@@ -156,32 +175,71 @@ public class ForkingModeTests(ITestOutputHelper output)
         }
         Assert.Equal(0, await server.StopAsync());
         Assert.Equal(0, await extra.WaitForExitAsync(Deadline)); // the cluster's listener left: the worker leaves too
+        Assert.Contains("left the cluster", extra.Stderr);
     }
 
     [Theory]
-    [InlineData("TERM")]
-    [InlineData("KILL")]
-    public async Task No_worker_process_outlives_the_listener(string signal)
+    [InlineData("not-an-address")]
+    [InlineData("akka.tcp://actorsockets@127.0.0.1")]
+    [InlineData("http://127.0.0.1:4053")]
+    public async Task A_bad_seed_node_is_a_one_line_usage_error(string seed)
     {
-        using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "2");
+        using var worker = SampleProcess.Launch(Program, "--worker", "--seed-nodes", "akka.tcp://actorsockets@127.0.0.1:4053", seed);
+        Assert.Equal(2, await worker.WaitForExitAsync(Deadline));
+        var lines = worker.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Contains($"'{seed}' is not a cluster address", lines[0]);
+    }
+
+    [Fact]
+    public async Task A_worker_that_cannot_reach_its_seed_says_so_until_stopped()
+    {
+        using var port = new TcpListener(System.Net.IPAddress.Loopback, 0); // a port nobody serves a cluster on
+        port.Start();
+        int unused = ((System.Net.IPEndPoint)port.LocalEndpoint).Port;
+        port.Stop();
+        using var worker = SampleProcess.Launch(Program, stdinFromDevNull: true, "--worker", "--seed-nodes", $"akka.tcp://actorsockets@127.0.0.1:{unused}");
+        await worker.WaitForStderrAsync("cannot reach seed node", Deadline);
+        Assert.Equal(0, await worker.StopAsync(Deadline)); // SIGTERM, not stdin, ends it
+    }
+
+    [Theory]
+    [InlineData("TERM", Handoff)]
+    [InlineData("KILL", Handoff)]
+    [InlineData("TERM", Relay)]
+    [InlineData("KILL", Relay)]
+    public async Task No_worker_process_outlives_the_listener(string signal, string path)
+    {
+        using var server = await StartAsync(path, "", "--workers", "2");
         var workers = ChildProcesses(server.Pid);
         Assert.Equal(2, workers.Count);
 
+        // Requests in flight on both workers, so the workers are busy serving when the listener goes.
+        var busy = new List<TestClient>();
+        for (int i = 0; i < 4; i++)
+        {
+            var client = await TestClient.ConnectAsync(server.Port);
+            busy.Add(client);
+            await client.SendAsync("where\n");
+            Assert.EndsWith(path == Handoff ? " handoff\n" : " request\n", await client.ReadLineAsync());
+        }
         server.Signal(signal);
+        foreach (var client in busy) client.Dispose(); // a graceful stop drains them first
         await server.WaitForExitAsync(Deadline);
         await Eventually.Until(() => workers.All(p => !IsAlive(p)), Deadline, $"worker processes {string.Join(",", workers)} to exit after SIG{signal} to the listener");
     }
 
-    [Fact]
-    public async Task Max_children_makes_further_clients_wait_instead_of_failing()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Max_children_makes_further_clients_wait_instead_of_failing(string path)
     {
-        using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "2", "--max-children", "2");
+        using var server = await StartAsync(path, "", "--workers", "2", "--max-children", "2");
         using var first = await TestClient.ConnectAsync(server.Port);
         using var second = await TestClient.ConnectAsync(server.Port);
         foreach (var client in new[] { first, second })
         {
-            await client.SendAsync("x\n");
-            await client.ReadLineAsync();
+            await client.SendAsync("where\n");
+            Assert.EndsWith(path == Handoff ? " handoff\n" : " request\n", await client.ReadLineAsync());
         }
 
         using var third = await TestClient.ConnectAsync(server.Port); // waits in the backlog
@@ -196,10 +254,11 @@ public class ForkingModeTests(ITestOutputHelper output)
         Assert.Equal(0, await server.StopAsync());
     }
 
-    [Fact]
-    public async Task Five_thousand_increments_from_all_workers_count_exactly_five_thousand()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Five_thousand_increments_from_all_workers_count_exactly_five_thousand(string path)
     {
-        using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "2", "--handler", "count");
+        using var server = await StartAsync(path, "", "--workers", "2", "--handler", "count", "--log-level", "Debug");
         var seen = new ConcurrentBag<int>();
         await Task.WhenAll(Enumerable.Range(0, 16).Select(async task =>
         {
@@ -211,6 +270,27 @@ public class ForkingModeTests(ITestOutputHelper output)
         }));
         Assert.Equal(Enumerable.Range(1, 5000), seen.Order()); // every increment seen once: no update lost
         Assert.Equal(0, await server.StopAsync());
+        // Which path served them, from the listener's debug log (one line per request).
+        Assert.Equal(5000, Regex.Matches(server.Stderr, path == Handoff ? "path=handoff" : @"routed handler-\d+ .* \(path=relay\)").Count);
+    }
+
+    /// <summary>Starts the test server in forking mode for <paramref name="path"/>, with
+    /// <paramref name="settings"/> (HOCON keys of actorsockets.server-defaults) in a --config file.</summary>
+    private static async Task<SampleProcess> StartAsync(string path, string settings, params string[] args)
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"actorsockets-forking-{Guid.NewGuid():N}.conf");
+        await File.WriteAllTextAsync(config, $"actorsockets.server-defaults {{\n forking.socket-handoff = {(path == Handoff ? "on" : "off")}\n {settings}\n}}\n");
+        return await SampleProcess.StartAsync(Program, ["--mode", "forking", "--config", config, .. args]);
+    }
+
+    /// <summary>A request on a fresh connection says which path served it.</summary>
+    private static async Task AssertServedByAsync(SampleProcess server, string path)
+    {
+        using var client = await TestClient.ConnectAsync(server.Port);
+        await client.SendAsync("where\n");
+        var (pid, where) = ParseReply(await client.ReadLineAsync(Deadline));
+        Assert.NotEqual(server.Pid, pid);
+        Assert.Equal(path == Handoff ? "handoff" : "request", where);
     }
 
     private static (int Pid, string Text) ParseReply(string line)

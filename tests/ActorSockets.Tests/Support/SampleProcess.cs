@@ -47,16 +47,25 @@ public sealed class SampleProcess : IDisposable
     }
 
     /// <summary>Starts sample <paramref name="name"/> without waiting for anything.</summary>
-    public static SampleProcess Launch(string name, params string[] args) => Launch(name, null, args);
+    public static SampleProcess Launch(string name, params string[] args) => Launch(name, null, false, args);
 
     /// <summary>Starts sample <paramref name="name"/> with <paramref name="customize"/> applied to its start info.</summary>
     public static SampleProcess Launch(string name, Action<ProcessStartInfo>? customize, params string[] args)
+        => Launch(name, customize, false, args);
+
+    /// <summary>Starts sample <paramref name="name"/>; with <paramref name="stdinFromDevNull"/> its
+    /// stdin is /dev/null (at end of file from the start, as under systemd or nohup), else a pipe we hold.</summary>
+    public static SampleProcess Launch(string name, bool stdinFromDevNull, params string[] args)
+        => Launch(name, null, stdinFromDevNull, args);
+
+    private static SampleProcess Launch(string name, Action<ProcessStartInfo>? customize, bool stdinFromDevNull, string[] args)
     {
-        // stdin is a pipe we hold open: forking-mode workers exit when it closes, as when a real listener dies.
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(stdinFromDevNull ? "/bin/sh" : "dotnet")
         {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            RedirectStandardInput = !stdinFromDevNull, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        if (stdinFromDevNull) // exec: the shell becomes dotnet, same pid
+            foreach (var arg in new[] { "-c", "exec dotnet \"$@\" < /dev/null", "sh" }) info.ArgumentList.Add(arg);
         info.ArgumentList.Add(SampleDll(name));
         foreach (var arg in args) info.ArgumentList.Add(arg);
         customize?.Invoke(info);

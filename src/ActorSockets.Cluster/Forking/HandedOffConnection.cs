@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using ActorSockets.Connections;
+using ActorSockets.Metrics;
+using ActorSockets.Handlers;
+using ActorSockets.Servers;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorSockets.Forking;
+
+/// <summary>
+/// The listener's actor for one accepted stream socket in forking mode, watched by the listener
+/// like a connection actor (so max_children, drain and stats hold). It asks the pool where the
+/// request goes:
+/// <list type="bullet">
+/// <item>to one of the listener's own worker processes: the descriptor is handed over the
+/// worker's link and this process closes its copy; the worker serves the connection with the
+/// same connection and handler actors as threading mode, and reports the end here, where it is
+/// counted (limits, timeouts, the handler's failure through <c>HandleError</c>) and measured;</item>
+/// <item>to a worker node started by hand: the request is relayed as messages, through a
+/// <see cref="StreamConnectionActor"/> child whose handler is a <see cref="HandlerProxy"/>.</item>
+/// </list>
+/// Stopped before the end (the drain deadline), it tells the worker to close the connection.
+/// A worker that dies fails the request: counted, reported to <c>HandleError</c>.
+/// </summary>
+internal sealed class HandedOffConnection(Socket client, RequestInfo info, RequestSettings settings, IActorRef pool, LocalPlacement placement)
+    : UntypedActor
+{
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private Socket? _client = client; // ours until handed off or given to the relay
+    private WorkerLink? _link;
+    private long _id;
+    private bool _measured; // this actor, not a relay connection, reports the connection's metrics
+    private bool _ended;
+    private string? _errorType; // error.type of the connection's duration: null when it did not fail
+    private IActorRef? _relay;
+    private ILoggingAdapter? _log;
+
+    private ILoggingAdapter Log => _log ??= Context.GetLogger();
+
+    protected override void PreStart()
+    {
+        if (placement.TryPick() is { } link) HandOff(link); // the usual case: no need to ask the pool
+        else pool.Tell(new PlaceConnection(Self));
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case PlaceLocal local:
+                HandOff(local.Link);
+                break;
+            case PlaceRelay relay:
+                Relay(relay.Preferred);
+                break;
+            case HandedOffEnded ended:
+                Ended(ended.Report);
+                break;
+            case WorkerLost lost when !_ended && _relay is null:
+                Fail(new WorkerLostException(lost.Reason));
+                break;
+            case NoWorkerAvailable none when _relay is null:
+                Fail(new WorkerLostException($"no worker became available within {none.Waited}"));
+                break;
+            case Terminated t when t.ActorRef.Equals(_relay):
+                _ended = true;
+                Context.Stop(Self);
+                break;
+            case WorkerLost or NoWorkerAvailable:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void HandOff(WorkerLink link)
+    {
+        Measure();
+        try
+        {
+            _id = link.HandOff(Self, _client!, info);
+            _link = link;
+            ForkingMetrics.Requests.Add(1, new(Metrics.ActorSocketsMetrics.ServerNameTag, settings.Metrics.ServerName), new(ForkingMetrics.PathTag, "handoff"));
+            if (Context.System.Log.IsDebugEnabled)
+                Log.Debug("{0} ({1}) handed off to worker process {2} (path=handoff)", info.HandlerName, info.ClientAddress, link.ProcessId);
+        }
+        catch (IOException e)
+        {
+            Fail(new WorkerLostException($"could not hand the connection to worker process {link.ProcessId}: {e.Message}"));
+            return;
+        }
+        _client!.Dispose(); // the worker has its own descriptor now
+        _client = null;
+    }
+
+    private void Relay(IActorRef? preferred)
+    {
+        var relaySettings = settings with { Launcher = new ForkingHandlerLauncher(pool, settings.Options.MaxLineLength, preferred) };
+        _relay = Context.ActorOf(new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), _client!, info, relaySettings), "relay");
+        _client = null; // the relay connection owns it now
+        Context.Watch(_relay);
+        if (Context.System.Log.IsDebugEnabled)
+            Log.Debug("{0} ({1}) relayed to worker {2} (path=relay)", info.HandlerName, info.ClientAddress, preferred?.Path.Address);
+    }
+
+    private void Ended(HandoffProtocol.EndReport report)
+    {
+        _ended = true;
+        bool abandoned = false;
+        foreach (var (what, count) in report.Events)
+        {
+            for (int i = 0; i < count; i++) // counted and logged here, as the listener's own connection would
+                settings.Counters.Record(what, Log, $"{info.HandlerName} ({info.ClientAddress})", $"in worker process {_link?.ProcessId}");
+            abandoned |= what is ServerEvent.RequestDeadline or ServerEvent.IdleTimeout or ServerEvent.FirstByteTimeout or ServerEvent.WriteLimit;
+        }
+        if (report.Cut || abandoned) _errorType = ServerMetrics.ErrorAborted;
+        if (report.Error is { } error)
+        {
+            _errorType = ServerMetrics.ErrorHandler;
+            RequestLifecycle.Report(settings, info, Rebuild(error), Log);
+        }
+        Context.Stop(Self);
+    }
+
+    /// <summary>The exceptions the default <c>HandleError</c> treats as the client's doing keep their type.</summary>
+    private static Exception Rebuild(HandlerFailed failed) => failed.ExceptionType switch
+    {
+        var t when t == typeof(ConnectionLostException).FullName => new ConnectionLostException(failed.Message),
+        var t when t == typeof(ReadTimeoutException).FullName => new ReadTimeoutException(failed.Message),
+        var t when t == typeof(LineTooLongException).FullName => new LineTooLongException(failed.Message),
+        _ => new RemoteHandlerException(failed),
+    };
+
+    private void Fail(Exception error)
+    {
+        Measure();
+        _ended = true;
+        _errorType = ServerMetrics.ErrorAborted; // the worker went away under it
+        RequestLifecycle.Report(settings, info, error, Log);
+        Context.Stop(Self);
+    }
+
+    private void Measure()
+    {
+        if (_measured) return;
+        _measured = true;
+        settings.Metrics.ConnectionOpened();
+    }
+
+    /// <summary>Stops the supervised relay connection rather than restarting it.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
+    protected override void PostStop()
+    {
+        if (_client is { } socket) // never placed: the client gets a FIN
+        {
+            try { socket.Shutdown(SocketShutdown.Both); }
+            catch (SocketException) { /* gone */ }
+            socket.Dispose();
+        }
+        if (_link is not null && !_ended) _link.Close(_id); // the drain deadline or the listener stopping
+        if (_measured) settings.Metrics.ConnectionClosed(_ended ? _errorType : ServerMetrics.ErrorAborted, _started);
+    }
+}
+
+/// <summary>Stand-in → pool: where does this connection go?</summary>
+internal sealed record PlaceConnection(IActorRef StandIn);
+
+/// <summary>Pool → stand-in: hand the socket over this worker's link.</summary>
+internal sealed record PlaceLocal(WorkerLink Link);
+
+/// <summary>Pool → stand-in: relay the request (to <paramref name="Preferred"/>, the least busy worker, if still there).</summary>
+internal sealed record PlaceRelay(IActorRef? Preferred);

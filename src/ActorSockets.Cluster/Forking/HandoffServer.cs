@@ -1,0 +1,202 @@
+using System.Net.Sockets;
+using ActorSockets.Connections;
+using ActorSockets.Handlers;
+using ActorSockets.Metrics;
+using ActorSockets.Servers;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorSockets.Forking;
+
+/// <summary>
+/// A worker process's end of the link with the listener that started it. A thread of its own
+/// reads the link: each socket handed over is adopted (<c>new Socket(new SafeSocketHandle(fd, true))</c>)
+/// and served by <see cref="HandoffServer"/> with the same connection and handler actors as
+/// threading mode. End of stream on the link means the listener is gone (however it died): the
+/// worker leaves.
+/// </summary>
+internal static class WorkerLinkClient
+{
+    /// <summary>Connects the link at <paramref name="path"/> and serves it on a thread of its own.</summary>
+    /// <exception cref="IOException">The listener refused us or the link failed before its settings came.</exception>
+    public static void Start(ActorSystem system, Props handlerProps, string path, Action<string> listenerGone, Action<string> refused)
+    {
+        var log = Logging.GetLogger(system, typeof(WorkerLinkClient));
+        var channel = DescriptorChannel.Connect(path);
+        channel.Send(HandoffProtocol.Hello, HandoffProtocol.EncodeHello(Environment.ProcessId));
+        if (!channel.Receive(HandoffProtocol.CarriesDescriptor, out var version, out var type, out var payload, out _))
+            throw new IOException("the listener closed the link before sending its settings");
+        if (version != WireSerializer.Version || type == HandoffProtocol.Refused)
+        {
+            var why = type == HandoffProtocol.Refused && version == WireSerializer.Version
+                ? HandoffProtocol.DecodeText(payload)
+                : $"the listener speaks wire version {version}, this worker {WireSerializer.Version}";
+            channel.Dispose();
+            refused(why);
+            return;
+        }
+        var settings = HandoffProtocol.DecodeSettings(payload);
+        IoDispatcher.Register(system);
+        var server = system.ActorOf(Props.Create(() => new HandoffServer(channel)), "actorsockets-handoff");
+        var adopter = new Adopter(system, settings, handlerProps, server, log);
+        new Thread(() =>
+        {
+            string reason = "the listener closed the link";
+            try
+            {
+                while (channel.Receive(HandoffProtocol.CarriesDescriptor, out var v, out var t, out var p, out var fd))
+                {
+                    if (v != WireSerializer.Version) throw new IOException($"a frame of wire version {v} on the link");
+                    switch (t)
+                    {
+                        case HandoffProtocol.Connection:
+                            var (id, client, bound, handler, listener) = HandoffProtocol.DecodeConnection(p);
+                            adopter.Serve(new Adopt(fd, id, client, bound, handler, listener));
+                            break;
+                        case HandoffProtocol.Close:
+                            server.Tell(new CloseHandedOff(HandoffProtocol.DecodeId(p)));
+                            break;
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or FormatException or SocketException)
+            {
+                reason = $"the link failed: {e.Message}";
+            }
+            channel.Dispose();
+            log.Debug("Link to the listener ended: {0}", reason);
+            listenerGone(reason);
+        }) { IsBackground = true, Name = "actorsockets-listener-link" }.Start();
+    }
+
+    internal sealed record Adopt(int Descriptor, long Id, string Client, string Server, string Handler, string ListenerPath);
+
+    /// <summary>Adopts each socket on the link's thread and starts its connection actor at once (no
+    /// hop through another actor on the way to the client); <see cref="HandoffServer"/> watches it.</summary>
+    private sealed class Adopter(ActorSystem system, HandoffProtocol.ServerSettings settings, Props handlerProps, IActorRef server, ILoggingAdapter log)
+    {
+        private readonly ServerOptions _options = settings.ToOptions();
+        private readonly HandlerLauncher _launcher = new ChildHandlerLauncher(handlerProps);
+        private readonly ServerMetrics _metrics = new(settings.ServerName, settings.Transport);
+        private string _listenerPath = "";
+        private IActorRef _listener = ActorRefs.Nobody;
+
+        public void Serve(Adopt adopt)
+        {
+            Socket socket;
+            try
+            {
+                socket = new Socket(new SafeSocketHandle(adopt.Descriptor, ownsHandle: true));
+            }
+            catch (SocketException e)
+            {
+                DescriptorChannel.CloseDescriptor(adopt.Descriptor);
+                log.Warning("Cannot adopt the socket of {0}: {1}", adopt.Handler, e.Message);
+                server.Tell(new HandoffServer.NotAdopted(adopt.Id, e));
+                return;
+            }
+            if (adopt.ListenerPath != _listenerPath)
+            {
+                _listenerPath = adopt.ListenerPath;
+                _listener = ((ExtendedActorSystem)system).Provider.ResolveActorRef(adopt.ListenerPath);
+            }
+            var hooks = new HandoffServer.CapturingHooks();
+            var requestSettings = new RequestSettings(_options, hooks, _launcher) { Metrics = _metrics };
+            var info = new RequestInfo(adopt.Client, adopt.Server, adopt.Handler, _listener);
+            var connection = system.ActorOf(
+                new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), socket, info, requestSettings), $"handoff-{adopt.Id}");
+            server.Tell(new HandoffServer.Started(connection, adopt.Id, requestSettings, hooks));
+        }
+    }
+
+    internal sealed record CloseHandedOff(long Id);
+}
+
+/// <summary>
+/// Serves the sockets a listener hands to this worker: each is a <see cref="StreamConnectionActor"/>
+/// (the server's limits and timeouts, sent once over the link) with the program's handler, as in
+/// threading mode. When one stops, what it counted and how its handler ended go back to the
+/// listener, which keeps the server's stats, metrics and <c>HandleError</c>.
+/// </summary>
+internal sealed class HandoffServer(DescriptorChannel channel) : UntypedActor
+{
+    /// <summary>The link thread started a connection actor for request <paramref name="Id"/>.</summary>
+    internal sealed record Started(IActorRef Connection, long Id, RequestSettings Settings, CapturingHooks Hooks);
+
+    /// <summary>The descriptor of request <paramref name="Id"/> could not be adopted.</summary>
+    internal sealed record NotAdopted(long Id, Exception Error);
+
+    private sealed record Running(long Id, RequestSettings Settings, CapturingHooks Hooks);
+
+    private readonly DescriptorChannel _channel = channel;
+    private readonly Dictionary<IActorRef, Running> _running = [];
+    private readonly Dictionary<long, IActorRef> _byId = [];
+    private readonly HashSet<long> _cut = [];
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Started started:
+                Context.Watch(started.Connection); // already stopped: Terminated comes all the same
+                _running[started.Connection] = new Running(started.Id, started.Settings, started.Hooks);
+                _byId[started.Id] = started.Connection;
+                break;
+            case NotAdopted failed:
+                Send(new HandoffProtocol.EndReport(failed.Id, true, [], new HandlerFailed(failed.Error.GetType().FullName!, failed.Error.Message, failed.Error.ToString())));
+                break;
+            case WorkerLinkClient.CloseHandedOff close when _byId.TryGetValue(close.Id, out var connection):
+                _cut.Add(close.Id);
+                Context.Stop(connection); // a top-level actor: stopping it from here is allowed
+                break;
+            case Terminated t when _running.Remove(t.ActorRef, out var running):
+                _byId.Remove(running.Id);
+                Report(running, _cut.Remove(running.Id));
+                break;
+            case WorkerLinkClient.CloseHandedOff:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Report(Running running, bool cut)
+    {
+        var stats = running.Settings.Counters.Snapshot(0, null, false);
+        var events = new List<(ServerEvent, int)>(2);
+        void Add(ServerEvent what, long count)
+        {
+            if (count > 0) events.Add((what, (int)count));
+        }
+        Add(ServerEvent.IdleTimeout, stats.IdleTimeouts);
+        Add(ServerEvent.FirstByteTimeout, stats.FirstByteTimeouts);
+        Add(ServerEvent.ReadTimeout, stats.ReadTimeouts);
+        Add(ServerEvent.RequestDeadline, stats.RequestDeadlines);
+        Add(ServerEvent.WriteLimit, stats.WriteLimitFailures);
+        Add(ServerEvent.LineTooLong, stats.LinesTooLong);
+        var error = running.Hooks.Error is { } e ? new HandlerFailed(e.GetType().FullName ?? e.GetType().Name, e.Message, e.ToString()) : null;
+        Send(new HandoffProtocol.EndReport(running.Id, cut, events, error));
+    }
+
+    private void Send(HandoffProtocol.EndReport report)
+    {
+        try
+        {
+            _channel.Send(HandoffProtocol.Ended, HandoffProtocol.EncodeEnded(report));
+        }
+        catch (IOException e)
+        {
+            _log.Debug("Cannot report the end of request {0} to the listener: {1}", report.Id, e.Message);
+        }
+    }
+
+    /// <summary>The handler's failure, kept for the listener, which reports it to the server's <c>HandleError</c>.</summary>
+    internal sealed class CapturingHooks : ServerHooks
+    {
+        public Exception? Error { get; private set; }
+
+        public override void HandleError(RequestInfo request, Exception error, ILoggingAdapter log) => Error = error;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using ActorSockets.Tests.Support;
+using Xunit;
+
+namespace ActorSockets.Tests.Forking;
+
+/// <summary>
+/// Forking mode's failure paths over real worker processes, for handed-off sockets and for the
+/// relay: Finish after Handle throws, the line limit, the read timeout, the request deadline and
+/// the drain deadline. Each first checks which path served it.
+/// </summary>
+[Collection(WorkerProcesses.Collection)]
+public class ForkingLimitsTests
+{
+    private const string Program = "ActorSockets.TestServer";
+    private const string Handoff = "handoff", Relay = "relay";
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    public static TheoryData<string> Paths => new() { Handoff, Relay };
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Finish_runs_in_the_worker_after_Handle_throws(string path)
+    {
+        using var server = await StartAsync(path, "", "--workers", "1", "--handler", "finish");
+        await AssertServedByAsync(server, path, "finished", "0"); // no Finish after a throw yet
+        using (var victim = await TestClient.ConnectAsync(server.Port))
+        {
+            await victim.SendAsync("boom\n");
+            Assert.True(await victim.IsClosedByServerAsync(Deadline));
+        }
+        // The thrown handler's Finish increments the listener's counter: poll (bounded) until it shows.
+        string seen = "";
+        var waited = Stopwatch.StartNew();
+        while (seen != "1" && waited.Elapsed < Deadline)
+        {
+            using var probe = await TestClient.ConnectAsync(server.Port);
+            await probe.SendAsync("finished\n");
+            seen = Regex.Match(await probe.ReadLineAsync(Deadline), @"^\d+ (\d+)\n$").Groups[1].Value;
+            if (seen != "1") await Task.Delay(50); // pacing a bounded poll, not synchronisation
+        }
+        Assert.Equal("1", seen);
+        await server.WaitForStderrAsync("boom requested", Deadline); // HandleError in the listener
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task A_huge_line_fails_at_the_line_limit(string path)
+    {
+        using var server = await StartAsync(path, "max-line-length = 1024", "--workers", "1");
+        await AssertServedByAsync(server, path);
+        using var client = await TestClient.ConnectAsync(server.Port);
+        var huge = new byte[10 * 1024 * 1024];
+        Array.Fill(huge, (byte)'x');
+        var sending = Task.Run(async () =>
+        {
+            try { await client.SendAsync(huge); }
+            catch (SocketException) { /* the server closed on us: expected */ }
+        });
+        Assert.True(await client.IsClosedByServerAsync(Deadline), "the connection closes once the line passes the limit");
+        await server.WaitForStderrAsync("(LineTooLong #1)", Deadline);
+        Assert.Contains("1024", Regex.Match(server.Stderr, @".*LineTooLong #1.*").Value);
+        client.Dispose();
+        await sending.Within(Deadline, "the sender to stop");
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task A_read_timeout_closes_a_silent_client(string path)
+    {
+        using var server = await StartAsync(path, "read-timeout = 1s", "--workers", "1");
+        using var client = await TestClient.ConnectAsync(server.Port);
+        await client.SendAsync("where\n");
+        Assert.EndsWith(Where(path), await client.ReadLineAsync(Deadline));
+        var silent = Stopwatch.StartNew();
+        Assert.True(await client.IsClosedByServerAsync(Deadline));
+        Assert.True(silent.Elapsed >= TimeSpan.FromMilliseconds(900), $"closed after {silent.Elapsed}, before the 1 s timeout");
+        await server.WaitForStderrAsync("(ReadTimeout #1)", Deadline);
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task The_request_deadline_closes_a_request_still_running(string path)
+    {
+        using var server = await StartAsync(path, "request-deadline = 2s", "--workers", "1");
+        var started = Stopwatch.StartNew();
+        using var client = await TestClient.ConnectAsync(server.Port);
+        await client.SendAsync("where\n");
+        Assert.EndsWith(Where(path), await client.ReadLineAsync(Deadline));
+        Assert.True(await client.IsClosedByServerAsync(Deadline));
+        Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(1900), $"closed after {started.Elapsed}, before the 2 s deadline");
+        await server.WaitForStderrAsync("(RequestDeadline #1)", Deadline);
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task The_drain_deadline_closes_requests_still_in_workers(string path)
+    {
+        using var server = await StartAsync(path, "drain-timeout = 1s", "--workers", "1");
+        using var client = await TestClient.ConnectAsync(server.Port);
+        await client.SendAsync("where\n");
+        Assert.EndsWith(Where(path), await client.ReadLineAsync(Deadline));
+
+        var sinceStop = Stopwatch.StartNew();
+        server.Signal("TERM");
+        Assert.True(await client.IsClosedByServerAsync(Deadline), "the drain deadline closes the connection in the worker");
+        Assert.True(sinceStop.Elapsed >= TimeSpan.FromMilliseconds(900), $"closed after {sinceStop.Elapsed}: the drain did not wait");
+        Assert.Equal(0, await server.WaitForExitAsync(Deadline));
+        Assert.Contains("Drain deadline of", server.Stderr);
+    }
+
+    private static string Where(string path) => path == Handoff ? " handoff\n" : " request\n";
+
+    internal static async Task<SampleProcess> StartAsync(string path, string settings, params string[] args)
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"actorsockets-forking-{Guid.NewGuid():N}.conf");
+        await File.WriteAllTextAsync(config, $"actorsockets.server-defaults {{\n forking.socket-handoff = {(path == Handoff ? "on" : "off")}\n {settings}\n}}\n");
+        return await SampleProcess.StartAsync(Program, ["--mode", "forking", "--config", config, .. args]);
+    }
+
+    private static async Task AssertServedByAsync(SampleProcess server, string path, string line = "where", string? expected = null)
+    {
+        using (var client = await TestClient.ConnectAsync(server.Port))
+        {
+            await client.SendAsync("where\n");
+            Assert.EndsWith(Where(path), await client.ReadLineAsync(Deadline));
+        }
+        if (line == "where") return;
+        using var other = await TestClient.ConnectAsync(server.Port);
+        await other.SendAsync(line + "\n");
+        Assert.EndsWith($" {expected}\n", await other.ReadLineAsync(Deadline));
+    }
+}
