@@ -6,6 +6,7 @@
 //   fail     throws in Handle when the line is "boom", else echoes it with the pid
 //   slow     for each line: logs "READ <line>" to stderr, takes 300 ms, then echoes the line
 //   hang     logs "READ <line>" for the first line, then never finishes
+//   (slow and hang answer "where" like pid does)
 //   finish   like pid, and a Finish that runs after Handle threw increments the listener's
 //            counter; the line "finished" answers the counter's value
 // The pid handler also answers "where" with "<pid> <kind of connection actor>": in forking mode
@@ -54,6 +55,11 @@ sealed class SlowEchoHandler(bool hang) : StreamRequestHandler
     {
         while (await ReadLineAsync() is { } line)
         {
+            if (line == "where") // which kind of connection actor serves it (forking: handoff or request)
+            {
+                await WriteAsync($"{Environment.ProcessId} {Connection.Path.Name.Split('-')[0]}\n");
+                continue;
+            }
             Console.Error.WriteLine($"READ {line}");
             if (hang) await Task.Delay(Timeout.Infinite);
             await Task.Delay(300);

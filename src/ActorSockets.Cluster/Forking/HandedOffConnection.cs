@@ -31,6 +31,7 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
     private Socket? _client = client; // ours until handed off or given to the relay
     private WorkerLink? _link;
     private long _id;
+    private bool _draining; // the server is closing: the connection, wherever it is, drains
     private bool _measured; // this actor, not a relay connection, reports the connection's metrics
     private bool _ended;
     private string? _errorType; // error.type of the connection's duration: null when it did not fail
@@ -57,6 +58,11 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
                 break;
             case HandedOffEnded ended:
                 Ended(ended.Report);
+                break;
+            case Drain:
+                _draining = true;
+                if (_link is not null && !_ended) _link.Drain(_id);
+                _relay?.Tell(Drain.Instance);
                 break;
             case WorkerLost lost when !_ended && _relay is null:
                 Fail(new WorkerLostException(lost.Reason));
@@ -94,6 +100,7 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
         }
         _client!.Dispose(); // the worker has its own descriptor now
         _client = null;
+        if (_draining) link.Drain(_id); // closing began while it was being placed
     }
 
     private void Relay(IActorRef? preferred)
@@ -102,6 +109,7 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
         _relay = Context.ActorOf(new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), _client!, info, relaySettings), "relay");
         _client = null; // the relay connection owns it now
         Context.Watch(_relay);
+        if (_draining) _relay.Tell(Drain.Instance);
         if (Context.System.Log.IsDebugEnabled)
             Log.Debug("{0} ({1}) relayed to worker {2} (path=relay)", info.HandlerName, info.ClientAddress, preferred?.Path.Address);
     }
@@ -113,7 +121,7 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
         foreach (var (what, count) in report.Events)
         {
             for (int i = 0; i < count; i++) // counted and logged here, as the listener's own connection would
-                settings.Counters.Record(what, Log, $"{info.HandlerName} ({info.ClientAddress})", $"in worker process {_link?.ProcessId}");
+                settings.Counters.Record(what, Log, $"{info.HandlerName} ({info.ClientAddress})", $"{Detail(what)} in worker process {_link?.ProcessId}");
             abandoned |= what is ServerEvent.RequestDeadline or ServerEvent.IdleTimeout or ServerEvent.FirstByteTimeout or ServerEvent.WriteLimit;
         }
         if (report.Cut || abandoned) _errorType = ServerMetrics.ErrorAborted;
@@ -124,6 +132,18 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
         }
         Context.Stop(Self);
     }
+
+    /// <summary>What the limit was, in the words the listener's own connections log it with.</summary>
+    private string Detail(ServerEvent what) => what switch
+    {
+        ServerEvent.LineTooLong => $"read failed: a line longer than {settings.Options.MaxLineLength} bytes",
+        ServerEvent.ReadTimeout => $"read failed: no data within {settings.Options.ReadTimeout}",
+        ServerEvent.IdleTimeout => $"idle: no byte received or sent for {settings.Options.IdleTimeout}; closed",
+        ServerEvent.FirstByteTimeout => $"no first byte within {settings.Options.FirstByteTimeout}; closed",
+        ServerEvent.RequestDeadline => $"request deadline of {settings.Options.RequestDeadline} passed; closed",
+        ServerEvent.WriteLimit => $"handler queued more than {settings.Options.WriteBufferLimit} unsent bytes; closed",
+        _ => what.ToString(),
+    };
 
     /// <summary>The exceptions the default <c>HandleError</c> treats as the client's doing keep their type.</summary>
     private static Exception Rebuild(HandlerFailed failed) => failed.ExceptionType switch

@@ -156,6 +156,17 @@ internal sealed class WorkerLink(int processId, DescriptorChannel channel)
         return id;
     }
 
+    /// <summary>The server is closing: the worker's connection drains (answers what it has read, then
+    /// ends between requests), as the listener's own connections do.</summary>
+    public void Drain(long id)
+    {
+        try
+        {
+            Channel.Send(HandoffProtocol.Drain, HandoffProtocol.EncodeId(id));
+        }
+        catch (IOException) { /* the worker is gone: so is the connection */ }
+    }
+
     /// <summary>The listener ended the request first: the worker closes the connection.</summary>
     public void Close(long id)
     {

@@ -9,12 +9,13 @@ namespace ActorSockets.Forking;
 /// <see cref="DescriptorChannel"/>): explicit little-endian fields, the wire version in every
 /// frame's header. The worker says who it is; the listener sends the server's settings once,
 /// then one <see cref="Connection"/> per handed-off socket (the descriptor attached), and
+/// <see cref="Drain"/> when the server starts closing (the connection finishes what it has read),
 /// <see cref="Close"/> when the listener ends a request early (drain deadline); the worker
 /// answers each connection with <see cref="Ended"/>.
 /// </summary>
 internal static class HandoffProtocol
 {
-    public const byte Hello = 1, Settings = 2, Connection = 3, Close = 4, Ended = 5, Refused = 6;
+    public const byte Hello = 1, Settings = 2, Connection = 3, Close = 4, Ended = 5, Refused = 6, Drain = 7;
 
     /// <summary>Only <see cref="Connection"/> frames carry a descriptor.</summary>
     public static bool CarriesDescriptor(byte type) => type == Connection;

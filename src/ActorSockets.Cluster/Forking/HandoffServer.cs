@@ -56,6 +56,9 @@ internal static class WorkerLinkClient
                         case HandoffProtocol.Close:
                             server.Tell(new CloseHandedOff(HandoffProtocol.DecodeId(p)));
                             break;
+                        case HandoffProtocol.Drain:
+                            server.Tell(new DrainHandedOff(HandoffProtocol.DecodeId(p)));
+                            break;
                     }
                 }
             }
@@ -110,6 +113,8 @@ internal static class WorkerLinkClient
     }
 
     internal sealed record CloseHandedOff(long Id);
+
+    internal sealed record DrainHandedOff(long Id);
 }
 
 /// <summary>
@@ -154,7 +159,10 @@ internal sealed class HandoffServer(DescriptorChannel channel) : UntypedActor
                 _byId.Remove(running.Id);
                 Report(running, _cut.Remove(running.Id));
                 break;
-            case WorkerLinkClient.CloseHandedOff:
+            case WorkerLinkClient.DrainHandedOff drain when _byId.TryGetValue(drain.Id, out var draining):
+                draining.Tell(Drain.Instance);
+                break;
+            case WorkerLinkClient.CloseHandedOff or WorkerLinkClient.DrainHandedOff:
                 break;
             default:
                 Unhandled(message);

@@ -102,10 +102,13 @@ public class ForkingLimitsTests
     [MemberData(nameof(Paths))]
     public async Task The_drain_deadline_closes_requests_still_in_workers(string path)
     {
-        using var server = await StartAsync(path, "drain-timeout = 1s", "--workers", "1");
+        // A handler busy with a request it read (not one waiting for the next: the drain ends those at once).
+        using var server = await StartAsync(path, "drain-timeout = 1s", "--workers", "1", "--handler", "hang");
         using var client = await TestClient.ConnectAsync(server.Port);
         await client.SendAsync("where\n");
         Assert.EndsWith(Where(path), await client.ReadLineAsync(Deadline));
+        await client.SendAsync("busy\n");
+        await server.WaitForStderrAsync("READ busy", Deadline);
 
         var sinceStop = Stopwatch.StartNew();
         server.Signal("TERM");
