@@ -45,7 +45,8 @@ internal static class RequestLifecycle
 
     /// <summary>A child of an actor that does not watch it has stopped (told by its parent's
     /// supervisor strategy, which sees every child stop without death-watch's per-actor sets).</summary>
-    internal sealed record ChildStopped(IActorRef Child);
+    // A parent that stopped first (a connection closing) has no use for it: not a dead-letter warning.
+    internal sealed record ChildStopped(IActorRef Child) : IDeadLetterSuppression;
 
     /// <summary>Turns <see cref="ChildStopped"/> into the <see cref="Terminated"/> a watching
     /// parent would have received, so the parent's states handle both alike. For
