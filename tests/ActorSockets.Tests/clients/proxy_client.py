@@ -5,6 +5,7 @@ usage: proxy_client.py PORT (--v1 ADDR PORT | --v2 ADDR PORT [--tlv] | --v2-loca
                        [--line TEXT]... [--split]
 """
 import argparse, ipaddress, socket, struct, sys
+from lines import exchange
 
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 
@@ -51,14 +52,7 @@ else:
     s.sendall(h)
 f = s.makefile("rwb")
 try:
-    for line in a.line:
-        f.write(line.encode() + b"\n")
-        f.flush()
-        answer = f.readline()
-        if not answer:
-            print("CLOSED")
-            sys.exit(0)
-        print(answer.decode().rstrip("\n"), flush=True)
+    exchange(f, a.line)
     if not a.line:
         print("CLOSED" if not s.recv(100) else "DATA")
 except (ConnectionResetError, BrokenPipeError):

@@ -5,6 +5,7 @@ the handshake or a read failed; first line 'PEER <sha256 of the server certifica
 usage: tls_client.py PORT CA [--cert C --key K] [--plain] [--line TEXT]... [--hold]
 """
 import argparse, hashlib, socket, ssl, sys
+from lines import exchange
 
 p = argparse.ArgumentParser()
 p.add_argument("port", type=int)
@@ -34,14 +35,7 @@ try:
     s = ctx.wrap_socket(raw, server_hostname="localhost")
     print("PEER " + hashlib.sha256(s.getpeercert(binary_form=True)).hexdigest().upper(), flush=True)
     f = s.makefile("rwb")
-    for line in a.line:
-        f.write(line.encode() + b"\n")
-        f.flush()
-        answer = f.readline()
-        if not answer:
-            print("CLOSED")
-            sys.exit(0)
-        print(answer.decode().rstrip("\n"), flush=True)
-    s.unwrap() if False else s.close()
+    exchange(f, a.line)
+    s.close()
 except (ssl.SSLError, ConnectionResetError, BrokenPipeError, OSError) as e:
     print("FAILED " + type(e).__name__ + " " + str(e))
