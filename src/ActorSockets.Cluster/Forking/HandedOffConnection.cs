@@ -123,8 +123,13 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
             for (int i = 0; i < count; i++) // counted and logged here, as the listener's own connection would
                 settings.Counters.Record(what, Log, $"{info.HandlerName} ({info.ClientAddress})", $"{Detail(what)} in worker process {_link?.ProcessId}");
             abandoned |= what is ServerEvent.RequestDeadline or ServerEvent.IdleTimeout or ServerEvent.FirstByteTimeout or ServerEvent.WriteLimit;
+            if (what == ServerEvent.TlsHandshakeFailure)
+            {
+                settings.Metrics.ConnectionRejected("tls_handshake"); // as the listener's own TLS connection measures it
+                _errorType = ServerMetrics.ErrorHandler;
+            }
         }
-        if (report.Cut || abandoned) _errorType = ServerMetrics.ErrorAborted;
+        if (report.Cut || abandoned) _errorType ??= ServerMetrics.ErrorAborted;
         if (report.Error is { } error)
         {
             _errorType = ServerMetrics.ErrorHandler;
@@ -142,6 +147,7 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
         ServerEvent.FirstByteTimeout => $"no first byte within {settings.Options.FirstByteTimeout}; closed",
         ServerEvent.RequestDeadline => $"request deadline of {settings.Options.RequestDeadline} passed; closed",
         ServerEvent.WriteLimit => $"handler queued more than {settings.Options.WriteBufferLimit} unsent bytes; closed",
+        ServerEvent.TlsHandshakeFailure => "TLS handshake failed (the worker's log line gives the reason); closed",
         _ => what.ToString(),
     };
 

@@ -115,9 +115,8 @@ internal sealed class ForkingHandlerLauncher(IActorRef pool, int maxLineLength, 
         => connection.ActorOf(Props.Create(typeof(HandlerProxy), pool, maxLineLength, preferred), request.HandlerName);
 
     public override Props? StreamRequestProps(System.Net.Sockets.Socket client, RequestInfo request, RequestSettings settings)
-        // A TLS connection is relayed: its handshake and certificate stay in the listener's
-        // connection (the worker has no certificate to wrap a handed-off socket with yet).
-        => handoff is not null && settings.Tls is null
+        // TLS too: the worker wraps the handed-off socket with the server's certificate files.
+        => handoff is not null
             ? new Props(CompactMailbox.ConnectionDeployment, typeof(HandedOffConnection), client, request, settings, pool, handoff)
             : null;
 }

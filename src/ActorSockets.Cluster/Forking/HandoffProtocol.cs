@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using ActorSockets.Servers;
+using ActorSockets.Tls;
 
 namespace ActorSockets.Forking;
 
@@ -26,20 +27,26 @@ internal static class HandoffProtocol
     /// <summary>The environment variable that gives a worker the pid of the listener that started it.</summary>
     public const string ListenerPidVariable = "ACTORSOCKETS_LISTENER_PID";
 
-    /// <summary>What a worker needs to serve the server's connections as the listener would.</summary>
+    /// <summary>What a worker needs to serve the server's connections as the listener would,
+    /// TLS included: a handed-off socket is wrapped in the worker, with the listener's
+    /// certificate files (absolute paths: read by the worker, renewals picked up the same way).</summary>
     internal sealed record ServerSettings(string ServerName, string Transport, int MaxLineLength,
-        int WriteBufferLimit, TimeSpan? ReadTimeout, TimeSpan? IdleTimeout, TimeSpan? FirstByteTimeout, TimeSpan? RequestDeadline)
+        int WriteBufferLimit, TimeSpan? ReadTimeout, TimeSpan? IdleTimeout, TimeSpan? FirstByteTimeout, TimeSpan? RequestDeadline,
+        TlsOptions? Tls = null)
     {
         public static ServerSettings Of(ServerOptions options, string name) => new(
             name, Metrics.ServerMetrics.TransportOf(options), options.MaxLineLength, options.WriteBufferLimit,
-            options.ReadTimeout, options.IdleTimeout, options.FirstByteTimeout, options.RequestDeadline);
+            options.ReadTimeout, options.IdleTimeout, options.FirstByteTimeout, options.RequestDeadline,
+            options.Tls is { } tls ? tls with { Certificate = FullPath(tls.Certificate), Key = FullPath(tls.Key), Ca = FullPath(tls.Ca) } : null);
+
+        private static string FullPath(string path) => path.Length == 0 ? path : System.IO.Path.GetFullPath(path);
 
         /// <summary>Server options carrying these settings (the rest keep their defaults: the worker only serves).</summary>
         public ServerOptions ToOptions() => new()
         {
             MaxLineLength = MaxLineLength, WriteBufferLimit = WriteBufferLimit, ReadTimeout = ReadTimeout,
             IdleTimeout = IdleTimeout, FirstByteTimeout = FirstByteTimeout, RequestDeadline = RequestDeadline,
-            Mode = ServerMode.Threading,
+            Mode = ServerMode.Threading, Tls = Tls,
         };
     }
 
@@ -54,14 +61,31 @@ internal static class HandoffProtocol
 
     public static int DecodeHello(byte[] payload) => new Reader(payload).Int();
 
-    public static byte[] EncodeSettings(ServerSettings s) => new Writer().String(s.ServerName).String(s.Transport)
-        .Int(s.MaxLineLength).Int(s.WriteBufferLimit).Span(s.ReadTimeout).Span(s.IdleTimeout).Span(s.FirstByteTimeout)
-        .Span(s.RequestDeadline).ToArray();
+    public static byte[] EncodeSettings(ServerSettings s)
+    {
+        var w = new Writer().String(s.ServerName).String(s.Transport)
+            .Int(s.MaxLineLength).Int(s.WriteBufferLimit).Span(s.ReadTimeout).Span(s.IdleTimeout).Span(s.FirstByteTimeout)
+            .Span(s.RequestDeadline).Bool(s.Tls is not null);
+        if (s.Tls is { } tls)
+            w.String(tls.Certificate).String(tls.Key).String(tls.Password).String(tls.Ca)
+                .Int((int)tls.ClientCertificate).Int((int)tls.Protocols).Span(tls.HandshakeTimeout);
+        return w.ToArray();
+    }
 
     public static ServerSettings DecodeSettings(byte[] payload)
     {
         var r = new Reader(payload);
-        return new ServerSettings(r.String(), r.String(), r.Int(), r.Int(), r.Span(), r.Span(), r.Span(), r.Span());
+        var settings = new ServerSettings(r.String(), r.String(), r.Int(), r.Int(), r.Span(), r.Span(), r.Span(), r.Span());
+        if (!r.Bool()) return settings;
+        return settings with
+        {
+            Tls = new TlsOptions
+            {
+                Certificate = r.String(), Key = r.String(), Password = r.String(), Ca = r.String(),
+                ClientCertificate = (ClientCertificateMode)r.Int(), Protocols = (System.Security.Authentication.SslProtocols)r.Int(),
+                HandshakeTimeout = r.Span() ?? TimeSpan.FromSeconds(10),
+            },
+        };
     }
 
     public static byte[] EncodeConnection(long id, string client, string server, string handler, string listenerPath)

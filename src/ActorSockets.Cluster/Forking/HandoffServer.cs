@@ -81,6 +81,8 @@ internal static class WorkerLinkClient
         private readonly ServerOptions _options = settings.ToOptions();
         private readonly HandlerLauncher _launcher = new ChildHandlerLauncher(handlerProps);
         private readonly ServerMetrics _metrics = new(settings.ServerName, settings.Transport);
+        // One per worker, shared by its connections: it reads a renewed certificate once for all of them.
+        private readonly Tls.ServerCertificate? _certificate = settings.Tls is null ? null : new Tls.ServerCertificate(settings.Tls);
         private string _listenerPath = "";
         private IActorRef _listener = ActorRefs.Nobody;
 
@@ -104,7 +106,7 @@ internal static class WorkerLinkClient
                 _listener = ((ExtendedActorSystem)system).Provider.ResolveActorRef(adopt.ListenerPath);
             }
             var hooks = new HandoffServer.CapturingHooks();
-            var requestSettings = new RequestSettings(_options, hooks, _launcher) { Metrics = _metrics };
+            var requestSettings = new RequestSettings(_options, hooks, _launcher) { Metrics = _metrics, Tls = _certificate };
             var info = new RequestInfo(adopt.Client, adopt.Server, adopt.Handler, _listener);
             var connection = system.ActorOf(
                 new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), socket, info, requestSettings), $"handoff-{adopt.Id}");
@@ -184,6 +186,7 @@ internal sealed class HandoffServer(DescriptorChannel channel) : UntypedActor
         Add(ServerEvent.RequestDeadline, stats.RequestDeadlines);
         Add(ServerEvent.WriteLimit, stats.WriteLimitFailures);
         Add(ServerEvent.LineTooLong, stats.LinesTooLong);
+        Add(ServerEvent.TlsHandshakeFailure, stats.TlsHandshakeFailures);
         var error = running.Hooks.Error is { } e ? new HandlerFailed(e.GetType().FullName ?? e.GetType().Name, e.Message, e.ToString()) : null;
         Send(new HandoffProtocol.EndReport(running.Id, cut, events, error));
     }

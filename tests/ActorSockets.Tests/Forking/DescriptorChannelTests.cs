@@ -73,6 +73,15 @@ public class DescriptorChannelTests
     {
         var settings = new HandoffProtocol.ServerSettings("echo", "tcp", 1024, 4096, TimeSpan.FromSeconds(1), null, TimeSpan.FromMilliseconds(5), TimeSpan.FromMinutes(2));
         Assert.Equal(settings, HandoffProtocol.DecodeSettings(HandoffProtocol.EncodeSettings(settings)));
+        var tls = settings with
+        {
+            Tls = new ActorSockets.Tls.TlsOptions
+            {
+                Certificate = "/c.pem", Key = "/k.pem", Password = "pw", Ca = "/ca.pem", HandshakeTimeout = TimeSpan.FromSeconds(3),
+                ClientCertificate = ActorSockets.Tls.ClientCertificateMode.Required, Protocols = System.Security.Authentication.SslProtocols.Tls13,
+            },
+        };
+        Assert.Equal(tls, HandoffProtocol.DecodeSettings(HandoffProtocol.EncodeSettings(tls)));
         var report = new HandoffProtocol.EndReport(42, true, [(ServerEvent.ReadTimeout, 1), (ServerEvent.LineTooLong, 2)], new HandlerFailed("T", "m", "d"));
         var back = HandoffProtocol.DecodeEnded(HandoffProtocol.EncodeEnded(report));
         Assert.Equal((report.Id, report.Cut, report.Error), (back.Id, back.Cut, back.Error));

@@ -1,20 +1,25 @@
+using System.Text.RegularExpressions;
 using ActorSockets.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace ActorSockets.Tests.Forking;
 
-/// <summary>TLS in forking mode: the listener's connection actor keeps the TLS session (the relay
-/// path) and the handler runs in a worker process on plain bytes.</summary>
+/// <summary>TLS in forking mode, on both paths: a socket handed to a local worker is wrapped in
+/// that worker with the server's certificate files; on the relay path the listener's connection
+/// keeps the TLS session and the handler runs in a worker on plain bytes. Either way a bad
+/// handshake is counted and logged by the listener and never reaches a handler.</summary>
 [Collection(WorkerProcesses.Collection)]
 public class ForkingTlsTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task A_python_ssl_client_is_served_by_a_worker_process()
+    public static TheoryData<string> Paths => ["handoff", "relay"];
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task A_python_ssl_client_is_served_by_a_worker_process(string path)
     {
         using var certs = new TestCertificates();
-        using var server = await SampleProcess.StartAsync("ActorSockets.TestServer", "--mode", "forking", "--workers", "1",
-            "--tls-cert", certs.ServerCert, "--tls-key", certs.ServerKey);
+        using var server = await StartAsync(path, certs, "");
         var (exit, stdout, stderr) = await Python.RunAsync("tls_client.py", server.Port.ToString(), certs.CaPem,
             "--line", "over tls", "--line", "again");
         output.WriteLine(stdout + stderr);
@@ -26,5 +31,57 @@ public class ForkingTlsTests(ITestOutputHelper output)
         Assert.Equal($"{pid} again", lines[2]);
         Assert.NotEqual(server.Pid, pid); // a worker served it
         Assert.Equal(0, await server.StopAsync());
+        Assert.Single(Regex.Matches(server.Stderr, $@"\(path={path}\)")); // and on the path asked for
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task A_plain_client_is_refused_and_counted_by_the_listener_and_the_next_tls_client_served(string path)
+    {
+        using var certs = new TestCertificates();
+        using var server = await StartAsync(path, certs, "");
+        var (_, plain, _) = await Python.RunAsync("tls_client.py", server.Port.ToString(), certs.CaPem, "--plain", "--line", "in clear");
+        Assert.Equal("CLOSED", plain.Trim());
+        // The listener counts and logs it (for a handed-off socket, from the worker's end report).
+        await server.WaitForStderrAsync("TLS handshake failed", TimeSpan.FromSeconds(20));
+        var (exit, secure, _) = await Python.RunAsync("tls_client.py", server.Port.ToString(), certs.CaPem, "--line", "still here");
+        Assert.Equal(0, exit);
+        Assert.EndsWith(" still here", secure.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1]);
+        Assert.Equal(0, await server.StopAsync());
+        output.WriteLine(server.Stderr);
+        Assert.DoesNotMatch(@"Handler \S+ for client \S+ (failed|ended)", server.Stderr); // no handler ever saw it
+        if (path == "handoff") Assert.Contains("in worker process", server.Stderr);
+    }
+
+    [Fact]
+    public async Task A_required_client_certificate_is_enforced_in_the_worker()
+    {
+        using var certs = new TestCertificates();
+        using var server = await StartAsync("handoff", certs, $"client-certificate = required\n ca = \"{certs.CaPem}\"");
+        var (_, none, _) = await Python.RunAsync("tls_client.py", server.Port.ToString(), certs.CaPem, "--line", "who");
+        output.WriteLine("no certificate: " + none);
+        Assert.Matches("CLOSED|FAILED", none);
+        var (exit, good, _) = await Python.RunAsync("tls_client.py", server.Port.ToString(), certs.CaPem,
+            "--cert", certs.ClientCert, "--key", certs.ClientKey, "--line", "who");
+        output.WriteLine("certificate from the CA: " + good);
+        Assert.Equal(0, exit);
+        Assert.EndsWith(" who", good.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1]);
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    /// <summary>The test server in forking mode with one worker, TLS from a --config file
+    /// (<paramref name="tls"/>: more keys of its tls block) and debug logs that name each request's path.</summary>
+    private static Task<SampleProcess> StartAsync(string path, TestCertificates certs, string tls)
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"actorsockets-forking-tls-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(config, $$"""
+            actorsockets.server-defaults {
+              forking.socket-handoff = {{(path == "handoff" ? "on" : "off")}}
+              tls { certificate = "{{certs.ServerCert}}", key = "{{certs.ServerKey}}"
+                {{tls}} }
+            }
+            """);
+        return SampleProcess.StartAsync("ActorSockets.TestServer", "--mode", "forking", "--workers", "1", "--config", config,
+            "--log-level", "Debug");
     }
 }
