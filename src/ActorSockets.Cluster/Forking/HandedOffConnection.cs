@@ -37,6 +37,8 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
     private string? _errorType; // error.type of the connection's duration: null when it did not fail
     private IActorRef? _relay;
     private ILoggingAdapter? _log;
+    private int _attempts; // hand-offs that failed: a worker that died just then
+    private const int MaxAttempts = 3;
 
     private ILoggingAdapter Log => _log ??= Context.GetLogger();
 
@@ -95,7 +97,13 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
         }
         catch (IOException e)
         {
-            Fail(new WorkerLostException($"could not hand the connection to worker process {link.ProcessId}: {e.Message}"));
+            // The socket is still ours: the worker died before taking it, so another one may.
+            if (++_attempts < MaxAttempts)
+            {
+                Log.Debug("{0} ({1}) not handed to worker process {2} ({3}); placing it again", info.HandlerName, info.ClientAddress, link.ProcessId, e.Message);
+                pool.Tell(new PlaceConnection(Self));
+            }
+            else Fail(new WorkerLostException($"could not hand the connection to worker process {link.ProcessId}: {e.Message}"));
             return;
         }
         _client!.Dispose(); // the worker has its own descriptor now

@@ -30,7 +30,9 @@ internal sealed class HandoffLinks : IDisposable
         _pool = pool;
         _settings = settings;
         _log = log;
-        _directory = Directory.CreateTempSubdirectory("actorsockets-").FullName; // 0700: only this user connects
+        SweepStale();
+        _directory = Directory.CreateTempSubdirectory(DirectoryPrefix).FullName; // 0700: only this user connects
+        File.WriteAllText(System.IO.Path.Combine(_directory, PidFile), Environment.ProcessId.ToString());
         Path = System.IO.Path.Combine(_directory, "workers.sock");
         _listening = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         _listening.Bind(new UnixDomainSocketEndPoint(Path));
@@ -40,6 +42,55 @@ internal sealed class HandoffLinks : IDisposable
 
     /// <summary>The path workers connect to.</summary>
     public string Path { get; }
+
+    private const string DirectoryPrefix = "actorsockets-";
+    private const string PidFile = "listener.pid";
+
+    /// <summary>Removes the link directories of listeners that died without cleaning up (SIGKILL,
+    /// a crash): each names its listener's pid, and one whose process is gone is left over.
+    /// Best effort: a directory of another user, or one being made right now, is left alone.</summary>
+    internal static void SweepStale()
+    {
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateDirectories(System.IO.Path.GetTempPath(), DirectoryPrefix + "*").ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+        foreach (var directory in candidates)
+        {
+            try
+            {
+                var pidFile = System.IO.Path.Combine(directory, PidFile);
+                if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile), out var pid) || IsRunning(pid)) continue;
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // another user's, or gone meanwhile
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
 
     private void AcceptLoop()
     {
@@ -125,6 +176,12 @@ internal sealed class WorkerLink(int processId, DescriptorChannel channel)
     public int ProcessId { get; } = processId;
     public DescriptorChannel Channel { get; } = channel;
 
+    /// <summary>A hand-off over this link failed: the worker is dying. Nothing more is placed on it,
+    /// before its link's end of stream is read and the pool drops it.</summary>
+    public bool Broken => Volatile.Read(ref _broken);
+
+    private bool _broken;
+
     /// <summary>Number of requests handed to this worker and not yet ended.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -151,6 +208,7 @@ internal sealed class WorkerLink(int processId, DescriptorChannel channel)
         catch
         {
             Forget(id, out _);
+            Volatile.Write(ref _broken, true);
             throw;
         }
         return id;
@@ -223,7 +281,7 @@ internal sealed class LocalPlacement
     {
         WorkerLink? best = null;
         foreach (var link in _links)
-            if (best is null || link.InFlight < best.InFlight) best = link;
+            if (!link.Broken && (best is null || link.InFlight < best.InFlight)) best = link;
         return best is not null && best.InFlight <= _leastRelayLoad ? best : null;
     }
 

