@@ -31,7 +31,8 @@ public sealed record Setup(RequestInfo Request, IActorRef Connection, int WriteB
 
     /// <summary>The handler stays for further requests after this one (a datagram listener's
     /// kept handler, <see cref="ReusableHandlerAttribute"/>): at Finish it tells the connection
-    /// HandlerDone but does not stop. Local only: never set for a handler in another process.</summary>
+    /// HandlerDone but does not stop. Such a Setup stands for the whole request: Handle and Finish
+    /// follow from it, unsent. Local only: never set for a handler in another process.</summary>
     internal bool KeepHandler { get; init; }
 }
 

@@ -34,6 +34,9 @@ public abstract class RequestHandler : UntypedActor
     {
         switch (message)
         {
+            case Setup { KeepHandler: true } setup:
+                ServeKept(setup);
+                break;
             case Setup setup when !_asyncSteps.Setup:
                 SetupNow(setup);
                 break;
@@ -53,6 +56,35 @@ public abstract class RequestHandler : UntypedActor
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>A kept handler's request comes as its Setup alone, one message per datagram instead
+    /// of three: Setup, Handle and Finish run here, in order. When Handle completes at once (a
+    /// handler that only writes, as most datagram handlers do) the steps run inline, without
+    /// RunTask's task, continuation and mailbox suspension; otherwise the rest runs as a task.</summary>
+    private void ServeKept(Setup setup)
+    {
+        if (_asyncSteps.Setup || _asyncSteps.Finish)
+        {
+            RunTask(async () =>
+            {
+                await RunSetupAsync(setup);
+                await RunHandleAsync();
+                await RunFinishAsync();
+            });
+            return;
+        }
+        SetupNow(setup);
+        // Started on the actor's task scheduler, which runs it inline here: any await in it
+        // resumes in this actor, as under RunTask.
+        var handled = Task.Factory.StartNew(RunHandleAsync, CancellationToken.None, TaskCreationOptions.None,
+            ((ActorCell)Context).TaskScheduler).Unwrap();
+        if (handled.IsCompleted) FinishNow();
+        else RunTask(async () =>
+        {
+            await handled;
+            FinishNow();
+        });
     }
 
     private async Task RunSetupAsync(Setup setup)

@@ -8,7 +8,7 @@ namespace ActorSockets.Servers;
 /// The handlers a datagram listener keeps for many requests when the handler declares
 /// <see cref="ReusableHandlerAttribute"/>: one slot per core, each with one handler actor
 /// (started on first use, a child of the listener, watched), to which requests are queued in
-/// order as Setup/Handle/Finish. A request goes to the slot with the fewest requests queued
+/// order (each as one Setup that runs Setup, Handle and Finish). A request goes to the slot with the fewest requests queued
 /// (the first of them: a light load keeps to one warm handler). When a slot's handler stops (it threw, or the listener stopped it
 /// for a request's deadline or write limit) the requests it had taken up end with it and those
 /// it had not are sent, in order, to a fresh handler in the same slot. Used by the listener's
@@ -112,10 +112,6 @@ internal sealed class DatagramHandlerPool
         return handler;
     }
 
-    private static void Send(IActorRef handler, DatagramReply reply)
-    {
-        handler.Tell(reply.Setup, reply);
-        handler.Tell(Handle.Instance, reply);
-        handler.Tell(Finish.Instance, reply);
-    }
+    /// <summary>One message per request: a kept handler runs Handle and Finish from its Setup.</summary>
+    private static void Send(IActorRef handler, DatagramReply reply) => handler.Tell(reply.Setup, reply);
 }

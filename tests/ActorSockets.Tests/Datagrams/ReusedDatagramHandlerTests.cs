@@ -36,8 +36,39 @@ public sealed class KeptBigReplyHandler : DatagramRequestHandler
     protected override Task HandleAsync() => WriteAsync(new byte[int.Parse(Text)]);
 }
 
+/// <summary>Kept, with an asynchronous Finish: Handle writes "h:DATA" (and then throws on
+/// "boom"), Finish yields and appends "|f", so the reply shows that Finish ran after Handle.</summary>
+[ReusableHandler]
+public sealed class KeptFinishingHandler : DatagramRequestHandler
+{
+    protected override async Task HandleAsync()
+    {
+        await WriteAsync("h:" + Text);
+        if (Text == "boom") throw new InvalidOperationException("boom");
+    }
+
+    protected override async Task FinishAsync()
+    {
+        await Task.Yield();
+        await WriteAsync("|f");
+    }
+}
+
 public class ReusedDatagramHandlerTests(ITestOutputHelper output) : ServerTestKit(output)
 {
+    [Fact]
+    public async Task A_kept_handler_with_an_async_finish_runs_it_after_handle_even_when_handle_throws()
+    {
+        var hooks = new RecordingHooks();
+        var server = await ServeAsync(ServerOptions.Udp(mode: ServerMode.Threading), Props.Create<KeptFinishingHandler>(), hooks);
+        using var client = DatagramClient.Udp(server.Port);
+        Assert.Equal("h:one|f", await client.RoundTripAsync("one"));
+        Assert.Equal("h:boom|f", await client.RoundTripAsync("boom")); // finish() sends after handle() raised
+        Assert.Equal("h:two|f", await client.RoundTripAsync("two"));
+        await server.StatsWhenAsync(s => s.HandlerFailures == 1 && s.Accepted == 3 && s.ActiveConnections == 0, "one failure, every request over");
+        lock (hooks.Errors) Assert.Equal("boom", Assert.Single(hooks.Errors).Error.Message);
+    }
+
     private static string[] Fields(string reply) => reply.Split('|');
 
     [Theory]
