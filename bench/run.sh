@@ -244,6 +244,7 @@ server_cmd() { # server kind(pingpong|connect|udp|hold) -> command line on stdou
       [ "$2" = tls-connect ] && flags+=" --one-shot"
       case $1 in
         actorsockets-threading) echo "$echo_cmd --port 0 --mode threading$flags" ;;
+        actorsockets-forking) echo "$echo_cmd --port 0 --mode forking --workers 2 --max-children 128$flags" ;;
         raw-dotnet) echo "dotnet $(printf %q "$tls_dll")$flags 0" ;;
       esac
       return ;;
@@ -274,8 +275,8 @@ add_workload pingpong-1 pingpong 1 $pin_all "$everyone"
 add_workload connect-16 connect 16 $pin_all "$everyone"
 add_workload udp-16 udp 16 $pin_all "${everyone/kestrel /}"   # Kestrel serves no datagrams
 if [ $tls_ok = 1 ]; then
-  add_workload tls-pingpong-64 tls-pingpong 64 $pin_all "actorsockets-threading raw-dotnet"
-  add_workload tls-connect-16 tls-connect 16 $pin_all "actorsockets-threading raw-dotnet"
+  add_workload tls-pingpong-64 tls-pingpong 64 $pin_all "actorsockets-threading actorsockets-forking raw-dotnet"
+  add_workload tls-connect-16 tls-connect 16 $pin_all "actorsockets-threading actorsockets-forking raw-dotnet"
 fi
 # Forking servers (Python's and ActorSockets') stop accepting at max_children by design, so
 # they cannot hold thousands of idle connections: both sit out the hold workload.
