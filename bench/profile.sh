@@ -4,8 +4,9 @@
 #   bench/profile.sh [--secs S] [--pid-match REGEX] -- SERVER COMMAND... -- LOADGEN ARGS...
 #
 # Starts SERVER COMMAND (it must print "LISTENING <port>"), runs LOADGEN ARGS against it (the
-# port is added; ../shared/bench/loadgen), samples the server process for --secs seconds (default
-# 4) once the load has run 2 s, and prints the share of samples in each kind of work: threads
+# port is added; ../shared/bench/loadgen, or the command in $LOADGEN), samples the server
+# process for --secs seconds (default 4) once the load has run 2 s, and prints its CPU time and
+# context switches per request and the share of samples in each kind of work: threads
 # spinning for work (sched_yield), being switched in and out, the kernel's network paths, Akka's
 # mailbox runs and ActorSockets' own code. --pid-match picks another process of the server's
 # group (a forking worker: --pid-match ' --worker '). The .NET runtime writes its JIT symbols
@@ -28,8 +29,12 @@ load=("$@")
 [ ${#server[@]} -gt 0 ] && [ ${#load[@]} -gt 0 ] || { echo "usage: profile.sh [options] -- SERVER... -- LOADGEN ARGS..." >&2; exit 2; }
 command -v perf >/dev/null || { echo "profile.sh: perf is not installed" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
-loadgen=$here/../../shared/bench/loadgen
-[ -x "$loadgen" ] || make -s -C "$here/../../shared/bench" loadgen >&2 || exit 2
+if [ -n "${LOADGEN:-}" ]; then # another load generator, e.g. LOADGEN="dotnet LoadGen.dll" for --tls
+  read -ra loadgen <<<"$LOADGEN"
+else
+  loadgen=("$here/../../shared/bench/loadgen")
+  [ -x "${loadgen[0]}" ] || make -s -C "$here/../../shared/bench" loadgen >&2 || exit 2
+fi
 tmp=$(mktemp -d); trap 'kill -TERM -- "-$spid" 2>/dev/null; [ -n "${PROFILE_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 export DOTNET_PerfMapEnabled=1 DOTNET_ReadyToRun=0 DOTNET_EnableWriteXorExecute=0
 setsid "${server[@]}" >"$tmp/server.log" 2>&1 &
@@ -46,7 +51,7 @@ if [ -n "$match" ]; then
   target=$(pgrep -g "$spid" -f -- "$match" | head -1)
   [ -n "$target" ] || { echo "no process of the server matches '$match'" >&2; exit 1; }
 fi
-"$loadgen" "${load[@]}" -p "$port" -d $((secs + 4)) -w 0 >"$tmp/load.out" 2>&1 &
+"${loadgen[@]}" "${load[@]}" -p "$port" -d $((secs + 4)) -w 0 >"$tmp/load.out" 2>&1 &
 lpid=$!
 sleep 2 # the load warms up: this is when sampling starts, not a synchronisation
 counters() { # utime stime (clock ticks) and context switches of every thread of the target
@@ -91,7 +96,7 @@ rows = [
     ("Akka mailbox runs (actors, incl. their syscalls)", share(r"Akka\.Dispatch\.Mailbox::Run\(")),
     ("ActorSockets connection actor (incl. its syscalls)", share(r"StreamConnectionActor::OnReceive")),
 ]
-print("share of the server process samples (children included; rows overlap):")
+print("share of the server process samples (children included; rows overlap; managed rows need the JIT perf map):")
 for what, v in rows:
     print(f"  {v:5.1f}%  {what}")
 '

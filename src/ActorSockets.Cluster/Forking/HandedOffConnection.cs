@@ -125,6 +125,8 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
     private void Ended(HandoffProtocol.EndReport report)
     {
         _ended = true;
+        settings.Metrics.BytesIn(report.BytesIn); // the worker moved them; the server's metrics are here
+        settings.Metrics.BytesOut(report.BytesOut);
         bool abandoned = false;
         foreach (var (what, count) in report.Events)
         {

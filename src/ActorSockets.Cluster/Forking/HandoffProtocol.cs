@@ -55,7 +55,10 @@ internal static class HandoffProtocol
     /// <param name="Cut">Stopped before it finished (the listener closed it, or the worker is stopping).</param>
     /// <param name="Events">Limit and timeout events the connection counted (not handler failures: <paramref name="Error"/>).</param>
     /// <param name="Error">The handler's failure, when it threw.</param>
-    internal sealed record EndReport(long Id, bool Cut, IReadOnlyList<(ServerEvent Event, int Count)> Events, HandlerFailed? Error);
+    /// <param name="BytesIn">Bytes received from the client (the listener's metrics count them).</param>
+    /// <param name="BytesOut">Bytes sent to the client.</param>
+    internal sealed record EndReport(long Id, bool Cut, IReadOnlyList<(ServerEvent Event, int Count)> Events, HandlerFailed? Error,
+        long BytesIn = 0, long BytesOut = 0);
 
     public static byte[] EncodeHello(int pid) => new Writer().Int(pid).ToArray();
 
@@ -107,7 +110,7 @@ internal static class HandoffProtocol
         foreach (var (what, count) in report.Events) w.Int((int)what).Int(count);
         w.Bool(report.Error is not null);
         if (report.Error is { } e) w.String(e.ExceptionType).String(e.Message).String(e.Details);
-        return w.ToArray();
+        return w.Long(report.BytesIn).Long(report.BytesOut).ToArray();
     }
 
     public static EndReport DecodeEnded(byte[] payload)
@@ -118,7 +121,7 @@ internal static class HandoffProtocol
         var events = new List<(ServerEvent, int)>();
         for (int i = r.Int(); i > 0; i--) events.Add(((ServerEvent)r.Int(), r.Int()));
         var error = r.Bool() ? new HandlerFailed(r.String(), r.String(), r.String()) : null;
-        return new EndReport(id, cut, events, error);
+        return new EndReport(id, cut, events, error, r.Long(), r.Long());
     }
 
     public static byte[] EncodeText(string text) => new Writer().String(text).ToArray();

@@ -106,7 +106,7 @@ internal static class WorkerLinkClient
                 _listener = ((ExtendedActorSystem)system).Provider.ResolveActorRef(adopt.ListenerPath);
             }
             var hooks = new HandoffServer.CapturingHooks();
-            var requestSettings = new RequestSettings(_options, hooks, _launcher) { Metrics = _metrics, Tls = _certificate };
+            var requestSettings = new RequestSettings(_options, hooks, _launcher) { Metrics = _metrics, Tls = _certificate, Totals = new() };
             var info = new RequestInfo(adopt.Client, adopt.Server, adopt.Handler, _listener);
             var connection = system.ActorOf(
                 new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), socket, info, requestSettings), $"handoff-{adopt.Id}");
@@ -188,7 +188,8 @@ internal sealed class HandoffServer(DescriptorChannel channel) : UntypedActor
         Add(ServerEvent.LineTooLong, stats.LinesTooLong);
         Add(ServerEvent.TlsHandshakeFailure, stats.TlsHandshakeFailures);
         var error = running.Hooks.Error is { } e ? new HandlerFailed(e.GetType().FullName ?? e.GetType().Name, e.Message, e.ToString()) : null;
-        Send(new HandoffProtocol.EndReport(running.Id, cut, events, error));
+        var totals = running.Settings.Totals!;
+        Send(new HandoffProtocol.EndReport(running.Id, cut, events, error, totals.BytesIn, totals.BytesOut));
     }
 
     private void Send(HandoffProtocol.EndReport report)

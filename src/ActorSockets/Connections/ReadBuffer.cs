@@ -28,6 +28,9 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
     }
 
     private readonly InputBuffer _input = new(maxLineLength);
+
+    /// <summary>Bytes taken from the client so far (TLS: plaintext).</summary>
+    public long Received { get; private set; }
     private bool _waiting;
     private SocketAsyncEventArgs? _wait;
 
@@ -51,6 +54,7 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
         {
             _input.Commit(count);
             metrics.BytesIn(count);
+            Received += count;
         }
         return true;
     }
@@ -173,6 +177,7 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
         }
         _input.Append(_streamBuffer.AsSpan(0, count));
         metrics.BytesIn(count);
+        Received += count;
     }
 
     private void WaitForStream(IActorRef self)

@@ -21,6 +21,18 @@ internal sealed record RequestSettings(ServerOptions Options, ServerHooks Hooks,
 
     /// <summary>The server's TLS certificate and handshake settings; null for plain servers.</summary>
     public Tls.ServerCertificate? Tls { get; init; }
+
+    /// <summary>Where a connection leaves its byte counts when it stops, for a worker to report them
+    /// to the listener whose metrics count the server's bytes; null (the default): not kept.</summary>
+    public ConnectionTotals? Totals { get; init; }
+}
+
+/// <summary>A stopped connection's byte counts (<see cref="RequestSettings.Totals"/>): written once by
+/// the connection actor as it stops, read after its Terminated.</summary>
+internal sealed class ConnectionTotals
+{
+    public long BytesIn { get; set; }
+    public long BytesOut { get; set; }
 }
 
 /// <summary>

@@ -244,6 +244,7 @@ internal sealed partial class StreamConnectionActor : RequestActor
         _pending.Answer(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), Self);
         _writer.FailWaiters();
         CloseWithFin(); // however the actor stopped (a drain deadline, the system ending)
+        if (Settings.Totals is { } totals) (totals.BytesIn, totals.BytesOut) = (_reader.Received, _writer.BytesSent);
         _tls?.Dispose();
         _reader.Dispose();
     }

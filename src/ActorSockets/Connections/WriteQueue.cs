@@ -26,6 +26,9 @@ internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics
     private bool _sending;
     private Exception? _failure;
 
+    /// <summary>Bytes the kernel took for the client so far (TLS: plaintext).</summary>
+    public long BytesSent { get; private set; }
+
     /// <summary>Nothing queued and nothing being sent.</summary>
     public bool IsIdle => !_sending && _queue is not { Count: > 0 };
 
@@ -53,7 +56,11 @@ internal sealed class WriteQueue(Socket socket, int limit, ServerMetrics metrics
 
     public void OnSent(Sent sent, IActorRef self)
     {
-        if (sent.Error is null) metrics.BytesOut(_inFlightBytes); // every in-flight byte went, in one or two sends
+        if (sent.Error is null) // every in-flight byte went, in one or two sends
+        {
+            metrics.BytesOut(_inFlightBytes);
+            BytesSent += _inFlightBytes;
+        }
         _sending = false;
         _inFlightBytes = 0;
         _inFlight?.Clear();

@@ -96,12 +96,12 @@ internal sealed class ServerMetrics
     /// <summary><c>error.type</c>: the connection was cut off before its handler finished.</summary>
     public const string ErrorAborted = "aborted";
 
-    public void BytesIn(int count)
+    public void BytesIn(long count)
     {
         if (count > 0) Io.Add(count, _tags.Receive);
     }
 
-    public void BytesOut(int count)
+    public void BytesOut(long count)
     {
         if (count > 0) Io.Add(count, _tags.Transmit);
     }

@@ -82,9 +82,9 @@ public class DescriptorChannelTests
             },
         };
         Assert.Equal(tls, HandoffProtocol.DecodeSettings(HandoffProtocol.EncodeSettings(tls)));
-        var report = new HandoffProtocol.EndReport(42, true, [(ServerEvent.ReadTimeout, 1), (ServerEvent.LineTooLong, 2)], new HandlerFailed("T", "m", "d"));
+        var report = new HandoffProtocol.EndReport(42, true, [(ServerEvent.ReadTimeout, 1), (ServerEvent.LineTooLong, 2)], new HandlerFailed("T", "m", "d"), 5_000_000_000, 7);
         var back = HandoffProtocol.DecodeEnded(HandoffProtocol.EncodeEnded(report));
-        Assert.Equal((report.Id, report.Cut, report.Error), (back.Id, back.Cut, back.Error));
+        Assert.Equal((report.Id, report.Cut, report.Error, report.BytesIn, report.BytesOut), (back.Id, back.Cut, back.Error, back.BytesIn, back.BytesOut));
         Assert.Equal(report.Events, back.Events);
         Assert.Equal(new byte[] { 0x39, 0x30, 0, 0 }, HandoffProtocol.EncodeHello(12345));
         Assert.Throws<FormatException>(() => HandoffProtocol.DecodeEnded([1, 2, 3]));

@@ -54,13 +54,29 @@ public class WorkerGaugeTests
     }
 
     [Fact]
-    public async Task A_forking_server_program_exports_its_workers_in_prometheus_format()
+    public async Task A_forking_server_program_exports_its_workers_and_the_bytes_of_handed_off_connections_in_prometheus_format()
     {
         var metricsPort = TestHost.FreePort();
         using var server = await SampleProcess.StartAsync(Program, "--mode", "forking", "--workers", "2",
             "--name", "forked", "--metrics-port", metricsPort.ToString());
         var text = await PrometheusScrape.Until(metricsPort, "actorsockets_workers_alive", "forked", v => v >= 0, Deadline);
         Assert.Equal(2, PrometheusScrape.Value(text, "actorsockets_workers_alive", "forked"));
+
+        // Connections handed to the workers: their bytes are the listener's to export.
+        long sent = 0, received = 0;
+        for (int i = 0; i < 5; i++)
+        {
+            using var client = await TestClient.ConnectAsync(server.Port);
+            var line = $"hello {i}\n";
+            await client.SendAsync(line);
+            var reply = await client.ReadLineAsync();
+            (sent, received) = (sent + line.Length, received + reply.Length);
+            client.HalfClose();
+            Assert.True(await client.IsClosedByServerAsync());
+        }
+        text = await PrometheusScrape.Until(metricsPort, "actorsockets_connection_duration_seconds_count", "forked", v => v >= 5, Deadline);
+        Assert.Equal(sent, PrometheusScrape.Value(text, "actorsockets_network_io_bytes_total", "forked", ("network_io_direction", "receive")));
+        Assert.Equal(received, PrometheusScrape.Value(text, "actorsockets_network_io_bytes_total", "forked", ("network_io_direction", "transmit")));
         Assert.Equal(0, await server.StopAsync());
     }
 }
