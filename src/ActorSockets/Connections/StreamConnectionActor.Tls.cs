@@ -16,10 +16,11 @@ internal sealed partial class StreamConnectionActor
     private sealed record HandshakeDone(Exception? Error) : IDeadLetterSuppression;
 
     private readonly SslStream? _tls;
+    private TlsSocketStream? _tlsSocket;
     private bool _tlsEstablished;
 
-    private static SslStream NewTlsStream(Socket socket)
-        => new(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false); // the actor closes the socket itself
+    private SslStream NewTlsStream(Socket socket)
+        => new(_tlsSocket = new TlsSocketStream(socket), leaveInnerStreamOpen: false); // the actor closes the socket itself
 
     private void StartHandshake()
     {
@@ -54,6 +55,7 @@ internal sealed partial class StreamConnectionActor
             return;
         }
         _tlsEstablished = true;
+        _tlsSocket!.DrivenByConnection = true; // reads from now on complete in this actor's runs
         if (_tls!.RemoteCertificate is { } client)
             Info = Info with
             {
