@@ -9,12 +9,11 @@ namespace ActorSockets.Connections;
 /// The receive side of a stream connection: takes the kernel's bytes with non-blocking
 /// receives into an <see cref="InputBuffer"/> (pooled memory, given back as soon as it is
 /// empty); waiting for more is a zero-byte receive that holds no memory. Used only from its
-/// connection actor's thread. Over TLS it reads a <see cref="Stream"/> instead (an SslStream over a
-/// <see cref="TlsSocketStream"/>): "receive now" takes a read that completed, and waiting is the
-/// same zero-byte receive, after which the SslStream's pending read is completed here.
+/// connection actor's thread. Over TLS it reads a <see cref="Stream"/> instead (an SslStream):
+/// "receive now" then takes a read that already completed, and waiting is one outstanding
+/// read into a buffer of its own; the plain socket path is unchanged.
 /// </summary>
-internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics metrics, Stream? stream = null,
-    TlsSocketStream? streamSocket = null) : IDisposable
+internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics metrics, Stream? stream = null) : IDisposable
 {
     /// <summary>The largest TLS record's plaintext: one stream read never gives more.</summary>
     private const int StreamReadSize = 16 * 1024;
@@ -81,11 +80,6 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
             WaitForStream(self);
             return;
         }
-        WaitForSocket(self);
-    }
-
-    private void WaitForSocket(IActorRef self)
-    {
         var wait = _wait ??= NewWait(self); // one per connection, reused: waiting allocates nothing
         bool pending;
         try
@@ -122,9 +116,7 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
     public void OnReadable(Readable readable)
     {
         _waiting = false;
-        // TLS: the SslStream's read waits on the socket; it decrypts now, on this thread.
-        if (streamSocket is { HasPendingRead: true }) streamSocket.CompletePendingRead(readable.Error);
-        else if (readable.Error is not null) _input.End(readable.Error);
+        if (readable.Error is not null) _input.End(readable.Error);
     }
 
     /// <summary>Answers a read request from what is buffered, or null when more bytes are needed
@@ -142,42 +134,37 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
     }
 
     private byte[]? _streamBuffer;
-    private ValueTask<int> _streamRead; // the one read under way on the stream, or done and not yet taken
-    private bool _streamReading;
-    private bool _streamWakeSet;
+    private Task<int>? _streamRead; // the one read under way on the stream, or done and not yet taken
 
     /// <summary>Takes a stream read that completed, or starts one; true when bytes (or the end)
     /// arrived without waiting (an SslStream often has decrypted bytes at hand).</summary>
     private bool ReceiveFromStream()
     {
-        if (!_streamReading)
+        if (_streamRead is null)
         {
             _streamBuffer ??= System.Buffers.ArrayPool<byte>.Shared.Rent(StreamReadSize);
+            ValueTask<int> read;
             try
             {
-                _streamRead = stream!.ReadAsync(_streamBuffer.AsMemory(0, StreamReadSize));
+                read = stream!.ReadAsync(_streamBuffer.AsMemory(0, StreamReadSize));
             }
             catch (Exception e)
             {
                 _input.End(e);
                 return true;
             }
-            _streamReading = true;
-            _streamWakeSet = false;
+            if (read.IsCompletedSuccessfully)
+            {
+                TakeStreamBytes(read.Result);
+                return true;
+            }
+            _streamRead = read.AsTask();
         }
         if (!_streamRead.IsCompleted) return false;
-        _streamReading = false;
-        int count;
-        try
-        {
-            count = _streamRead.Result; // once: the SslStream's pooled operation goes back
-        }
-        catch (Exception e)
-        {
-            _input.End(e);
-            return true;
-        }
-        TakeStreamBytes(count);
+        var done = _streamRead;
+        _streamRead = null;
+        if (done.IsCompletedSuccessfully) TakeStreamBytes(done.Result);
+        else _input.End(done.Exception?.GetBaseException() ?? new OperationCanceledException());
         return true;
     }
 
@@ -195,33 +182,18 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
 
     private void WaitForStream(IActorRef self)
     {
-        if (!_streamReading && ReceiveFromStream())
+        if (_streamRead is null && ReceiveFromStream())
         {
             self.Tell(Readable.Ready); // completed meanwhile: the next ReceiveNow finds the bytes
             return;
         }
-        if (streamSocket is { HasPendingRead: true })
-        {
-            WaitForSocket(self); // as a plain connection waits; OnReadable completes the read
-            return;
-        }
-        // The read waits on something else than the socket (not after the handshake, in practice):
-        // learn when it completes.
-        if (_streamWakeSet) return;
-        _streamWakeSet = true;
-        _streamRead.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => self.Tell(Readable.Ready));
+        _streamRead!.ContinueWith(static (_, s) => ((IActorRef)s!).Tell(Readable.Ready), self,
+            TaskContinuationOptions.ExecuteSynchronously);
     }
 
     public void Dispose()
     {
-        if (_streamReading && streamSocket is { HasPendingRead: true })
-        {
-            // The SslStream's read waits on a socket that is closing: end it, so its pooled
-            // operation and our buffer go back.
-            streamSocket.CompletePendingRead(new ObjectDisposedException(nameof(Socket)));
-            if (_streamRead.IsCompleted) ReceiveFromStream();
-        }
-        if (_streamBuffer is not null && !_streamReading) System.Buffers.ArrayPool<byte>.Shared.Return(_streamBuffer);
+        if (_streamBuffer is not null && _streamRead is null) System.Buffers.ArrayPool<byte>.Shared.Return(_streamBuffer);
         _input.Dispose();
         _wait?.Dispose(); // after the socket: a wait still pending completes as aborted first
     }

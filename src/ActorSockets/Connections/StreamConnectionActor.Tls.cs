@@ -16,11 +16,10 @@ internal sealed partial class StreamConnectionActor
     private sealed record HandshakeDone(Exception? Error) : IDeadLetterSuppression;
 
     private readonly SslStream? _tls;
-    private TlsSocketStream? _tlsSocket;
     private bool _tlsEstablished;
 
-    private SslStream NewTlsStream(Socket socket)
-        => new(_tlsSocket = new TlsSocketStream(socket), leaveInnerStreamOpen: false); // the actor closes the socket itself
+    private static SslStream NewTlsStream(Socket socket)
+        => new(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false); // the actor closes the socket itself
 
     private void StartHandshake()
     {
@@ -55,7 +54,6 @@ internal sealed partial class StreamConnectionActor
             return;
         }
         _tlsEstablished = true;
-        _tlsSocket!.DrivenByConnection = true; // reads from now on complete in this actor's runs
         if (_tls!.RemoteCertificate is { } client)
             Info = Info with
             {

@@ -39,8 +39,8 @@ internal sealed partial class StreamConnectionActor : RequestActor
         _tls = settings.Tls is null ? null : NewTlsStream(socket); // TLS: reads and writes go through it
         // Non-blocking: reads and writes first try to complete at once, on this actor's thread,
         // and only wait (asynchronously) when the kernel cannot take or give anything yet.
-        _socket.Blocking = false;
-        _reader = new ReadBuffer(socket, settings.Options.MaxLineLength, settings.Metrics, _tls, _tlsSocket);
+        if (_tls is null) _socket.Blocking = false;
+        _reader = new ReadBuffer(socket, settings.Options.MaxLineLength, settings.Metrics, _tls);
         _writer = new WriteQueue(socket, settings.Options.WriteBufferLimit, settings.Metrics, _tls);
         _timeouts = new ConnectionTimeouts(settings.Options);
     }
