@@ -196,7 +196,6 @@ LATER_GOALS = [
      [("threading", AF, "rps", AS, ">=", 0.6), ("Python forking", AF, "rps", PF, ">=", 10.0)]),
     ("pingpong-64", "15: pingpong, 64 conns, forking (handoff)", [("threading", AF, "rps", AS, ">=", 0.8)]),
     ("tls-pingpong-64", "18: TLS pingpong, 64 conns, threading", [("plain .NET SslStream", AS, "rps", RAW, ">=", 0.8)]),
-    ("tls-pingpong-64", "18: the same, forking (TLS in the worker)", [("plain .NET SslStream", AF, "rps", RAW, ">=", 0.8)]),
     ("tls-connect-16", "18: TLS handshakes, 16 clients, threading", [("plain .NET SslStream", AS, "rps", RAW, ">=", 0.8)]),
     ("udp-16", "20: UDP, 16 clients", [("plain .NET", AS, "rps", RAW, ">=", 0.7), ("Python", AS, "rps", PT, ">=", 7.0)]),
     ("pingpong-64-pinned", "20: pingpong, 64 conns, pinned",
