@@ -3,7 +3,8 @@ namespace ActorSockets.Handlers;
 /// <summary>
 /// A handler's connection as a <see cref="Stream"/> (<see cref="StreamRequestHandler.GetStream"/>),
 /// for code that expects one: a <see cref="StreamReader"/>, a JSON or protobuf reader,
-/// <c>PipeReader.Create(stream)</c>. Every call is the handler's own read, write or flush, so
+/// <c>PipeReader.Create(stream)</c> for reading (not <c>PipeWriter.Create</c>, whose flush writes
+/// from a thread-pool thread, outside the handler). Every call is the handler's own read, write or flush, so
 /// the server's limits hold: <c>ReadTimeout</c> fails a read, <c>WriteBufferLimit</c> slows a
 /// writer whose client does not read, and the idle and request deadlines apply. Asynchronous
 /// only, and used from the handler's own code (like its other reads and writes); the
