@@ -1,0 +1,298 @@
+using System.Net.Sockets;
+using System.Text;
+using ActorSockets.Connections;
+using ActorSockets.Metrics;
+using ActorSockets.Tests.Support;
+using Akka.Actor;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorSockets.Tests.Units;
+
+/// <summary>
+/// The receive side over a real TCP connection: non-blocking receives, the zero-byte wait that
+/// tells the connection when bytes came, end of stream and resets, the read-ahead handed to a
+/// worker; and the same over a stream (as TLS reads it). The test actor plays the connection
+/// actor: it gets the <see cref="ReadBuffer.Readable"/> notices.
+/// </summary>
+public class ReadBufferTests(ITestOutputHelper output) : ServerTestKit(output)
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private readonly string _name = $"rb-{Guid.NewGuid():N}";
+
+    private static string Line(ReadBuffer buffer) => InputBufferTests.Text(buffer.TryAnswer(new ReadLine()));
+
+    private static Task SendAsync(SocketPair pair, string text) => pair.Client.SendAsync(Encoding.ASCII.GetBytes(text));
+
+    private static async Task<SocketPair> NonBlockingAsync()
+    {
+        var pair = await SocketPair.ConnectAsync();
+        pair.Server.Blocking = false;
+        return pair;
+    }
+
+    /// <summary>Waits until the server side is readable: bytes, the client's end, or a reset.</summary>
+    private static Task ReadableAsync(SocketPair pair) => Eventually.Until(() => pair.Server.Poll(0, SelectMode.SelectRead), Wait, "the server side to be readable");
+
+    /// <summary>Receives as the connection actor does: now if the bytes are there, else after waiting for them.</summary>
+    private void ReceiveSoon(ReadBuffer buffer)
+    {
+        if (buffer.ReceiveNow()) return;
+        buffer.WaitForData(TestActor);
+        buffer.OnReadable(ExpectMsg<ReadBuffer.Readable>(Wait));
+        Assert.True(buffer.ReceiveNow());
+    }
+
+    [Fact]
+    public async Task Bytes_the_kernel_holds_are_taken_without_waiting_and_counted()
+    {
+        using var pair = await NonBlockingAsync();
+        using var metrics = new MetricsCollector(_name);
+        using var buffer = new ReadBuffer(pair.Server, 1024, new ServerMetrics(_name, "tcp"));
+        Assert.False(buffer.ReceiveNow()); // nothing yet: would block
+        Assert.Null(buffer.TryAnswer(new ReadLine()));
+
+        await SendAsync(pair, "hello\nwor");
+        await pair.ServerHasAsync(9);
+        Assert.True(buffer.ReceiveNow());
+        Assert.Equal("hello\n", Line(buffer));
+        Assert.Null(buffer.TryAnswer(new ReadLine()));
+        Assert.Equal(9, metrics.Sum(ActorSocketsMetrics.NetworkIo, ActorSocketsMetrics.DirectionTag, "receive"));
+
+        pair.Client.Shutdown(SocketShutdown.Send);
+        await ReadableAsync(pair);
+        Assert.True(buffer.ReceiveNow()); // the end of stream is news
+        Assert.Equal("wor", Line(buffer));
+        Assert.Equal("", Line(buffer));
+        Assert.False(buffer.ReceiveNow()); // ended: nothing more to take
+    }
+
+    [Fact]
+    public async Task The_wait_tells_the_connection_when_bytes_come_and_only_once()
+    {
+        using var pair = await NonBlockingAsync();
+        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
+        buffer.WaitForData(TestActor);
+        buffer.WaitForData(TestActor); // already waiting: no second wait
+        await SendAsync(pair, "ping\n");
+        await pair.ServerHasAsync(5);
+        Assert.False(buffer.ReceiveNow()); // not while the wait is out
+        var readable = ExpectMsg<ReadBuffer.Readable>(Wait);
+        Assert.Null(readable.Error);
+        buffer.OnReadable(readable);
+        Assert.True(buffer.ReceiveNow());
+        Assert.Equal("ping\n", Line(buffer));
+
+        buffer.WaitForData(TestActor); // the socket is empty again: this wait is out until the next bytes
+        await SendAsync(pair, "pong\n");
+        buffer.OnReadable(ExpectMsg<ReadBuffer.Readable>(Wait));
+        TestActor.Tell("marker"); // only one notice per wait
+        ExpectMsg("marker");
+        Assert.True(buffer.ReceiveNow());
+        Assert.Equal("pong\n", Line(buffer));
+    }
+
+    [Fact]
+    public async Task A_wait_for_bytes_already_there_is_answered_at_once()
+    {
+        using var pair = await NonBlockingAsync();
+        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
+        await SendAsync(pair, "here\n");
+        await pair.ServerHasAsync(5);
+        buffer.WaitForData(TestActor);
+        var readable = ExpectMsg<ReadBuffer.Readable>(Wait);
+        Assert.Null(readable.Error);
+        buffer.OnReadable(readable);
+        Assert.True(buffer.ReceiveNow());
+        Assert.Equal("here\n", Line(buffer));
+    }
+
+    [Fact]
+    public async Task After_the_end_there_is_nothing_to_wait_for()
+    {
+        using var pair = await NonBlockingAsync();
+        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
+        pair.Client.Shutdown(SocketShutdown.Send);
+        await ReadableAsync(pair);
+        Assert.True(buffer.ReceiveNow());
+        buffer.WaitForData(TestActor);
+        TestActor.Tell("marker");
+        ExpectMsg("marker"); // no Readable came first
+    }
+
+    [Fact]
+    public async Task A_reset_is_reported_after_the_bytes_before_it()
+    {
+        using var pair = await NonBlockingAsync();
+        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
+        await SendAsync(pair, "last words\n");
+        await pair.ServerHasAsync(11);
+        Assert.True(buffer.ReceiveNow());
+        pair.ResetClient();
+        await ReadableAsync(pair);
+        Assert.True(buffer.ReceiveNow());
+        Assert.Equal("last words\n", Line(buffer));
+        var failed = Assert.IsType<IoFailed>(buffer.TryAnswer(new ReadLine()));
+        Assert.Equal(IoFailure.ConnectionLost, failed.Reason);
+        Assert.False(buffer.ReceiveNow());
+    }
+
+    [Fact]
+    public async Task A_wait_that_fails_ends_the_stream_with_its_error()
+    {
+        using var pair = await NonBlockingAsync();
+        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
+        buffer.WaitForData(TestActor);
+        pair.ResetClient();
+        var readable = ExpectMsg<ReadBuffer.Readable>(Wait);
+        buffer.OnReadable(readable);
+        if (readable.Error is null) Assert.True(buffer.ReceiveNow()); // the wait saw readable: the receive sees the reset
+        Assert.Equal(IoFailure.ConnectionLost, Assert.IsType<IoFailed>(buffer.TryAnswer(new ReadAvailable(10))).Reason);
+
+        buffer.OnReadable(new ReadBuffer.Readable(new SocketException((int)SocketError.ConnectionAborted)));
+        Assert.False(buffer.ReceiveNow());
+    }
+
+    [Fact]
+    public async Task A_failed_wait_reported_to_the_buffer_ends_it_with_that_error()
+    {
+        using var pair = await NonBlockingAsync();
+        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
+        buffer.OnReadable(new ReadBuffer.Readable(new IOException("wait aborted")));
+        Assert.Equal(new IoFailed(IoFailure.ConnectionLost, "wait aborted"), buffer.TryAnswer(new ReadLine()));
+        Assert.False(buffer.ReceiveNow());
+    }
+
+    [Fact]
+    public async Task The_read_ahead_takes_what_the_kernel_holds_and_says_whether_the_client_ended()
+    {
+        using (var pair = await NonBlockingAsync())
+        using (var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed))
+        {
+            await SendAsync(pair, "abc");
+            await pair.ServerHasAsync(3);
+            Assert.Equal(("abc", false), Ahead(buffer.TakeReadAhead()));
+            Assert.Equal(("", false), Ahead(buffer.TakeReadAhead()));
+            await SendAsync(pair, "def");
+            pair.Client.Shutdown(SocketShutdown.Send);
+            await ReadableAsync(pair);
+            Assert.Equal(("def", true), Ahead(buffer.TakeReadAhead()));
+        }
+        using (var pair = await NonBlockingAsync())
+        using (var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed))
+        {
+            await SendAsync(pair, "xyz");
+            await pair.ServerHasAsync(3);
+            Assert.True(buffer.ReceiveNow());
+            pair.ResetClient();
+            await ReadableAsync(pair);
+            Assert.Equal(("xyz", false), Ahead(buffer.TakeReadAhead())); // a reset is no clean end
+            Assert.Equal(IoFailure.ConnectionLost, Assert.IsType<IoFailed>(buffer.TryAnswer(new ReadLine())).Reason); // kept for the worker's next read
+        }
+    }
+
+    private static (string, bool) Ahead((byte[] Data, bool Ended) ahead) => (Encoding.ASCII.GetString(ahead.Data), ahead.Ended);
+
+    [Fact]
+    public async Task Filling_receives_until_a_chunk_is_buffered_and_no_further()
+    {
+        using var pair = await SocketPair.ConnectAsync(serverReceiveBuffer: 1024 * 1024);
+        pair.Server.Blocking = false;
+        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
+        var sent = new byte[ReadBuffer.MaxChunk + 100];
+        Random.Shared.NextBytes(sent);
+        await pair.Client.SendAsync(sent);
+        await pair.ServerHasAsync(sent.Length);
+        buffer.FillNow(ReadBuffer.MaxChunk); // receives of 4, 4, 8, 16 and 32 KiB: the buffer's growth
+        Assert.Equal(100, pair.Server.Available); // stopped at the chunk, the rest left in the kernel
+        var first = Assert.IsType<ReadResult>(buffer.TryAnswer(new ReadExactly(ReadBuffer.MaxChunk))).Data;
+        Assert.Equal(sent.AsSpan(0, ReadBuffer.MaxChunk).ToArray(), first);
+        Assert.Null(buffer.TryAnswer(new ReadAvailable(1)));
+    }
+
+    [Fact]
+    public async Task Over_a_stream_reads_are_taken_when_done_and_waited_for_otherwise()
+    {
+        using var pair = await SocketPair.ConnectAsync(); // a NetworkStream needs a blocking socket
+        using var metrics = new MetricsCollector(_name);
+        await using var stream = new NetworkStream(pair.Server, ownsSocket: false);
+        using var buffer = new ReadBuffer(pair.Server, 1024, new ServerMetrics(_name, "tcp"), stream);
+        Assert.False(buffer.ReceiveNow()); // a read is under way, nothing came
+        Assert.False(buffer.ReceiveNow()); // still the same read
+        buffer.WaitForData(TestActor);
+        await SendAsync(pair, "over tls\n");
+        buffer.OnReadable(ExpectMsg<ReadBuffer.Readable>(Wait));
+        Assert.True(buffer.ReceiveNow());
+        Assert.Equal("over tls\n", Line(buffer));
+        Assert.Equal(9, metrics.Sum(ActorSocketsMetrics.NetworkIo, ActorSocketsMetrics.DirectionTag, "receive"));
+
+        await SendAsync(pair, "more\n");
+        await pair.ServerHasAsync(5);
+        ReceiveSoon(buffer);
+        Assert.Equal("more\n", Line(buffer));
+
+        pair.Client.Shutdown(SocketShutdown.Send);
+        ReceiveSoon(buffer);
+        Assert.Equal("", Line(buffer));
+        Assert.False(buffer.ReceiveNow());
+        buffer.WaitForData(TestActor); // ended: no wait
+        TestActor.Tell("marker");
+        ExpectMsg("marker");
+    }
+
+    [Fact]
+    public async Task Over_a_stream_a_failed_read_ends_the_stream_with_a_failure()
+    {
+        using var pair = await SocketPair.ConnectAsync();
+        await using var stream = new NetworkStream(pair.Server, ownsSocket: false);
+        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed, stream);
+        Assert.False(buffer.ReceiveNow());
+        pair.ResetClient();
+        ReceiveSoon(buffer);
+        Assert.Equal(IoFailure.ConnectionLost, Assert.IsType<IoFailed>(buffer.TryAnswer(new ReadLine())).Reason);
+    }
+
+    [Fact]
+    public async Task Over_a_closed_stream_the_read_fails_at_once()
+    {
+        using var pair = await SocketPair.ConnectAsync();
+        var stream = new NetworkStream(pair.Server, ownsSocket: false);
+        await stream.DisposeAsync();
+        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed, stream);
+        Assert.True(buffer.ReceiveNow());
+        Assert.Equal(IoFailure.ConnectionLost, Assert.IsType<IoFailed>(buffer.TryAnswer(new ReadLine())).Reason);
+    }
+}
+
+/// <summary>The one read a connection holds: a second is refused, the answer goes to who asked.</summary>
+public class PendingReadTests(ITestOutputHelper output) : ServerTestKit(output)
+{
+    [Fact]
+    public void One_read_waits_a_second_is_refused_and_the_answer_goes_to_the_first_reader()
+    {
+        var pending = new PendingRead();
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+        var read = new ReadLine();
+        Assert.Null(pending.Request);
+        Assert.True(pending.TryStart(read, first, TestActor));
+        Assert.Same(read, pending.Request);
+        Assert.False(pending.TryStart(new ReadAvailable(5), second, TestActor));
+        Assert.Same(IoRefusals.ReadPending, second.ExpectMsg<IoFailed>());
+        Assert.Equal(TestActor, second.LastSender);
+        Assert.Same(read, pending.Request); // the first still waits
+
+        pending.Answer("the line", TestActor);
+        Assert.Equal("the line", first.ExpectMsg<string>());
+        Assert.Equal(TestActor, first.LastSender);
+        Assert.Null(pending.Request);
+
+        pending.Answer("nobody asked", TestActor); // no read waits: nothing is told
+        first.Ref.Tell("marker");
+        first.ExpectMsg("marker");
+
+        Assert.True(pending.TryStart(read, second, TestActor)); // free again
+        pending.Answer("yours", TestActor);
+        Assert.Equal("yours", second.ExpectMsg<string>());
+    }
+}
