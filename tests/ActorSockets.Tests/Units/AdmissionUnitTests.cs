@@ -131,6 +131,22 @@ public class AcceptGateTests
         Assert.Equal(2, Limit(gate));
     }
 
+    [Theory]
+    [InlineData(ServerMode.Sync, 0, 1)]      // one at a time, whatever MaxConnections says
+    [InlineData(ServerMode.Forking, 3, 3)]   // max_children
+    [InlineData(ServerMode.Threading, 3, int.MaxValue)] // max_children is the forking mode's only
+    public void The_modes_own_limit_stays_under_any_limit_set_at_runtime(ServerMode mode, int maxChildren, int modeLimit)
+    {
+        var options = ServerOptions.Tcp(mode: mode);
+        if (maxChildren > 0) options = options with { Forking = options.Forking with { MaxChildren = maxChildren } };
+        var gate = new AcceptGate(options);
+        Assert.Equal(modeLimit, Limit(gate));
+        gate.Apply(new SetMaxConnections(50));
+        Assert.Equal(Math.Min(50, modeLimit), Limit(gate));
+        gate.Apply(new SetMaxConnections(2));
+        Assert.Equal(Math.Min(2, modeLimit), Limit(gate));
+    }
+
     [Fact]
     public void Anything_else_changes_nothing()
     {

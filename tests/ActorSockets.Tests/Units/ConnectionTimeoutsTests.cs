@@ -73,6 +73,19 @@ public class ConnectionTimeoutsTests
     }
 
     [Fact]
+    public async Task Unread_bytes_after_the_first_activity_keep_the_client_heard_from()
+    {
+        using var pair = await SocketPair.ConnectAsync();
+        var timers = new RecordingTimers();
+        var timeouts = new ConnectionTimeouts(ServerOptions.Tcp() with { FirstByteTimeout = TimeSpan.FromSeconds(5) });
+        timeouts.OnClientActivity(timers);
+        await pair.Client.SendAsync("more"u8.ToArray());
+        await pair.ServerHasAsync(4);
+        Assert.Null(timeouts.Expired(FirstByte, pair.Server, timers));
+        Assert.Null(timeouts.Expired(FirstByte, pair.Server, timers));
+    }
+
+    [Fact]
     public async Task A_closed_socket_has_nothing_unread()
     {
         var pair = await SocketPair.ConnectAsync();

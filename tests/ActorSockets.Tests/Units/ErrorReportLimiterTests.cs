@@ -1,18 +1,18 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
 using ActorSockets.Tests.Support;
 using Akka.Actor;
 using Akka.Event;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace ActorSockets.Tests.Units;
 
 /// <summary>The default report of a handler failure: compact, at most ten a second per server,
 /// and one line counting the rest when the second ends.</summary>
-public class ErrorReportLimiterTests(ITestOutputHelper output) : ServerTestKit(output)
+public class ErrorReportLimiterTests
 {
     private static readonly RequestInfo Request = new("203.0.113.1:5", "127.0.0.1:9", "handler-1", ActorRefs.Nobody);
     private const string Failed = "Handler handler-1 for client 203.0.113.1:5 failed: ";
@@ -46,13 +46,28 @@ public class ErrorReportLimiterTests(ITestOutputHelper output) : ServerTestKit(o
         }
     }
 
-    [Fact]
-    public void Each_server_has_its_own_limiter()
+    [MethodImpl(MethodImplOptions.NoInlining)] private static void Thrower() => throw new InvalidOperationException("again");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Relay()
     {
-        var other = CreateTestProbe();
-        var limiter = ErrorReportLimiter.For(Request);
-        Assert.Same(limiter, ErrorReportLimiter.For(Request with { HandlerName = "handler-2", ClientAddress = "x" }));
-        Assert.NotSame(limiter, ErrorReportLimiter.For(Request with { Server = other.Ref }));
+        try
+        {
+            Thrower();
+        }
+        catch (InvalidOperationException e)
+        {
+            ExceptionDispatchInfo.Capture(e).Throw(); // as an await rethrows: a separator line in the trace
+        }
+    }
+
+    [Fact]
+    public void Only_frames_count_not_the_separator_lines_of_a_rethrow()
+    {
+        var e = Assert.Throws<InvalidOperationException>(Relay);
+        Assert.Contains("--- End of stack trace from previous location ---", e.StackTrace); // the test's premise
+        const string at = "ActorSockets.Tests.Units.ErrorReportLimiterTests";
+        Assert.Equal($"again [InvalidOperationException; at {at}.Thrower() < {at}.Relay() < {at}.Relay()]", ErrorReportLimiter.Describe(e));
     }
 
     [Fact]
@@ -101,5 +116,18 @@ public class ErrorReportLimiterTests(ITestOutputHelper output) : ServerTestKit(o
         await Eventually.Until(() => { lock (suppressed) return suppressed.Count > 1; }, TimeSpan.FromSeconds(10), "the second suppressed count");
         Assert.StartsWith("Suppressed 1 more", suppressed[1].Text);
         Assert.Single(suppressed.Skip(1));
+    }
+}
+
+/// <summary>Which limiter a request's failure counts against: its server's.</summary>
+public class ErrorReportLimiterPerServerTests
+{
+    [Fact]
+    public void Each_server_has_its_own_limiter()
+    {
+        var request = new RequestInfo("203.0.113.1:5", "127.0.0.1:9", "handler-1", ActorRefs.Nobody);
+        var limiter = ErrorReportLimiter.For(request);
+        Assert.Same(limiter, ErrorReportLimiter.For(request with { HandlerName = "handler-2", ClientAddress = "x" }));
+        Assert.NotSame(limiter, ErrorReportLimiter.For(request with { Server = new Inbox("server") }));
     }
 }

@@ -36,6 +36,17 @@ public class InputBufferTests
     }
 
     [Fact]
+    public void An_empty_line_is_its_newline()
+    {
+        using var buffer = With("\n\nx");
+        Assert.Equal("\n", Text(buffer.TryTakeLine()));
+        Assert.Equal("\n", Text(buffer.TryTakeLine()));
+        Assert.Null(buffer.TryTakeLine());
+        using var tight = With("\n", maxLineLength: 1);
+        Assert.Equal("\n", Text(tight.TryTakeLine()));
+    }
+
+    [Fact]
     public void A_line_of_exactly_the_limit_is_taken_and_one_byte_more_fails_with_or_without_its_newline()
     {
         using (var exact = With("abc\n", maxLineLength: 4))

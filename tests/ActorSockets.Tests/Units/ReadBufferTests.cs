@@ -5,18 +5,18 @@ using ActorSockets.Metrics;
 using ActorSockets.Tests.Support;
 using Akka.Actor;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace ActorSockets.Tests.Units;
 
 /// <summary>
 /// The receive side over a real TCP connection: non-blocking receives, the zero-byte wait that
 /// tells the connection when bytes came, end of stream and resets, the read-ahead handed to a
-/// worker; and the same over a stream (as TLS reads it). The test actor plays the connection
-/// actor: it gets the <see cref="ReadBuffer.Readable"/> notices.
+/// worker; and the same over a stream (as TLS reads it). An inbox plays the connection actor:
+/// it gets the <see cref="ReadBuffer.Readable"/> notices.
 /// </summary>
-public class ReadBufferTests(ITestOutputHelper output) : ServerTestKit(output)
+public class ReadBufferTests
 {
+    private readonly Inbox _self = new("connection");
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly string _name = $"rb-{Guid.NewGuid():N}";
 
@@ -38,8 +38,8 @@ public class ReadBufferTests(ITestOutputHelper output) : ServerTestKit(output)
     private void ReceiveSoon(ReadBuffer buffer)
     {
         if (buffer.ReceiveNow()) return;
-        buffer.WaitForData(TestActor);
-        buffer.OnReadable(ExpectMsg<ReadBuffer.Readable>(Wait));
+        buffer.WaitForData(_self);
+        buffer.OnReadable(_self.Expect<ReadBuffer.Readable>());
         Assert.True(buffer.ReceiveNow());
     }
 
@@ -72,22 +72,21 @@ public class ReadBufferTests(ITestOutputHelper output) : ServerTestKit(output)
     {
         using var pair = await NonBlockingAsync();
         using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
-        buffer.WaitForData(TestActor);
-        buffer.WaitForData(TestActor); // already waiting: no second wait
+        buffer.WaitForData(_self);
+        buffer.WaitForData(_self); // already waiting: no second wait
         await SendAsync(pair, "ping\n");
         await pair.ServerHasAsync(5);
         Assert.False(buffer.ReceiveNow()); // not while the wait is out
-        var readable = ExpectMsg<ReadBuffer.Readable>(Wait);
+        var readable = _self.Expect<ReadBuffer.Readable>();
         Assert.Null(readable.Error);
         buffer.OnReadable(readable);
         Assert.True(buffer.ReceiveNow());
         Assert.Equal("ping\n", Line(buffer));
 
-        buffer.WaitForData(TestActor); // the socket is empty again: this wait is out until the next bytes
+        buffer.WaitForData(_self); // the socket is empty again: this wait is out until the next bytes
         await SendAsync(pair, "pong\n");
-        buffer.OnReadable(ExpectMsg<ReadBuffer.Readable>(Wait));
-        TestActor.Tell("marker"); // only one notice per wait
-        ExpectMsg("marker");
+        buffer.OnReadable(_self.Expect<ReadBuffer.Readable>());
+        _self.ExpectNothingYet(); // one notice per wait
         Assert.True(buffer.ReceiveNow());
         Assert.Equal("pong\n", Line(buffer));
     }
@@ -99,8 +98,8 @@ public class ReadBufferTests(ITestOutputHelper output) : ServerTestKit(output)
         using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
         await SendAsync(pair, "here\n");
         await pair.ServerHasAsync(5);
-        buffer.WaitForData(TestActor);
-        var readable = ExpectMsg<ReadBuffer.Readable>(Wait);
+        buffer.WaitForData(_self);
+        var readable = _self.Expect<ReadBuffer.Readable>();
         Assert.Null(readable.Error);
         buffer.OnReadable(readable);
         Assert.True(buffer.ReceiveNow());
@@ -115,9 +114,8 @@ public class ReadBufferTests(ITestOutputHelper output) : ServerTestKit(output)
         pair.Client.Shutdown(SocketShutdown.Send);
         await ReadableAsync(pair);
         Assert.True(buffer.ReceiveNow());
-        buffer.WaitForData(TestActor);
-        TestActor.Tell("marker");
-        ExpectMsg("marker"); // no Readable came first
+        buffer.WaitForData(_self);
+        _self.ExpectNothingYet(); // ended: no wait, no notice
     }
 
     [Fact]
@@ -142,9 +140,9 @@ public class ReadBufferTests(ITestOutputHelper output) : ServerTestKit(output)
     {
         using var pair = await NonBlockingAsync();
         using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
-        buffer.WaitForData(TestActor);
+        buffer.WaitForData(_self);
         pair.ResetClient();
-        var readable = ExpectMsg<ReadBuffer.Readable>(Wait);
+        var readable = _self.Expect<ReadBuffer.Readable>();
         buffer.OnReadable(readable);
         if (readable.Error is null) Assert.True(buffer.ReceiveNow()); // the wait saw readable: the receive sees the reset
         Assert.Equal(IoFailure.ConnectionLost, Assert.IsType<IoFailed>(buffer.TryAnswer(new ReadAvailable(10))).Reason);
@@ -219,9 +217,9 @@ public class ReadBufferTests(ITestOutputHelper output) : ServerTestKit(output)
         using var buffer = new ReadBuffer(pair.Server, 1024, new ServerMetrics(_name, "tcp"), stream);
         Assert.False(buffer.ReceiveNow()); // a read is under way, nothing came
         Assert.False(buffer.ReceiveNow()); // still the same read
-        buffer.WaitForData(TestActor);
+        buffer.WaitForData(_self);
         await SendAsync(pair, "over tls\n");
-        buffer.OnReadable(ExpectMsg<ReadBuffer.Readable>(Wait));
+        buffer.OnReadable(_self.Expect<ReadBuffer.Readable>());
         Assert.True(buffer.ReceiveNow());
         Assert.Equal("over tls\n", Line(buffer));
         Assert.Equal(9, metrics.Sum(ActorSocketsMetrics.NetworkIo, ActorSocketsMetrics.DirectionTag, "receive"));
@@ -235,13 +233,12 @@ public class ReadBufferTests(ITestOutputHelper output) : ServerTestKit(output)
         ReceiveSoon(buffer);
         Assert.Equal("", Line(buffer));
         Assert.False(buffer.ReceiveNow());
-        buffer.WaitForData(TestActor); // ended: no wait
-        TestActor.Tell("marker");
-        ExpectMsg("marker");
+        buffer.WaitForData(_self); // ended: no wait
+        _self.ExpectNothingYet();
     }
 
     [Fact]
-    public async Task Over_a_stream_a_failed_read_ends_the_stream_with_a_failure()
+    public async Task Over_a_stream_a_failed_read_ends_the_stream_with_its_error()
     {
         using var pair = await SocketPair.ConnectAsync();
         await using var stream = new NetworkStream(pair.Server, ownsSocket: false);
@@ -249,6 +246,49 @@ public class ReadBufferTests(ITestOutputHelper output) : ServerTestKit(output)
         Assert.False(buffer.ReceiveNow());
         pair.ResetClient();
         ReceiveSoon(buffer);
+        var failed = Assert.IsType<IoFailed>(buffer.TryAnswer(new ReadLine()));
+        Assert.Equal(IoFailure.ConnectionLost, failed.Reason);
+        Assert.Contains("reset", failed.Message, StringComparison.OrdinalIgnoreCase); // the read's own error, not a stand-in
+    }
+
+    [Fact]
+    public async Task Over_a_stream_a_wait_with_bytes_at_hand_takes_them_and_says_so()
+    {
+        using var pair = await SocketPair.ConnectAsync();
+        await using var stream = new NetworkStream(pair.Server, ownsSocket: false);
+        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed, stream);
+        await SendAsync(pair, "ready\n");
+        await pair.ServerHasAsync(6);
+        buffer.WaitForData(_self); // no read under way: the wait reads, and the bytes are there
+        var readable = _self.Expect<ReadBuffer.Readable>();
+        Assert.Null(readable.Error);
+        buffer.OnReadable(readable);
+        Assert.Equal("ready\n", Line(buffer)); // taken by the wait itself
+    }
+
+    [Fact]
+    public async Task Over_a_stream_a_wait_with_nothing_at_hand_is_told_when_bytes_come()
+    {
+        using var pair = await SocketPair.ConnectAsync();
+        await using var stream = new NetworkStream(pair.Server, ownsSocket: false);
+        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed, stream);
+        buffer.WaitForData(_self);
+        await SendAsync(pair, "later\n");
+        buffer.OnReadable(_self.Expect<ReadBuffer.Readable>());
+        Assert.True(buffer.ReceiveNow());
+        Assert.Equal("later\n", Line(buffer));
+    }
+
+    [Fact]
+    public async Task A_wait_on_a_closed_socket_reports_the_failure()
+    {
+        using var pair = await NonBlockingAsync();
+        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
+        pair.Server.Dispose();
+        buffer.WaitForData(_self);
+        var readable = _self.Expect<ReadBuffer.Readable>();
+        Assert.IsType<ObjectDisposedException>(readable.Error);
+        buffer.OnReadable(readable);
         Assert.Equal(IoFailure.ConnectionLost, Assert.IsType<IoFailed>(buffer.TryAnswer(new ReadLine())).Reason);
     }
 
@@ -265,34 +305,67 @@ public class ReadBufferTests(ITestOutputHelper output) : ServerTestKit(output)
 }
 
 /// <summary>The one read a connection holds: a second is refused, the answer goes to who asked.</summary>
-public class PendingReadTests(ITestOutputHelper output) : ServerTestKit(output)
+public class PendingReadTests
 {
+    private readonly Inbox _self = new("connection");
     [Fact]
     public void One_read_waits_a_second_is_refused_and_the_answer_goes_to_the_first_reader()
     {
         var pending = new PendingRead();
-        var first = CreateTestProbe();
-        var second = CreateTestProbe();
+        var first = new Inbox("waiter");
+        var second = new Inbox("waiter");
         var read = new ReadLine();
         Assert.Null(pending.Request);
-        Assert.True(pending.TryStart(read, first, TestActor));
+        Assert.True(pending.TryStart(read, first, _self));
         Assert.Same(read, pending.Request);
-        Assert.False(pending.TryStart(new ReadAvailable(5), second, TestActor));
-        Assert.Same(IoRefusals.ReadPending, second.ExpectMsg<IoFailed>());
-        Assert.Equal(TestActor, second.LastSender);
+        Assert.False(pending.TryStart(new ReadAvailable(5), second, _self));
+        Assert.Same(IoRefusals.ReadPending, second.Expect<IoFailed>());
+        Assert.Same(_self, second.LastSender);
         Assert.Same(read, pending.Request); // the first still waits
 
-        pending.Answer("the line", TestActor);
-        Assert.Equal("the line", first.ExpectMsg<string>());
-        Assert.Equal(TestActor, first.LastSender);
+        pending.Answer("the line", _self);
+        Assert.Equal("the line", first.Expect<string>());
+        Assert.Same(_self, first.LastSender);
         Assert.Null(pending.Request);
 
-        pending.Answer("nobody asked", TestActor); // no read waits: nothing is told
-        first.Ref.Tell("marker");
-        first.ExpectMsg("marker");
+        pending.Answer("nobody asked", _self); // no read waits: nothing is told
+        first.ExpectNothingYet();
 
-        Assert.True(pending.TryStart(read, second, TestActor)); // free again
-        pending.Answer("yours", TestActor);
-        Assert.Equal("yours", second.ExpectMsg<string>());
+        Assert.True(pending.TryStart(read, second, _self)); // free again
+        pending.Answer("yours", _self);
+        Assert.Equal("yours", second.Expect<string>());
+    }
+}
+
+/// <summary>The receive side's pooled memory: none held while nothing waits to be read, and
+/// all given back on dispose. Installs a process-wide counting pool, so it runs alone.</summary>
+[Collection(Measurements.Name)]
+public class ReadBufferPoolTests
+{
+    [Fact]
+    public async Task A_receive_that_finds_nothing_keeps_no_buffer()
+    {
+        using var pool = CountingPool.Install();
+        using var pair = await SocketPair.ConnectAsync();
+        pair.Server.Blocking = false;
+        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
+        Assert.False(buffer.ReceiveNow());
+        Assert.Equal(1, pool.Rented); // the receive needed room
+        Assert.Equal(0, pool.Outstanding); // and gave it back when nothing came
+    }
+
+    [Fact]
+    public async Task Dispose_gives_back_the_buffer_of_bytes_never_read()
+    {
+        using var pool = CountingPool.Install();
+        using var pair = await SocketPair.ConnectAsync();
+        pair.Server.Blocking = false;
+        var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
+        await pair.Client.SendAsync("unread"u8.ToArray());
+        await pair.ServerHasAsync(6);
+        Assert.True(buffer.ReceiveNow());
+        Assert.Equal(1, pool.Outstanding);
+        buffer.Dispose();
+        Assert.Equal(0, pool.Outstanding);
     }
 }

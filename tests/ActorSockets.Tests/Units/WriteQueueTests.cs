@@ -3,20 +3,20 @@ using ActorSockets.Connections;
 using ActorSockets.Metrics;
 using ActorSockets.Tests.Support;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace ActorSockets.Tests.Units;
 
 /// <summary>
 /// The send side over a real TCP connection: writes go out in order, gathered while a send is
 /// under way; the limit counts every byte not yet in the kernel; flushes are answered when all
-/// is sent or when the connection failed. The test actor plays the connection actor: it gets
+/// is sent or when the connection failed. An inbox plays the connection actor: it gets
 /// the <see cref="WriteQueue.Sent"/> reports and hands them back, as the actor does.
 /// </summary>
-public class WriteQueueTests(ITestOutputHelper output) : ServerTestKit(output)
+public class WriteQueueTests
 {
+    private readonly Inbox _self = new("connection");
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private const int Big = 4 * 1024 * 1024; // far more than the small socket buffers below hold
+    private const int Big = 1024 * 1024; // far more than the small send buffer below and the client's unread receive buffer hold
 
     private readonly string _name = $"wq-{Guid.NewGuid():N}";
 
@@ -44,9 +44,9 @@ public class WriteQueueTests(ITestOutputHelper output) : ServerTestKit(output)
     {
         while (!queue.IsIdle)
         {
-            var sent = ExpectMsg<WriteQueue.Sent>(Wait);
+            var sent = _self.Expect<WriteQueue.Sent>();
             Assert.Null(sent.Error);
-            queue.OnSent(sent, TestActor);
+            queue.OnSent(sent, _self);
         }
     }
 
@@ -60,18 +60,18 @@ public class WriteQueueTests(ITestOutputHelper output) : ServerTestKit(output)
         using var metrics = new MetricsCollector(_name);
         var queue = new WriteQueue(pair.Server, 1024, new ServerMetrics(_name, "tcp"));
         Assert.True(queue.IsIdle);
-        queue.Flush(TestActor, TestActor);
-        ExpectMsg(Flushed.Instance);
+        queue.Flush(_self, _self);
+        _self.Expect(Flushed.Instance);
 
-        Assert.True(queue.Enqueue("ab"u8.ToArray(), TestActor));
-        Assert.True(queue.Enqueue([], TestActor));
-        Assert.True(queue.Enqueue("cd"u8.ToArray(), TestActor));
+        Assert.True(queue.Enqueue("ab"u8.ToArray(), _self));
+        Assert.True(queue.Enqueue([], _self));
+        Assert.True(queue.Enqueue("cd"u8.ToArray(), _self));
         Assert.True(queue.IsIdle);
         Assert.Equal(0, queue.PendingBytes);
         Assert.Equal("abcd"u8.ToArray(), await SocketPair.ReceiveExactlyAsync(pair.Client, 4));
         Assert.Equal(4, Transmitted(metrics));
-        queue.Flush(TestActor, TestActor);
-        ExpectMsg(Flushed.Instance);
+        queue.Flush(_self, _self);
+        _self.Expect(Flushed.Instance);
     }
 
     [Fact]
@@ -80,10 +80,10 @@ public class WriteQueueTests(ITestOutputHelper output) : ServerTestKit(output)
         using var pair = await SocketPair.ConnectAsync();
         pair.Server.Blocking = false;
         var queue = new WriteQueue(pair.Server, 1024, ServerMetrics.Unnamed);
-        Assert.False(queue.Enqueue(new byte[1025], TestActor));
+        Assert.False(queue.Enqueue(new byte[1025], _self));
         Assert.Equal(0, queue.PendingBytes);
         var exact = Bytes(1024, 1);
-        Assert.True(queue.Enqueue(exact, TestActor));
+        Assert.True(queue.Enqueue(exact, _self));
         pair.Server.Shutdown(SocketShutdown.Send);
         Assert.Equal(exact, await SocketPair.ReceiveExactlyAsync(pair.Client, 1024));
         Assert.Equal(0, await pair.Client.ReceiveAsync(new byte[1])); // and nothing of the refused write
@@ -97,27 +97,27 @@ public class WriteQueueTests(ITestOutputHelper output) : ServerTestKit(output)
         int limit = 2 * Big;
         var queue = new WriteQueue(pair.Server, limit, new ServerMetrics(_name, "tcp"));
         var first = Bytes(Big, 1);
-        Assert.True(queue.Enqueue(first, TestActor));
+        Assert.True(queue.Enqueue(first, _self));
         Assert.False(queue.IsIdle); // the kernel took only part of it
         Assert.Equal(Big, queue.PendingBytes);
 
         var second = Bytes(1000, 2);
         var third = Bytes(3000, 3);
-        Assert.True(queue.Enqueue(second, TestActor));
-        Assert.True(queue.Enqueue(third, TestActor));
+        Assert.True(queue.Enqueue(second, _self));
+        Assert.True(queue.Enqueue(third, _self));
         Assert.Equal(Big + 4000, queue.PendingBytes);
-        Assert.False(queue.Enqueue(new byte[limit - queue.PendingBytes + 1], TestActor));
+        Assert.False(queue.Enqueue(new byte[limit - queue.PendingBytes + 1], _self));
         Assert.Equal(Big + 4000, queue.PendingBytes);
         var fourth = Bytes(limit - queue.PendingBytes, 4);
-        Assert.True(queue.Enqueue(fourth, TestActor)); // exactly at the limit
+        Assert.True(queue.Enqueue(fourth, _self)); // exactly at the limit
         Assert.Equal(limit, queue.PendingBytes);
-        var waiter = CreateTestProbe();
-        queue.Flush(waiter, TestActor);
+        var waiter = new Inbox("waiter");
+        queue.Flush(waiter, _self);
 
         var expected = (byte[])[.. first, .. second, .. third, .. fourth];
         var receiving = SocketPair.ReceiveExactlyAsync(pair.Client, expected.Length);
         DeliverReportsUntilIdle(queue);
-        waiter.ExpectMsg(Flushed.Instance, Wait);
+        waiter.Expect(Flushed.Instance);
         Assert.Equal(expected, await receiving);
         Assert.Equal(0, queue.PendingBytes);
         Assert.Equal(expected.Length, Transmitted(metrics));
@@ -129,24 +129,24 @@ public class WriteQueueTests(ITestOutputHelper output) : ServerTestKit(output)
         using var pair = await SmallBuffersAsync();
         using var metrics = new MetricsCollector(_name);
         var queue = new WriteQueue(pair.Server, 2 * Big, new ServerMetrics(_name, "tcp"));
-        Assert.True(queue.Enqueue(Bytes(Big, 1), TestActor));
-        Assert.True(queue.Enqueue(Bytes(10, 2), TestActor)); // queued behind the send
-        var waiter = CreateTestProbe();
-        queue.Flush(waiter, TestActor);
+        Assert.True(queue.Enqueue(Bytes(Big, 1), _self));
+        Assert.True(queue.Enqueue(Bytes(10, 2), _self)); // queued behind the send
+        var waiter = new Inbox("waiter");
+        queue.Flush(waiter, _self);
 
         pair.ResetClient();
-        var sent = ExpectMsg<WriteQueue.Sent>(Wait);
-        var error = Assert.IsAssignableFrom<Exception>(sent.Error);
-        queue.OnSent(sent, TestActor);
-        var failed = waiter.ExpectMsg<IoFailed>(Wait);
+        var sent = _self.Expect<WriteQueue.Sent>();
+        var error = Assert.IsAssignableFrom<SocketException>(sent.Error); // the send's own error
+        queue.OnSent(sent, _self);
+        var failed = waiter.Expect<IoFailed>();
         Assert.Equal(new IoFailed(IoFailure.ConnectionLost, error.Message), failed);
         Assert.True(queue.IsIdle);
         Assert.Equal(0, queue.PendingBytes); // the queued write was dropped
 
-        Assert.True(queue.Enqueue(Bytes(10, 3), TestActor)); // taken and dropped: the next flush tells
+        Assert.True(queue.Enqueue(Bytes(10, 3), _self)); // taken and dropped: the next flush tells
         Assert.Equal(0, queue.PendingBytes);
-        queue.Flush(TestActor, TestActor);
-        Assert.Equal(failed, ExpectMsg<IoFailed>());
+        queue.Flush(_self, _self);
+        Assert.Equal(failed, _self.Expect<IoFailed>());
         Assert.Equal(0, Transmitted(metrics)); // a failed send is not counted as sent
     }
 
@@ -158,10 +158,10 @@ public class WriteQueueTests(ITestOutputHelper output) : ServerTestKit(output)
         var queue = new WriteQueue(pair.Server, 1024, ServerMetrics.Unnamed);
         pair.ResetClient();
         await Eventually.Until(() => pair.Server.Poll(0, SelectMode.SelectRead), Wait, "the reset to arrive");
-        Assert.True(queue.Enqueue("late"u8.ToArray(), TestActor));
+        Assert.True(queue.Enqueue("late"u8.ToArray(), _self));
         Assert.True(queue.IsIdle);
-        queue.Flush(TestActor, TestActor);
-        var failed = ExpectMsg<IoFailed>();
+        queue.Flush(_self, _self);
+        var failed = _self.Expect<IoFailed>();
         Assert.Equal(IoFailure.ConnectionLost, failed.Reason);
         Assert.NotEqual("the connection closed", failed.Message); // the socket's own error
     }
@@ -171,21 +171,20 @@ public class WriteQueueTests(ITestOutputHelper output) : ServerTestKit(output)
     {
         using var pair = await SmallBuffersAsync();
         var queue = new WriteQueue(pair.Server, 2 * Big, ServerMetrics.Unnamed);
-        Assert.True(queue.Enqueue(Bytes(Big, 1), TestActor));
-        Assert.True(queue.Enqueue(Bytes(100, 2), TestActor));
+        Assert.True(queue.Enqueue(Bytes(Big, 1), _self));
+        Assert.True(queue.Enqueue(Bytes(100, 2), _self));
         Assert.Equal(Big + 100, queue.PendingBytes);
-        var waiter = CreateTestProbe();
-        queue.Flush(waiter, TestActor);
-        queue.Flush(waiter, TestActor);
+        var waiter = new Inbox("waiter");
+        queue.Flush(waiter, _self);
+        queue.Flush(waiter, _self);
 
         queue.Discard();
         Assert.Equal(Big, queue.PendingBytes); // what the send has is beyond recall
         queue.FailWaiters();
-        Assert.Equal(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), waiter.ExpectMsg<IoFailed>(Wait));
-        Assert.Equal(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), waiter.ExpectMsg<IoFailed>(Wait));
+        Assert.Equal(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), waiter.Expect<IoFailed>());
+        Assert.Equal(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), waiter.Expect<IoFailed>());
         queue.FailWaiters(); // told once only
-        waiter.Ref.Tell("marker", Akka.Actor.ActorRefs.NoSender);
-        waiter.ExpectMsg("marker");
+        waiter.ExpectNothingYet();
     }
 
     [Fact]
@@ -195,7 +194,7 @@ public class WriteQueueTests(ITestOutputHelper output) : ServerTestKit(output)
         using var metrics = new MetricsCollector(_name);
         await using var stream = new NetworkStream(pair.Server, ownsSocket: false);
         var queue = new WriteQueue(pair.Server, 2 * Big, new ServerMetrics(_name, "tcp"), stream);
-        Assert.True(queue.Enqueue("hi"u8.ToArray(), TestActor)); // small: the stream write completes at once
+        Assert.True(queue.Enqueue("hi"u8.ToArray(), _self)); // small: the stream write completes at once
         Assert.True(queue.IsIdle);
         Assert.Equal("hi"u8.ToArray(), await SocketPair.ReceiveExactlyAsync(pair.Client, 2));
         Assert.Equal(2, Transmitted(metrics));
@@ -203,10 +202,10 @@ public class WriteQueueTests(ITestOutputHelper output) : ServerTestKit(output)
         var first = Bytes(Big, 1);
         var second = Bytes(500, 2);
         var third = Bytes(700, 3);
-        Assert.True(queue.Enqueue(first, TestActor));
+        Assert.True(queue.Enqueue(first, _self));
         Assert.False(queue.IsIdle);
-        Assert.True(queue.Enqueue(second, TestActor));
-        Assert.True(queue.Enqueue(third, TestActor));
+        Assert.True(queue.Enqueue(second, _self));
+        Assert.True(queue.Enqueue(third, _self));
         Assert.Equal(Big + 1200, queue.PendingBytes);
         var expected = (byte[])[.. first, .. second, .. third];
         var receiving = SocketPair.ReceiveExactlyAsync(pair.Client, expected.Length);
@@ -221,12 +220,60 @@ public class WriteQueueTests(ITestOutputHelper output) : ServerTestKit(output)
         using var pair = await SmallBuffersAsync(blocking: true);
         await using var stream = new NetworkStream(pair.Server, ownsSocket: false);
         var queue = new WriteQueue(pair.Server, 2 * Big, ServerMetrics.Unnamed, stream);
-        Assert.True(queue.Enqueue(Bytes(Big, 1), TestActor));
+        Assert.True(queue.Enqueue(Bytes(Big, 1), _self));
         pair.ResetClient();
-        var sent = ExpectMsg<WriteQueue.Sent>(Wait);
-        Assert.NotNull(sent.Error);
-        queue.OnSent(sent, TestActor);
-        queue.Flush(TestActor, TestActor);
-        Assert.Equal(IoFailure.ConnectionLost, ExpectMsg<IoFailed>().Reason);
+        var sent = _self.Expect<WriteQueue.Sent>();
+        Assert.IsAssignableFrom<IOException>(sent.Error); // the stream's own error, not a stand-in
+        queue.OnSent(sent, _self);
+        queue.Flush(_self, _self);
+        Assert.Equal(IoFailure.ConnectionLost, _self.Expect<IoFailed>().Reason);
+    }
+
+    [Fact]
+    public async Task A_flush_waiter_is_answered_once()
+    {
+        using var pair = await SmallBuffersAsync();
+        var queue = new WriteQueue(pair.Server, 2 * Big, ServerMetrics.Unnamed);
+        var waiter = new Inbox("waiter");
+        Assert.True(queue.Enqueue(Bytes(Big, 1), _self));
+        queue.Flush(waiter, _self);
+        var receiving = SocketPair.ReceiveExactlyAsync(pair.Client, Big);
+        DeliverReportsUntilIdle(queue);
+        waiter.Expect(Flushed.Instance);
+        await receiving;
+
+        Assert.True(queue.Enqueue(Bytes(Big, 2), _self)); // another send that waits, with no flush asked
+        Assert.False(queue.IsIdle);
+        receiving = SocketPair.ReceiveExactlyAsync(pair.Client, Big);
+        DeliverReportsUntilIdle(queue);
+        await receiving;
+        waiter.ExpectNothingYet(); // no second Flushed came first
+    }
+
+    [Fact]
+    public async Task A_send_on_a_closed_socket_is_reported_as_failed()
+    {
+        using var pair = await SocketPair.ConnectAsync();
+        pair.Server.Blocking = false;
+        var queue = new WriteQueue(pair.Server, 1024, ServerMetrics.Unnamed);
+        pair.Server.Dispose();
+        Assert.True(queue.Enqueue("x"u8.ToArray(), _self));
+        var sent = _self.Expect<WriteQueue.Sent>();
+        Assert.IsType<ObjectDisposedException>(sent.Error);
+        queue.OnSent(sent, _self);
+        queue.Flush(_self, _self);
+        Assert.Equal(IoFailure.ConnectionLost, _self.Expect<IoFailed>().Reason);
+    }
+
+    [Fact]
+    public async Task A_write_on_a_closed_stream_is_reported_as_failed()
+    {
+        using var pair = await SocketPair.ConnectAsync();
+        var stream = new NetworkStream(pair.Server, ownsSocket: false);
+        await stream.DisposeAsync();
+        var queue = new WriteQueue(pair.Server, 1024, ServerMetrics.Unnamed, stream);
+        Assert.True(queue.Enqueue("x"u8.ToArray(), _self));
+        var sent = _self.Expect<WriteQueue.Sent>();
+        Assert.IsType<ObjectDisposedException>(sent.Error);
     }
 }
