@@ -7,6 +7,7 @@ using Xunit;
 namespace ActorSockets.Tests.Units;
 
 /// <summary>Who may be served: the allow and deny lists, then VerifyRequest.</summary>
+[Collection(UnitsCollection.Name)]
 public class AdmissionUnitTests
 {
     private static readonly IPEndPoint Inside = IPEndPoint.Parse("10.1.2.3:4000");
@@ -82,6 +83,7 @@ public class AdmissionUnitTests
 }
 
 /// <summary>Whether the listener may take another request, and the runtime changes to it.</summary>
+[Collection(UnitsCollection.Name)]
 public class AcceptGateTests
 {
     private static int Limit(AcceptGate gate) => Enumerable.Range(0, 100).FirstOrDefault(n => !gate.Admits(n), int.MaxValue);

@@ -9,6 +9,7 @@ namespace ActorSockets.Tests.Units;
 
 /// <summary>The first-byte and idle clocks of a stream connection, with a real socket for "the
 /// client sent bytes the handler has not read" and recorded timers (a test fires them).</summary>
+[Collection(UnitsCollection.Name)]
 public class ConnectionTimeoutsTests
 {
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);

@@ -12,6 +12,7 @@ namespace ActorSockets.Tests.Units;
 
 /// <summary>The default report of a handler failure: compact, at most ten a second per server,
 /// and one line counting the rest when the second ends.</summary>
+[Collection(UnitsCollection.Name)]
 public class ErrorReportLimiterTests
 {
     private static readonly RequestInfo Request = new("203.0.113.1:5", "127.0.0.1:9", "handler-1", ActorRefs.Nobody);
@@ -108,18 +109,21 @@ public class ErrorReportLimiterTests
         Assert.True(at > TimeSpan.FromMilliseconds(500), $"told when the second ends, not at once ({at})");
         Assert.Equal(LogLevel.WarningLevel, log.Entries[^1].Level);
 
-        // A new second: ten more are reported, the rest counted afresh.
+        // A new second: ten more are reported, the rest counted afresh and told at its end.
         await Eventually.Until(() => Environment.TickCount64 - firstTick >= 1000, TimeSpan.FromSeconds(10), "the next second");
+        var secondStarted = clock.Elapsed;
         int before = log.Entries.Count;
         for (int i = 1; i <= 11; i++) limiter.Warn(log, Request, new Exception($"again {i}"));
         Assert.Equal(before + 10, log.Entries.Count);
         await Eventually.Until(() => { lock (suppressed) return suppressed.Count > 1; }, TimeSpan.FromSeconds(10), "the second suppressed count");
         Assert.StartsWith("Suppressed 1 more", suppressed[1].Text);
+        Assert.True(suppressed[1].At - secondStarted > TimeSpan.FromMilliseconds(500), $"told when the second second ends ({suppressed[1].At - secondStarted} after it began)");
         Assert.Single(suppressed.Skip(1));
     }
 }
 
 /// <summary>Which limiter a request's failure counts against: its server's.</summary>
+[Collection(UnitsCollection.Name)]
 public class ErrorReportLimiterPerServerTests
 {
     [Fact]

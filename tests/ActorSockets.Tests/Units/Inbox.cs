@@ -40,6 +40,13 @@ internal sealed class Inbox(string name = "inbox") : MinimalActorRef
     /// <summary>The next message, which must equal <paramref name="expected"/>.</summary>
     public void Expect<T>(T expected, TimeSpan? within = null) => Assert.Equal(expected, Expect<T>(within));
 
+    /// <summary>The next message, already told: for answers the code under test gives on the
+    /// caller's thread (a mutant that withholds one fails at once instead of waiting).</summary>
+    public T ExpectNow<T>() => Expect<T>(TimeSpan.Zero);
+
+    /// <inheritdoc cref="ExpectNow{T}()"/>
+    public void ExpectNow<T>(T expected) => Assert.Equal(expected, ExpectNow<T>());
+
     /// <summary>Nothing was told that was not taken.</summary>
     public void ExpectNothingYet()
     {

@@ -8,6 +8,7 @@ namespace ActorSockets.Tests.Units;
 /// <summary>The read rules on buffered bytes: a line, up to n, exactly n, end of stream, a
 /// failure after the bytes before it, and misuse. Pure: bytes go in with Append or
 /// ReceiveSpace/Commit, answers come out.</summary>
+[Collection(UnitsCollection.Name)]
 public class InputBufferTests
 {
     internal static string Text(object? answer) => Encoding.ASCII.GetString(Assert.IsType<ReadResult>(answer).Data);

@@ -8,6 +8,7 @@ namespace ActorSockets.Tests.Units;
 /// <summary>The PROXY header parser at its edges: the longest v1 line, the port and
 /// printable-byte bounds, each v2 address family's length, and the exact reasons given
 /// (ProxyProtocolParserTests covers the ordinary forms).</summary>
+[Collection(UnitsCollection.Name)]
 public class ProxyProtocolEdgeTests
 {
     private static ProxyParseResult V1(string text) => ProxyProtocol.Parse(Encoding.ASCII.GetBytes(text));

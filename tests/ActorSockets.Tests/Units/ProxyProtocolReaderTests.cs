@@ -10,6 +10,7 @@ namespace ActorSockets.Tests.Units;
 /// <summary>Reading a PROXY header off a real accepted socket: exactly the header's bytes are
 /// taken, the client's data after it stays in the kernel, and every way it can go wrong is
 /// told apart.</summary>
+[Collection(UnitsCollection.Name)]
 public class ProxyProtocolReaderTests
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(10);

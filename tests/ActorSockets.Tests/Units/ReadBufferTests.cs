@@ -14,6 +14,7 @@ namespace ActorSockets.Tests.Units;
 /// worker; and the same over a stream (as TLS reads it). An inbox plays the connection actor:
 /// it gets the <see cref="ReadBuffer.Readable"/> notices.
 /// </summary>
+[Collection(UnitsCollection.Name)]
 public class ReadBufferTests
 {
     private readonly Inbox _self = new("connection");
@@ -305,6 +306,7 @@ public class ReadBufferTests
 }
 
 /// <summary>The one read a connection holds: a second is refused, the answer goes to who asked.</summary>
+[Collection(UnitsCollection.Name)]
 public class PendingReadTests
 {
     private readonly Inbox _self = new("connection");
@@ -319,12 +321,12 @@ public class PendingReadTests
         Assert.True(pending.TryStart(read, first, _self));
         Assert.Same(read, pending.Request);
         Assert.False(pending.TryStart(new ReadAvailable(5), second, _self));
-        Assert.Same(IoRefusals.ReadPending, second.Expect<IoFailed>());
+        Assert.Same(IoRefusals.ReadPending, second.ExpectNow<IoFailed>());
         Assert.Same(_self, second.LastSender);
         Assert.Same(read, pending.Request); // the first still waits
 
         pending.Answer("the line", _self);
-        Assert.Equal("the line", first.Expect<string>());
+        Assert.Equal("the line", first.ExpectNow<string>());
         Assert.Same(_self, first.LastSender);
         Assert.Null(pending.Request);
 
@@ -333,7 +335,7 @@ public class PendingReadTests
 
         Assert.True(pending.TryStart(read, second, _self)); // free again
         pending.Answer("yours", _self);
-        Assert.Equal("yours", second.Expect<string>());
+        Assert.Equal("yours", second.ExpectNow<string>());
     }
 }
 

@@ -9,6 +9,7 @@ namespace ActorSockets.Tests.Units;
 
 /// <summary>A server's counters and its limit-event log: every event counted, each kind logged
 /// at its own level at most once a second and at Debug in between.</summary>
+[Collection(UnitsCollection.Name)]
 public class ServerCountersTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace ActorSockets.Tests.Units;
 
 /// <summary><see cref="ServerOptions.Validate"/>: each setting's bounds, the value just inside
 /// them passing and the value just outside failing with the setting's name.</summary>
+[Collection(UnitsCollection.Name)]
 public class ServerOptionsValidationTests
 {
     private const string UnixPath = "/tmp/actorsockets-validate.sock";
@@ -82,6 +83,39 @@ public class ServerOptionsValidationTests
     };
 
     public static TheoryData<string> GoodCases() => [.. Good.Keys];
+
+    [Fact]
+    public void The_defaults_are_the_documented_ones()
+    {
+        var options = new ServerOptions();
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 0), options.Endpoint);
+        Assert.Equal((SocketKind.Stream, ServerMode.Threading, 512, (bool?)null, false), (options.Kind, options.Mode, options.Backlog, options.ReuseAddress, options.ReusePort));
+        Assert.True(options.NoDelay);      // request/response protocols suffer from Nagle's delay
+        Assert.True(options.BlockOnClose); // socketserver's block_on_close
+        Assert.False(options.DualMode);
+        Assert.Equal((65536, 262144, 8192), (options.MaxLineLength, options.WriteBufferLimit, options.MaxPacketSize));
+        Assert.Equal((TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5)),
+            (options.ServiceInterval, options.DrainTimeout, options.ProxyProtocolTimeout));
+        Assert.Equal(ProxyProtocolMode.Off, options.ProxyProtocol);
+        Assert.All(new TimeSpan?[] { options.ReadTimeout, options.IdleTimeout, options.FirstByteTimeout, options.RequestDeadline, options.Timeout }, Assert.Null);
+        Assert.Null(options.MaxConnections);
+        Assert.Empty(options.Allow);
+        Assert.Empty(options.Deny);
+    }
+
+    [Fact]
+    public void The_factories_set_address_kind_and_mode()
+    {
+        Assert.Equal((new IPEndPoint(IPAddress.Parse("10.0.0.1"), 7), SocketKind.Stream, ServerMode.Sync),
+            Of(ServerOptions.Tcp("10.0.0.1", 7, ServerMode.Sync)));
+        Assert.Equal((new IPEndPoint(IPAddress.Parse("::1"), 8), SocketKind.Datagram, ServerMode.Forking),
+            Of(ServerOptions.Udp("::1", 8, ServerMode.Forking)));
+        var unix = ServerOptions.UnixDatagram(UnixPath, ServerMode.Sync);
+        Assert.Equal((UnixPath, SocketKind.Datagram, ServerMode.Sync), (unix.Endpoint.ToString(), unix.Kind, unix.Mode));
+        Assert.Equal(SocketKind.Stream, ServerOptions.UnixStream(UnixPath).Kind);
+
+        static (EndPoint, SocketKind, ServerMode) Of(ServerOptions o) => (o.Endpoint, o.Kind, o.Mode);
+    }
 
     [Theory]
     [MemberData(nameof(GoodCases))]

@@ -12,6 +12,7 @@ namespace ActorSockets.Tests.Units;
 /// is sent or when the connection failed. An inbox plays the connection actor: it gets
 /// the <see cref="WriteQueue.Sent"/> reports and hands them back, as the actor does.
 /// </summary>
+[Collection(UnitsCollection.Name)]
 public class WriteQueueTests
 {
     private readonly Inbox _self = new("connection");
@@ -61,7 +62,7 @@ public class WriteQueueTests
         var queue = new WriteQueue(pair.Server, 1024, new ServerMetrics(_name, "tcp"));
         Assert.True(queue.IsIdle);
         queue.Flush(_self, _self);
-        _self.Expect(Flushed.Instance);
+        _self.ExpectNow(Flushed.Instance);
 
         Assert.True(queue.Enqueue("ab"u8.ToArray(), _self));
         Assert.True(queue.Enqueue([], _self));
@@ -71,7 +72,7 @@ public class WriteQueueTests
         Assert.Equal("abcd"u8.ToArray(), await SocketPair.ReceiveExactlyAsync(pair.Client, 4));
         Assert.Equal(4, Transmitted(metrics));
         queue.Flush(_self, _self);
-        _self.Expect(Flushed.Instance);
+        _self.ExpectNow(Flushed.Instance);
     }
 
     [Fact]
@@ -117,7 +118,7 @@ public class WriteQueueTests
         var expected = (byte[])[.. first, .. second, .. third, .. fourth];
         var receiving = SocketPair.ReceiveExactlyAsync(pair.Client, expected.Length);
         DeliverReportsUntilIdle(queue);
-        waiter.Expect(Flushed.Instance);
+        waiter.ExpectNow(Flushed.Instance);
         Assert.Equal(expected, await receiving);
         Assert.Equal(0, queue.PendingBytes);
         Assert.Equal(expected.Length, Transmitted(metrics));
@@ -138,7 +139,7 @@ public class WriteQueueTests
         var sent = _self.Expect<WriteQueue.Sent>();
         var error = Assert.IsAssignableFrom<SocketException>(sent.Error); // the send's own error
         queue.OnSent(sent, _self);
-        var failed = waiter.Expect<IoFailed>();
+        var failed = waiter.ExpectNow<IoFailed>();
         Assert.Equal(new IoFailed(IoFailure.ConnectionLost, error.Message), failed);
         Assert.True(queue.IsIdle);
         Assert.Equal(0, queue.PendingBytes); // the queued write was dropped
@@ -146,7 +147,7 @@ public class WriteQueueTests
         Assert.True(queue.Enqueue(Bytes(10, 3), _self)); // taken and dropped: the next flush tells
         Assert.Equal(0, queue.PendingBytes);
         queue.Flush(_self, _self);
-        Assert.Equal(failed, _self.Expect<IoFailed>());
+        Assert.Equal(failed, _self.ExpectNow<IoFailed>());
         Assert.Equal(0, Transmitted(metrics)); // a failed send is not counted as sent
     }
 
@@ -161,7 +162,7 @@ public class WriteQueueTests
         Assert.True(queue.Enqueue("late"u8.ToArray(), _self));
         Assert.True(queue.IsIdle);
         queue.Flush(_self, _self);
-        var failed = _self.Expect<IoFailed>();
+        var failed = _self.ExpectNow<IoFailed>();
         Assert.Equal(IoFailure.ConnectionLost, failed.Reason);
         Assert.NotEqual("the connection closed", failed.Message); // the socket's own error
     }
@@ -181,8 +182,8 @@ public class WriteQueueTests
         queue.Discard();
         Assert.Equal(Big, queue.PendingBytes); // what the send has is beyond recall
         queue.FailWaiters();
-        Assert.Equal(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), waiter.Expect<IoFailed>());
-        Assert.Equal(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), waiter.Expect<IoFailed>());
+        Assert.Equal(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), waiter.ExpectNow<IoFailed>());
+        Assert.Equal(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), waiter.ExpectNow<IoFailed>());
         queue.FailWaiters(); // told once only
         waiter.ExpectNothingYet();
     }
@@ -226,7 +227,7 @@ public class WriteQueueTests
         Assert.IsAssignableFrom<IOException>(sent.Error); // the stream's own error, not a stand-in
         queue.OnSent(sent, _self);
         queue.Flush(_self, _self);
-        Assert.Equal(IoFailure.ConnectionLost, _self.Expect<IoFailed>().Reason);
+        Assert.Equal(IoFailure.ConnectionLost, _self.ExpectNow<IoFailed>().Reason);
     }
 
     [Fact]
@@ -239,7 +240,7 @@ public class WriteQueueTests
         queue.Flush(waiter, _self);
         var receiving = SocketPair.ReceiveExactlyAsync(pair.Client, Big);
         DeliverReportsUntilIdle(queue);
-        waiter.Expect(Flushed.Instance);
+        waiter.ExpectNow(Flushed.Instance);
         await receiving;
 
         Assert.True(queue.Enqueue(Bytes(Big, 2), _self)); // another send that waits, with no flush asked
@@ -262,7 +263,7 @@ public class WriteQueueTests
         Assert.IsType<ObjectDisposedException>(sent.Error);
         queue.OnSent(sent, _self);
         queue.Flush(_self, _self);
-        Assert.Equal(IoFailure.ConnectionLost, _self.Expect<IoFailed>().Reason);
+        Assert.Equal(IoFailure.ConnectionLost, _self.ExpectNow<IoFailed>().Reason);
     }
 
     [Fact]
