@@ -153,6 +153,20 @@ public class ReadBufferTests
     }
 
     [Fact]
+    public async Task A_wait_aborted_by_closing_the_socket_ends_the_stream_without_another_receive()
+    {
+        using var pair = await NonBlockingAsync();
+        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
+        buffer.WaitForData(_self);
+        pair.Server.Dispose(); // the connection closing under the wait
+        var readable = _self.Expect<ReadBuffer.Readable>();
+        Assert.IsType<SocketException>(readable.Error);
+        buffer.OnReadable(readable);
+        Assert.False(buffer.ReceiveNow()); // ended: the closed socket is not touched again
+        Assert.Equal(IoFailure.ConnectionLost, Assert.IsType<IoFailed>(buffer.TryAnswer(new ReadLine())).Reason);
+    }
+
+    [Fact]
     public async Task A_failed_wait_reported_to_the_buffer_ends_it_with_that_error()
     {
         using var pair = await NonBlockingAsync();
