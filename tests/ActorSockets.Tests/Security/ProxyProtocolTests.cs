@@ -13,7 +13,9 @@ using Xunit.Abstractions;
 
 namespace ActorSockets.Tests.Security;
 
-/// <summary>The pure parser: every form of the header, every prefix of it, and what is not one.</summary>
+/// <summary>The pure parser: every form of the header, every prefix of it, and what is not one.
+/// In the unit tests' collection, as the scoped mutation run uses it (see UnitsCollection).</summary>
+[Collection(ActorSockets.Tests.Units.UnitsCollection.Name)]
 public class ProxyProtocolParserTests
 {
     private static readonly byte[] Sig = [.. ProxyProtocol.V2Signature];

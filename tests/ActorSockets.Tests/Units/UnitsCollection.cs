@@ -1,0 +1,15 @@
+using Xunit;
+
+namespace ActorSockets.Tests.Units;
+
+/// <summary>
+/// The unit tests' collection: its tests run one at a time (beside the other collections in an
+/// ordinary run). A mutation run needs that: in one test run Stryker gives each test its own
+/// mutant through a process-wide field, switched as each test starts, so tests running at once
+/// would run under each other's mutants (and their coverage would mix).
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class UnitsCollection
+{
+    public const string Name = "units (one test at a time)";
+}
