@@ -53,8 +53,7 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
         else
         {
             _input.Commit(count);
-            metrics.BytesIn(count);
-            Received += count;
+            Took(count);
         }
         return true;
     }
@@ -176,6 +175,12 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
             return;
         }
         _input.Append(_streamBuffer.AsSpan(0, count));
+        Took(count);
+    }
+
+    /// <summary>Counts bytes taken from the client, for the metrics and for <see cref="Received"/>.</summary>
+    private void Took(int count)
+    {
         metrics.BytesIn(count);
         Received += count;
     }
