@@ -114,7 +114,7 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
     private void Relay(IActorRef? preferred)
     {
         var relaySettings = settings with { Launcher = new ForkingHandlerLauncher(pool, settings.Options.MaxLineLength, preferred) };
-        _relay = Context.ActorOf(new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), _client!, info, relaySettings), "relay");
+        _relay = Context.ActorOf(new Props(CompactMailbox.ConnectionDeploymentFor(relaySettings), typeof(StreamConnectionActor), _client!, info, relaySettings), "relay");
         _client = null; // the relay connection owns it now
         Context.Watch(_relay);
         if (_draining) _relay.Tell(Drain.Instance);

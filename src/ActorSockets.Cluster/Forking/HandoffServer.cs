@@ -79,7 +79,7 @@ internal static class WorkerLinkClient
     private sealed class Adopter(ActorSystem system, HandoffProtocol.ServerSettings settings, Props handlerProps, IActorRef server, ILoggingAdapter log)
     {
         private readonly ServerOptions _options = settings.ToOptions();
-        private readonly HandlerLauncher _launcher = new ChildHandlerLauncher(handlerProps);
+        private readonly HandlerLauncher _launcher = new ChildHandlerLauncher(handlerProps, dispatcher: settings.Tls is null ? null : TlsDispatcher.Id);
         private readonly ServerMetrics _metrics = new(settings.ServerName, settings.Transport);
         // One per worker, shared by its connections: it reads a renewed certificate once for all of them.
         private readonly Tls.ServerCertificate? _certificate = settings.Tls is null ? null : new Tls.ServerCertificate(settings.Tls);
@@ -109,7 +109,7 @@ internal static class WorkerLinkClient
             var requestSettings = new RequestSettings(_options, hooks, _launcher) { Metrics = _metrics, Tls = _certificate, Totals = new() };
             var info = new RequestInfo(adopt.Client, adopt.Server, adopt.Handler, _listener);
             var connection = system.ActorOf(
-                new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), socket, info, requestSettings), $"handoff-{adopt.Id}");
+                new Props(CompactMailbox.ConnectionDeploymentFor(requestSettings), typeof(StreamConnectionActor), socket, info, requestSettings), $"handoff-{adopt.Id}");
             server.Tell(new HandoffServer.Started(connection, adopt.Id, requestSettings, hooks));
         }
     }

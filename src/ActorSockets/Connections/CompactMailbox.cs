@@ -29,6 +29,13 @@ internal sealed class CompactMailbox(Settings settings, Config config)
     /// <summary>The deployment of a connection actor: this mailbox, on the <see cref="IoDispatcher"/>.</summary>
     public static readonly Deploy ConnectionDeployment = Deployment.WithDispatcher(IoDispatcher.Id);
 
+    /// <summary>The deployment of a TLS connection actor: this mailbox, on the <see cref="TlsDispatcher"/>.</summary>
+    public static readonly Deploy TlsConnectionDeployment = Deployment.WithDispatcher(TlsDispatcher.Id);
+
+    /// <summary>The deployment of the connection actor of a request with <paramref name="settings"/>.</summary>
+    public static Deploy ConnectionDeploymentFor(RequestSettings settings)
+        => settings.Tls is null ? ConnectionDeployment : TlsConnectionDeployment;
+
     public override IMessageQueue Create(IActorRef owner, ActorSystem system) => new CompactMessageQueue();
 
     /// <summary><paramref name="props"/> with this mailbox, unless they chose one of their own.</summary>

@@ -32,12 +32,13 @@ internal static class IoDispatcher
         }
         """);
 
-    /// <summary>Makes <see cref="Id"/> and <see cref="CompactMailbox.Id"/> resolvable in
+    /// <summary>Makes <see cref="Id"/>, <see cref="TlsDispatcher.Id"/> and <see cref="CompactMailbox.Id"/> resolvable in
     /// <paramref name="system"/>, once, as fallbacks (the system's own configuration wins): the
     /// per-request actors and the listener name them.</summary>
     public static void Register(ActorSystem system)
     {
         InjectOnce(system, Id, Definition);
+        InjectOnce(system, TlsDispatcher.Id, TlsDispatcher.Definition);
         InjectOnce(system, CompactMailbox.Id, CompactMailbox.Definition);
     }
 

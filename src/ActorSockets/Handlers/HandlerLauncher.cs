@@ -27,9 +27,15 @@ internal abstract class HandlerLauncher
 /// <param name="handlerProps">How to create the handler.</param>
 /// <param name="compactMailbox">Give it the per-request <see cref="Connections.CompactMailbox"/>, which the
 /// server registers in its actor system.</param>
-internal sealed class ChildHandlerLauncher(Props handlerProps, bool compactMailbox = true) : HandlerLauncher
+/// <param name="dispatcher">Run it on this dispatcher unless its props chose one (TLS servers: the
+/// <see cref="Connections.TlsDispatcher"/>, beside their connections); null: as its props say.</param>
+internal sealed class ChildHandlerLauncher(Props handlerProps, bool compactMailbox = true, string? dispatcher = null) : HandlerLauncher
 {
-    private readonly Props _handlerProps = compactMailbox ? Connections.CompactMailbox.Apply(handlerProps) : handlerProps;
+    private readonly Props _handlerProps = OnDispatcher(compactMailbox ? Connections.CompactMailbox.Apply(handlerProps) : handlerProps, dispatcher);
+
+    private static Props OnDispatcher(Props props, string? dispatcher)
+        => dispatcher is null || (!string.IsNullOrEmpty(props.Dispatcher) && props.Dispatcher != Akka.Dispatch.Dispatchers.DefaultDispatcherId)
+            ? props : props.WithDispatcher(dispatcher);
 
     public override IActorRef Launch(IActorContext connection, RequestInfo request)
         => connection.ActorOf(_handlerProps, request.HandlerName);

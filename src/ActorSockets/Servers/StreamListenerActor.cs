@@ -30,7 +30,7 @@ internal sealed partial class StreamListenerActor(ServerOptions options, ServerH
         if (Options.NoDelay && client.ProtocolType == ProtocolType.Tcp) client.NoDelay = true;
         Settings.Metrics.ConnectionQueued(); // until the connection actor starts (ConnectionOpened)
         var props = Settings.Launcher.StreamRequestProps(client, info, Settings) // forking: a worker takes the socket
-            ?? new Props(CompactMailbox.ConnectionDeployment, typeof(StreamConnectionActor), client, info, Settings);
+            ?? new Props(CompactMailbox.ConnectionDeploymentFor(Settings), typeof(StreamConnectionActor), client, info, Settings);
         return Context.ActorOf(props, $"conn-{id}");
     }
 

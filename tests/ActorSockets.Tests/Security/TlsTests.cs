@@ -28,6 +28,16 @@ public sealed class WhoEchoHandler : StreamRequestHandler
     }
 }
 
+/// <summary>Answers the id of the dispatcher it runs on, for one line.</summary>
+public sealed class DispatcherReportingHandler : StreamRequestHandler
+{
+    protected override async Task HandleAsync()
+    {
+        await ReadLineAsync();
+        await WriteAsync(Context.Dispatcher.Id + "\n");
+    }
+}
+
 public class TlsTests(ITestOutputHelper output) : ServerTestKit(output)
 {
     private readonly TestCertificates _certs = new();
@@ -65,6 +75,22 @@ public class TlsTests(ITestOutputHelper output) : ServerTestKit(output)
         Assert.Equal("hello over tls", lines[1]);
         Assert.StartsWith("client=127.0.0.1:", lines[2]);
         Assert.EndsWith("cert=none", lines[2]);
+    }
+
+    [Fact]
+    public async Task Tls_handlers_run_on_the_tls_dispatcher_unless_their_props_choose_one()
+    {
+        Track(_certs);
+        var tls = await ServeAsync(TlsServer(), Props.Create<DispatcherReportingHandler>());
+        await using (var client = await TlsClient.ConnectAsync(tls.Port))
+            Assert.Equal("actorsockets.tls-dispatcher", await client.RequestLineAsync("where"));
+
+        var chosen = await ServeAsync(TlsServer(), Props.Create<DispatcherReportingHandler>().WithDispatcher("akka.actor.default-blocking-io-dispatcher"));
+        await using (var client = await TlsClient.ConnectAsync(chosen.Port))
+            Assert.Equal("akka.actor.default-blocking-io-dispatcher", await client.RequestLineAsync("where"));
+
+        var plain = await ServeAsync(ServerOptions.Tcp(), Props.Create<DispatcherReportingHandler>());
+        Assert.Equal("akka.actor.default-dispatcher\n", await TestClient.RequestLineAsync(plain.Port, "where"));
     }
 
     [Fact]
