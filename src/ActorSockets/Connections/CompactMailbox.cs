@@ -29,8 +29,8 @@ internal sealed class CompactMailbox(Settings settings, Config config)
     /// <summary>The deployment of a connection actor: this mailbox, on the <see cref="IoDispatcher"/>.</summary>
     public static readonly Deploy ConnectionDeployment = Deployment.WithDispatcher(IoDispatcher.Id);
 
-    /// <summary>The deployment of a TLS connection actor: this mailbox, on the <see cref="TlsDispatcher"/>.</summary>
-    public static readonly Deploy TlsConnectionDeployment = Deployment.WithDispatcher(TlsDispatcher.Id);
+    /// <summary>The deployment of a TLS connection actor: this mailbox, on the <see cref="IoDispatcher.TlsId"/>.</summary>
+    public static readonly Deploy TlsConnectionDeployment = Deployment.WithDispatcher(IoDispatcher.TlsId);
 
     /// <summary>The deployment of the connection actor of a request with <paramref name="settings"/>.</summary>
     public static Deploy ConnectionDeploymentFor(RequestSettings settings)

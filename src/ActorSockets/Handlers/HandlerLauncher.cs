@@ -28,7 +28,7 @@ internal abstract class HandlerLauncher
 /// <param name="compactMailbox">Give it the per-request <see cref="Connections.CompactMailbox"/>, which the
 /// server registers in its actor system.</param>
 /// <param name="dispatcher">Run it on this dispatcher unless its props chose one (TLS servers: the
-/// <see cref="Connections.TlsDispatcher"/>, beside their connections); null: as its props say.</param>
+/// <see cref="Connections.IoDispatcher.TlsId"/>, beside their connections); null: as its props say.</param>
 internal sealed class ChildHandlerLauncher(Props handlerProps, bool compactMailbox = true, string? dispatcher = null) : HandlerLauncher
 {
     private readonly Props _handlerProps = OnDispatcher(compactMailbox ? Connections.CompactMailbox.Apply(handlerProps) : handlerProps, dispatcher);

@@ -45,7 +45,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
         name ??= $"server-{Interlocked.Increment(ref _serverCount)}";
         var forking = options.Mode == ServerMode.Forking ? ForkingMode.Load() : null;
         _system = system ?? DefaultActorSystem.Create(config: forking?.ListenerConfig(options));
-        HandlerLauncher launcher = new ChildHandlerLauncher(handlerProps, dispatcher: options.Tls is null ? null : TlsDispatcher.Id);
+        HandlerLauncher launcher = new ChildHandlerLauncher(handlerProps, dispatcher: options.Tls is null ? null : IoDispatcher.TlsId);
         if (forking is not null)
         {
             _forking = forking.Start(_system, options, name);
