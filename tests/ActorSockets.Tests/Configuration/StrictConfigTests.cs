@@ -68,7 +68,8 @@ public class StrictConfigTests : IDisposable
               servers."upper" = { mode = sync, read-timeout = 30s }
             }
             actorsockets.servers.upper.max-line-length = 4KiB
-            actorsockets.io-dispatcher.throughput = 10 # the library's dispatcher, documented as overridable
+            actorsockets.io-dispatcher.throughput = 10 # the library's dispatchers, documented as overridable
+            actorsockets.tls-dispatcher.throughput = 10
             text = """multi
             line"""
             joined = ${akka.loglevel} "and more"
