@@ -200,11 +200,19 @@ public static class ServerCommandLine
         var parsed = command.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors) Console.Error.WriteLine(error.Message);
-            Console.Error.WriteLine("Run with --help for the usage.");
+            // One line, as an operator's log expects of a usage error: every problem, then the way to the usage.
+            Console.Error.WriteLine($"{string.Join("; ", parsed.Errors.Select(e => OneLine(e.Message)))} (run with --help for the usage)");
             return (parsed, UsageError);
         }
         return (parsed, IsHelp(args) ? await parsed.InvokeAsync() : null);
+    }
+
+    /// <summary>A parser message on one line: the valid values System.CommandLine lists one per
+    /// line ("Did you mean one of the following?") follow the question, comma-separated.</summary>
+    private static string OneLine(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return (lines.Length == 1 ? lines[0] : $"{lines[0]} {string.Join(", ", lines[1..])}").TrimEnd('.');
     }
 
     /// <summary>The root command with the standard options and <paramref name="extraOptions"/>.</summary>
