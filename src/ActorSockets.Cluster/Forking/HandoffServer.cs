@@ -37,8 +37,11 @@ internal static class WorkerLinkClient
         }
         var settings = HandoffProtocol.DecodeSettings(payload);
         IoDispatcher.Register(system);
-        var server = system.ActorOf(Props.Create(() => new HandoffServer(channel)), "actorsockets-handoff");
-        var adopter = new Adopter(system, settings, handlerProps, server, log);
+        var adopter = new Adopter(system, settings, handlerProps, log);
+        // On the I/O dispatcher, with the connections as its children: a connection made with
+        // system.ActorOf from the link thread cost two runs of the user guardian (supervising and
+        // reaping the top-level actor) and one of this actor, on thread-pool threads, per connection.
+        var server = system.ActorOf(Props.Create(() => new HandoffServer(channel, adopter)).WithDispatcher(IoDispatcher.Id), "actorsockets-handoff");
         new Thread(() =>
         {
             string reason = "the listener closed the link";
@@ -51,7 +54,7 @@ internal static class WorkerLinkClient
                     {
                         case HandoffProtocol.Connection:
                             var (id, client, bound, handler, listener) = HandoffProtocol.DecodeConnection(p);
-                            adopter.Serve(new Adopt(fd, id, client, bound, handler, listener));
+                            server.Tell(new Adopt(fd, id, client, bound, handler, listener));
                             break;
                         case HandoffProtocol.Close:
                             server.Tell(new CloseHandedOff(HandoffProtocol.DecodeId(p)));
@@ -74,9 +77,9 @@ internal static class WorkerLinkClient
 
     internal sealed record Adopt(int Descriptor, long Id, string Client, string Server, string Handler, string ListenerPath);
 
-    /// <summary>Adopts each socket on the link's thread and starts its connection actor at once (no
-    /// hop through another actor on the way to the client); <see cref="HandoffServer"/> watches it.</summary>
-    private sealed class Adopter(ActorSystem system, HandoffProtocol.ServerSettings settings, Props handlerProps, IActorRef server, ILoggingAdapter log)
+    /// <summary>Adopts a socket handed over and starts its connection actor, as a child of
+    /// <see cref="HandoffServer"/>, which calls it from its own thread.</summary>
+    internal sealed class Adopter(ActorSystem system, HandoffProtocol.ServerSettings settings, Props handlerProps, ILoggingAdapter log)
     {
         private readonly ServerOptions _options = settings.ToOptions();
         private readonly HandlerLauncher _launcher = new ChildHandlerLauncher(handlerProps, dispatcher: settings.Tls is null ? null : IoDispatcher.TlsId);
@@ -86,7 +89,9 @@ internal static class WorkerLinkClient
         private string _listenerPath = "";
         private IActorRef _listener = ActorRefs.Nobody;
 
-        public void Serve(Adopt adopt)
+        /// <summary>The connection started for <paramref name="adopt"/>.</summary>
+        /// <exception cref="SocketException">The descriptor is not a socket we can take (it is closed).</exception>
+        public HandoffServer.Started Serve(IActorContext server, Adopt adopt)
         {
             Socket socket;
             try
@@ -97,8 +102,7 @@ internal static class WorkerLinkClient
             {
                 DescriptorChannel.CloseDescriptor(adopt.Descriptor);
                 log.Warning("Cannot adopt the socket of {0}: {1}", adopt.Handler, e.Message);
-                server.Tell(new HandoffServer.NotAdopted(adopt.Id, e));
-                return;
+                throw;
             }
             if (adopt.ListenerPath != _listenerPath)
             {
@@ -108,9 +112,9 @@ internal static class WorkerLinkClient
             var hooks = new HandoffServer.CapturingHooks();
             var requestSettings = new RequestSettings(_options, hooks, _launcher) { Metrics = _metrics, Tls = _certificate, Totals = new() };
             var info = new RequestInfo(adopt.Client, adopt.Server, adopt.Handler, _listener);
-            var connection = system.ActorOf(
+            var connection = server.ActorOf(
                 new Props(CompactMailbox.ConnectionDeploymentFor(requestSettings), typeof(StreamConnectionActor), socket, info, requestSettings), $"handoff-{adopt.Id}");
-            server.Tell(new HandoffServer.Started(connection, adopt.Id, requestSettings, hooks));
+            return new HandoffServer.Started(connection, adopt.Id, requestSettings, hooks);
         }
     }
 
@@ -125,13 +129,10 @@ internal static class WorkerLinkClient
 /// threading mode. When one stops, what it counted and how its handler ended go back to the
 /// listener, which keeps the server's stats, metrics and <c>HandleError</c>.
 /// </summary>
-internal sealed class HandoffServer(DescriptorChannel channel) : UntypedActor
+internal sealed class HandoffServer(DescriptorChannel channel, WorkerLinkClient.Adopter adopter) : UntypedActor
 {
-    /// <summary>The link thread started a connection actor for request <paramref name="Id"/>.</summary>
+    /// <summary>A connection actor serves request <paramref name="Id"/>.</summary>
     internal sealed record Started(IActorRef Connection, long Id, RequestSettings Settings, CapturingHooks Hooks);
-
-    /// <summary>The descriptor of request <paramref name="Id"/> could not be adopted.</summary>
-    internal sealed record NotAdopted(long Id, Exception Error);
 
     private sealed record Running(long Id, RequestSettings Settings, CapturingHooks Hooks);
 
@@ -145,17 +146,12 @@ internal sealed class HandoffServer(DescriptorChannel channel) : UntypedActor
     {
         switch (message)
         {
-            case Started started:
-                Context.Watch(started.Connection); // already stopped: Terminated comes all the same
-                _running[started.Connection] = new Running(started.Id, started.Settings, started.Hooks);
-                _byId[started.Id] = started.Connection;
-                break;
-            case NotAdopted failed:
-                Send(new HandoffProtocol.EndReport(failed.Id, true, [], new HandlerFailed(failed.Error.GetType().FullName!, failed.Error.Message, failed.Error.ToString())));
+            case WorkerLinkClient.Adopt adopt:
+                Adopt(adopt);
                 break;
             case WorkerLinkClient.CloseHandedOff close when _byId.TryGetValue(close.Id, out var connection):
                 _cut.Add(close.Id);
-                Context.Stop(connection); // a top-level actor: stopping it from here is allowed
+                Context.Stop(connection);
                 break;
             case Terminated t when _running.Remove(t.ActorRef, out var running):
                 _byId.Remove(running.Id);
@@ -171,6 +167,27 @@ internal sealed class HandoffServer(DescriptorChannel channel) : UntypedActor
                 break;
         }
     }
+
+    private void Adopt(WorkerLinkClient.Adopt adopt)
+    {
+        Started started;
+        try
+        {
+            started = adopter.Serve(Context, adopt);
+        }
+        catch (SocketException e)
+        {
+            Send(new HandoffProtocol.EndReport(adopt.Id, true, [], new HandlerFailed(e.GetType().FullName!, e.Message, e.ToString())));
+            return;
+        }
+        Context.Watch(started.Connection);
+        _running[started.Connection] = new Running(started.Id, started.Settings, started.Hooks);
+        _byId[started.Id] = started.Connection;
+    }
+
+    /// <summary>A connection actor that fails is stopped, not restarted: its socket is gone with it,
+    /// and its Terminated reports the request's end.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
     private void Report(Running running, bool cut)
     {
