@@ -86,7 +86,7 @@ internal static class HandoffProtocol
             {
                 Certificate = r.String(), Key = r.String(), Password = r.String(), Ca = r.String(),
                 ClientCertificate = (ClientCertificateMode)r.Int(), Protocols = (System.Security.Authentication.SslProtocols)r.Int(),
-                HandshakeTimeout = r.Span() ?? TimeSpan.FromSeconds(10),
+                HandshakeTimeout = r.Span() ?? new TlsOptions().HandshakeTimeout, // always sent; the default keeps one copy
             },
         };
     }

@@ -91,7 +91,7 @@ internal static class WorkerLinkClient
 
         /// <summary>The connection started for <paramref name="adopt"/>.</summary>
         /// <exception cref="SocketException">The descriptor is not a socket we can take (it is closed).</exception>
-        public HandoffServer.Started Serve(IActorContext server, Adopt adopt)
+        public HandoffServer.Running Serve(IActorContext server, Adopt adopt)
         {
             Socket socket;
             try
@@ -114,7 +114,7 @@ internal static class WorkerLinkClient
             var info = new RequestInfo(adopt.Client, adopt.Server, adopt.Handler, _listener);
             var connection = server.ActorOf(
                 new Props(CompactMailbox.ConnectionDeploymentFor(requestSettings), typeof(StreamConnectionActor), socket, info, requestSettings), $"handoff-{adopt.Id}");
-            return new HandoffServer.Started(connection, adopt.Id, requestSettings, hooks);
+            return new HandoffServer.Running(connection, adopt.Id, requestSettings, hooks);
         }
     }
 
@@ -132,9 +132,7 @@ internal static class WorkerLinkClient
 internal sealed class HandoffServer(DescriptorChannel channel, WorkerLinkClient.Adopter adopter) : UntypedActor
 {
     /// <summary>A connection actor serves request <paramref name="Id"/>.</summary>
-    internal sealed record Started(IActorRef Connection, long Id, RequestSettings Settings, CapturingHooks Hooks);
-
-    private sealed record Running(long Id, RequestSettings Settings, CapturingHooks Hooks);
+    internal sealed record Running(IActorRef Connection, long Id, RequestSettings Settings, CapturingHooks Hooks);
 
     private readonly DescriptorChannel _channel = channel;
     private readonly Dictionary<IActorRef, Running> _running = [];
@@ -170,19 +168,19 @@ internal sealed class HandoffServer(DescriptorChannel channel, WorkerLinkClient.
 
     private void Adopt(WorkerLinkClient.Adopt adopt)
     {
-        Started started;
+        Running running;
         try
         {
-            started = adopter.Serve(Context, adopt);
+            running = adopter.Serve(Context, adopt);
         }
         catch (SocketException e)
         {
             Send(new HandoffProtocol.EndReport(adopt.Id, true, [], new HandlerFailed(e.GetType().FullName!, e.Message, e.ToString())));
             return;
         }
-        Context.Watch(started.Connection);
-        _running[started.Connection] = new Running(started.Id, started.Settings, started.Hooks);
-        _byId[started.Id] = started.Connection;
+        Context.Watch(running.Connection);
+        _running[running.Connection] = running;
+        _byId[running.Id] = running.Connection;
     }
 
     /// <summary>A connection actor that fails is stopped, not restarted: its socket is gone with it,
