@@ -91,9 +91,7 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
         {
             _id = link.HandOff(Self, _client!, info);
             _link = link;
-            ForkingMetrics.Requests.Add(1, new(Metrics.ActorSocketsMetrics.ServerNameTag, settings.Metrics.ServerName), new(ForkingMetrics.PathTag, "handoff"));
-            if (Context.System.Log.IsDebugEnabled)
-                Log.Debug("{0} ({1}) handed off to worker process {2} (path=handoff)", info.HandlerName, info.ClientAddress, link.ProcessId);
+            HandedOffAccounting.HandedOff(settings, info, link, Log);
         }
         catch (IOException e)
         {
@@ -125,57 +123,15 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
     private void Ended(HandoffProtocol.EndReport report)
     {
         _ended = true;
-        settings.Metrics.BytesIn(report.BytesIn); // the worker moved them; the server's metrics are here
-        settings.Metrics.BytesOut(report.BytesOut);
-        bool abandoned = false;
-        foreach (var (what, count) in report.Events)
-        {
-            for (int i = 0; i < count; i++) // counted and logged here, as the listener's own connection would
-                settings.Counters.Record(what, Log, $"{info.HandlerName} ({info.ClientAddress})", $"{Detail(what)} in worker process {_link?.ProcessId}");
-            abandoned |= what is ServerEvent.RequestDeadline or ServerEvent.IdleTimeout or ServerEvent.FirstByteTimeout or ServerEvent.WriteLimit;
-            if (what == ServerEvent.TlsHandshakeFailure)
-            {
-                settings.Metrics.ConnectionRejected("tls_handshake"); // as the listener's own TLS connection measures it
-                _errorType = ServerMetrics.ErrorHandler;
-            }
-        }
-        if (report.Cut || abandoned) _errorType ??= ServerMetrics.ErrorAborted;
-        if (report.Error is { } error)
-        {
-            _errorType = ServerMetrics.ErrorHandler;
-            RequestLifecycle.Report(settings, info, Rebuild(error), Log);
-        }
+        _errorType = HandedOffAccounting.Ended(settings, info, report, _link?.ProcessId, Log);
         Context.Stop(Self);
     }
-
-    /// <summary>What the limit was, in the words the listener's own connections log it with.</summary>
-    private string Detail(ServerEvent what) => what switch
-    {
-        ServerEvent.LineTooLong => $"read failed: a line longer than {settings.Options.MaxLineLength} bytes",
-        ServerEvent.ReadTimeout => $"read failed: no data within {settings.Options.ReadTimeout}",
-        ServerEvent.IdleTimeout => $"idle: no byte received or sent for {settings.Options.IdleTimeout}; closed",
-        ServerEvent.FirstByteTimeout => $"no first byte within {settings.Options.FirstByteTimeout}; closed",
-        ServerEvent.RequestDeadline => $"request deadline of {settings.Options.RequestDeadline} passed; closed",
-        ServerEvent.WriteLimit => $"handler queued more than {settings.Options.WriteBufferLimit} unsent bytes; closed",
-        ServerEvent.TlsHandshakeFailure => "TLS handshake failed (the worker's log line gives the reason); closed",
-        _ => what.ToString(),
-    };
-
-    /// <summary>The exceptions the default <c>HandleError</c> treats as the client's doing keep their type.</summary>
-    private static Exception Rebuild(HandlerFailed failed) => failed.ExceptionType switch
-    {
-        var t when t == typeof(ConnectionLostException).FullName => new ConnectionLostException(failed.Message),
-        var t when t == typeof(ReadTimeoutException).FullName => new ReadTimeoutException(failed.Message),
-        var t when t == typeof(LineTooLongException).FullName => new LineTooLongException(failed.Message),
-        _ => new RemoteHandlerException(failed),
-    };
 
     private void Fail(Exception error)
     {
         Measure();
         _ended = true;
-        _errorType = ServerMetrics.ErrorAborted; // the worker went away under it
-        RequestLifecycle.Report(settings, info, error, Log);
+        _errorType = HandedOffAccounting.Lost(settings, info, error, Log);
         Context.Stop(Self);
     }
 

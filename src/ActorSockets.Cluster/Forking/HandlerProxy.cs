@@ -1,6 +1,8 @@
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
+using ActorSockets.Servers;
 using Akka.Actor;
+using Akka.Event;
 
 namespace ActorSockets.Forking;
 
@@ -103,7 +105,8 @@ internal sealed class HandlerProxy(IActorRef pool, int maxLineLength, IActorRef?
 
 /// <summary>Forking mode's launcher: every handler is a <see cref="HandlerProxy"/> for a worker;
 /// with <paramref name="handoff"/>, an accepted stream socket is first offered to the listener's own
-/// workers whole (<see cref="HandedOffConnection"/>).</summary>
+/// workers whole: at once, in the listener's run, when a linked worker can take it
+/// (<see cref="HandedOffRequest"/>), else through a <see cref="HandedOffConnection"/> that asks the pool.</summary>
 /// <param name="pool">The worker pool.</param>
 /// <param name="maxLineLength">The server's line limit.</param>
 /// <param name="preferred">The worker the pool chose for this request, if it chose already.</param>
@@ -119,4 +122,11 @@ internal sealed class ForkingHandlerLauncher(IActorRef pool, int maxLineLength, 
         => handoff is not null
             ? new Props(CompactMailbox.ConnectionDeployment, typeof(HandedOffConnection), client, request, settings, pool, handoff)
             : null;
+
+    public override ServedElsewhere? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
+        RequestInfo request, RequestSettings settings)
+        => handoff is null ? null
+            : HandedOffRequest.TryHandOff(handoff, listener, name, client, request, settings, _log ??= Logging.GetLogger(listener.System, typeof(HandedOffRequest)));
+
+    private ILoggingAdapter? _log; // made once, from the listener's thread
 }

@@ -20,6 +20,15 @@ internal abstract class HandlerLauncher
     /// null, the default: a <see cref="Connections.StreamConnectionActor"/> in this process.</summary>
     public virtual Props? StreamRequestProps(System.Net.Sockets.Socket client, RequestInfo request,
         Connections.RequestSettings settings) => null;
+
+    /// <summary>Serves an accepted stream socket elsewhere at once, with no actor in this process
+    /// (forking mode hands it to one of the listener's own worker processes, when one can take it
+    /// now): the reference that stands for the request, named <paramref name="name"/> under the
+    /// listener; or null, the default, to serve it with an actor (<see cref="StreamRequestProps"/>).
+    /// Called from the listener's own run; when it returns a reference, the socket is no longer the
+    /// listener's to close.</summary>
+    public virtual Servers.ServedElsewhere? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
+        RequestInfo request, Connections.RequestSettings settings) => null;
 }
 
 /// <summary>Sync and threading modes: the handler is a child of its connection actor, so the

@@ -404,6 +404,8 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
 
     protected override void PostStop()
     {
+        // Children stop with the listener; a request served elsewhere is told here.
+        foreach (var request in _requests) if (request is ServedElsewhere elsewhere) elsewhere.Stop();
         StopReceiving();
         ReleaseSocket();
         while (_arrivedEarly.TryDequeue(out var early)) Discard(early);

@@ -29,9 +29,11 @@ internal sealed partial class StreamListenerActor(ServerOptions options, ServerH
         ForgetProxied(client);
         if (Options.NoDelay && client.ProtocolType == ProtocolType.Tcp) client.NoDelay = true;
         Settings.Metrics.ConnectionQueued(); // until the connection actor starts (ConnectionOpened)
+        var name = $"conn-{id}";
+        if (Settings.Launcher.TryServeElsewhere(Context, name, client, info, Settings) is { } elsewhere) return elsewhere;
         var props = Settings.Launcher.StreamRequestProps(client, info, Settings) // forking: a worker takes the socket
             ?? new Props(CompactMailbox.ConnectionDeploymentFor(Settings), typeof(StreamConnectionActor), client, info, Settings);
-        return Context.ActorOf(props, $"conn-{id}");
+        return Context.ActorOf(props, name);
     }
 
     /// <summary>Connections are children: the supervisor strategy reports each one's stop, which

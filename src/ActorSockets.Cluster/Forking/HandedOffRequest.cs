@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using ActorSockets.Connections;
+using ActorSockets.Handlers;
+using ActorSockets.Metrics;
+using ActorSockets.Servers;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorSockets.Forking;
+
+/// <summary>
+/// A socket the listener handed to one of its own worker processes in its own run, when a linked
+/// worker could take it at once (the usual case): no actor stands in for it here. The worker's
+/// end report arrives on the link's thread and is recorded there (<see cref="HandedOffAccounting"/>);
+/// the listener then counts the request out. The listener's drain is passed to the worker, and
+/// its drain deadline closes the connection there. A worker that dies fails the request, as it
+/// fails a <see cref="HandedOffConnection"/>'s.
+/// </summary>
+internal sealed class HandedOffRequest : ServedElsewhere
+{
+    private readonly RequestInfo _info;
+    private readonly RequestSettings _settings;
+    private readonly WorkerLink _link;
+    private readonly ILoggingAdapter _log;
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private long _id;
+
+    private HandedOffRequest(IActorContext listener, string name, RequestInfo info, RequestSettings settings, WorkerLink link, ILoggingAdapter log)
+        : base(listener.Self, listener.Self.Path / name, ((ExtendedActorSystem)listener.System).Provider)
+    {
+        _info = info;
+        _settings = settings;
+        _link = link;
+        _log = log;
+    }
+
+    /// <summary>Hands <paramref name="client"/> to the least busy linked worker, if one can take it
+    /// now; null when none can, or when the hand-off failed (the worker is dying: the socket is
+    /// still the caller's, for the pool to place).</summary>
+    public static HandedOffRequest? TryHandOff(LocalPlacement placement, IActorContext listener, string name, Socket client,
+        RequestInfo info, RequestSettings settings, ILoggingAdapter log)
+    {
+        if (placement.TryPick() is not { } link) return null;
+        var request = new HandedOffRequest(listener, name, info, settings, link, log);
+        try
+        {
+            // Its end is told to the listener, which handles it after this run: after counting it in.
+            request._id = link.HandOff(request, client, info);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        settings.Metrics.ConnectionOpened();
+        client.Dispose(); // the worker has its own descriptor now
+        HandedOffAccounting.HandedOff(settings, info, link, log);
+        return request;
+    }
+
+    protected override void TellInternal(object message, IActorRef sender)
+    {
+        switch (message)
+        {
+            case HandedOffEnded ended when TryEnd(): // on the link's thread
+                Finish(HandedOffAccounting.Ended(_settings, _info, ended.Report, _link.ProcessId, _log));
+                break;
+            case WorkerLost lost when TryEnd(): // on the link's thread
+                Finish(HandedOffAccounting.Lost(_settings, _info, new WorkerLostException(lost.Reason), _log));
+                break;
+            case Drain: // from the listener: the connection finishes what it has read, then ends
+                _link.Drain(_id);
+                break;
+        }
+    }
+
+    protected override void Cut()
+    {
+        _link.Close(_id);
+        Finish(ServerMetrics.ErrorAborted);
+    }
+
+    private void Finish(string? errorType)
+    {
+        _settings.Metrics.ConnectionClosed(errorType, _started);
+        TellEnded();
+    }
+}
