@@ -20,13 +20,12 @@ namespace ActorSockets.Tests.Forking;
 /// </summary>
 public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(output)
 {
-
     [Fact]
     public void The_end_the_worker_reports_is_recorded_and_told_once_and_a_later_cut_sends_nothing()
     {
         var (link, worker, hooks, settings) = Link();
         var request = HandOff(link, settings);
-        var (id, _) = ReceiveConnection(worker);
+        var id = ReceiveConnection(worker);
 
         link.OnEnded(new HandoffProtocol.EndReport(id, false, [], new HandlerFailed(typeof(InvalidOperationException).FullName!, "boom", "trace")));
         Assert.Same(request, ExpectMsg<RequestLifecycle.ChildStopped>(Deadline).Child);
@@ -44,7 +43,7 @@ public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(out
     {
         var (link, worker, hooks, settings) = Link();
         var request = HandOff(link, settings);
-        var (id, _) = ReceiveConnection(worker);
+        var id = ReceiveConnection(worker);
 
         request.Tell(Drain.Instance); // closing began: the worker drains the connection
         Assert.Equal((HandoffProtocol.Drain, id), ReceiveId(worker));
@@ -110,13 +109,14 @@ public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(out
         return request;
     }
 
-    private static (long Id, int Descriptor) ReceiveConnection(DescriptorChannel worker)
+    /// <summary>Reads the next frame as the worker would: a connection with its descriptor (closed here); returns its id.</summary>
+    private static long ReceiveConnection(DescriptorChannel worker)
     {
         Assert.True(worker.Receive(HandoffProtocol.CarriesDescriptor, out _, out var type, out var payload, out var fd));
         Assert.Equal(HandoffProtocol.Connection, type);
         Assert.True(fd >= 0);
         DescriptorChannel.CloseDescriptor(fd);
-        return (HandoffProtocol.DecodeConnection(payload).Id, fd);
+        return HandoffProtocol.DecodeConnection(payload).Id;
     }
 
     private static (byte Type, long Id) ReceiveId(DescriptorChannel worker)
