@@ -126,7 +126,7 @@ internal sealed class ForkingHandlerLauncher(IActorRef pool, int maxLineLength, 
     public override ServedElsewhere? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
         RequestInfo request, RequestSettings settings)
         => handoff is null ? null
-            : HandedOffRequest.TryHandOff(handoff, listener, name, client, request, settings, _log ??= Logging.GetLogger(listener.System, typeof(HandedOffRequest)));
+            : HandedOffRequest.TryHandOff(handoff, listener, name, client, request, settings, _log ??= Logging.GetLogger(listener.System, listener.Self));
 
-    private ILoggingAdapter? _log; // made once, from the listener's thread
+    private ILoggingAdapter? _log; // the listener's (its path is the source of the lines), made once from its thread
 }
