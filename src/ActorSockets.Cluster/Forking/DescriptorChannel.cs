@@ -27,6 +27,7 @@ internal sealed class DescriptorChannel : IDisposable
     private const int HeaderSize = 7;
     private const int SolSocket = 1, ScmRights = 1, MsgCmsgCloexec = 0x40000000, MsgNoSignal = 0x4000, MsgCtrunc = 0x8;
     private const int EINTR = 4;
+    private const short PollIn = 0x1;
 
     private readonly Socket _socket;
     private readonly object _sendLock = new();
@@ -180,6 +181,7 @@ internal sealed class DescriptorChannel : IDisposable
             {
                 var iov = new IoVec { Base = (nint)(data + _end), Length = (nuint)(_buffer.Length - _end) };
                 var header = new MsgHdr { Iov = (nint)(&iov), IovLength = 1, Control = (nint)control, ControlLength = controlSize };
+                if (!WaitReadable()) continue;
                 nint n = recvmsg(Handle, &header, MsgCmsgCloexec);
                 if (n < 0)
                 {
@@ -195,6 +197,25 @@ internal sealed class DescriptorChannel : IDisposable
                 return true;
             }
         }
+    }
+
+    /// <summary>
+    /// Waits in <c>poll</c> for data (or end of stream) before <c>recvmsg</c>, which then does not
+    /// block. A thread blocked in <c>recvmsg</c> on a Unix stream socket is woken by every wake-up
+    /// of the socket's queue, including "room to write" when the peer reads what this end sent; a
+    /// <c>poll</c> for input only is not. Both ends of a link send and read, so each frame one end
+    /// read woke the other's reader for nothing: measured (2026-11-26, perf sched_wakeup, one-shot
+    /// load) 0.2-0.25 wasted wake-ups per request in the listener and in each worker.
+    /// </summary>
+    /// <returns>False when interrupted (try again).</returns>
+    private unsafe bool WaitReadable()
+    {
+        var wanted = new PollFd { Descriptor = Handle, Events = PollIn };
+        if (poll(&wanted, 1, -1) >= 0) return true;
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == EINTR) return false;
+        if (Volatile.Read(ref _disposed) != 0) return true; // recvmsg fails and reports it as closed
+        throw new IOException($"waiting on the link failed: {new Win32Exception(errno).Message}");
     }
 
     private unsafe void TakeDescriptors(byte* control, int length)
@@ -247,6 +268,17 @@ internal sealed class DescriptorChannel : IDisposable
         public nuint ControlLength;
         public int Flags;
     }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Descriptor;
+        public short Events;
+        public short ReturnedEvents;
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern unsafe int poll(PollFd* descriptors, nuint count, int timeout);
 
     [DllImport("libc", SetLastError = true)]
     private static extern unsafe nint sendmsg(int socket, MsgHdr* message, int flags);
