@@ -26,8 +26,12 @@ public static class ServerActorSystem
 
     /// <summary>A logger factory writing every level at or above <paramref name="minimum"/> to stderr,
     /// one line per entry (<see cref="LogFormat.Simple"/>) or one JSON object per line (<see cref="LogFormat.Json"/>).</summary>
+    /// <remarks>Above <see cref="LogLevel.Debug"/>, Akka's own note that CoordinatedShutdown ran is
+    /// left out: the server logs its closing itself, and a server that failed to start says why in
+    /// one line, not two.</remarks>
     public static ILoggerFactory StderrLoggerFactory(LogLevel minimum, LogFormat format = LogFormat.Simple)
-        => LoggerFactory.Create(logging => logging.SetMinimumLevel(minimum).AddStderrConsole(format));
+        => LoggerFactory.Create(logging => logging.SetMinimumLevel(minimum).AddStderrConsole(format)
+            .AddFilter(typeof(CoordinatedShutdown).FullName, level => level >= LogLevel.Warning || minimum <= LogLevel.Debug));
 
     /// <summary>Adds Microsoft's console logger writing to stderr (stdout stays the program's) with
     /// the SimpleConsole formatter on one line, or the JsonConsole formatter (one object a line).</summary>

@@ -21,6 +21,7 @@ public class BindTests(ITestOutputHelper output) : ServerTestKit(output)
         Assert.Contains($"127.0.0.1:{first.Port}", second.Stderr);
         Assert.Contains("in use", second.Stderr);
         StderrAssert.OneCleanLine(second.Stderr);
+        Assert.DoesNotContain("info:", second.Stderr); // not even Akka's note that it shut down
         Assert.Equal("", second.Stdout.Trim()); // never LISTENING
         Assert.Equal(0, await first.StopAsync());
     }
