@@ -14,9 +14,9 @@ namespace ActorSockets.Forking;
 /// worker could take it at once (the usual case): no actor stands in for it here. The worker's
 /// end report arrives on the link's thread and is recorded there (<see cref="HandedOffAccounting"/>:
 /// a handler's failure reaches the server's <c>HandleError</c> on that thread, as a connection
-/// actor's reaches it on the connection's); the listener then counts the request out. The listener's drain is passed to the worker, and
-/// its drain deadline closes the connection there. A worker that dies fails the request, as it
-/// fails a <see cref="HandedOffConnection"/>'s.
+/// actor's reaches it on the connection's); the listener then counts the request out. The
+/// listener's drain is passed to the worker, and its drain deadline closes the connection there.
+/// A worker that dies fails the request, as it fails a <see cref="HandedOffConnection"/>'s.
 /// </summary>
 internal sealed class HandedOffRequest : ServedElsewhere
 {
