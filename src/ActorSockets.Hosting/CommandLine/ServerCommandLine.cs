@@ -86,6 +86,13 @@ public static class ServerCommandLine
         DefaultValueFactory = _ => ProxyProtocolMode.Off,
     };
 
+    /// <summary><c>--proxy-protocol-trusted CIDR...</c>: the peers that may send a PROXY header.</summary>
+    public static readonly Option<string[]> ProxyProtocolTrusted = new("--proxy-protocol-trusted")
+    {
+        Description = "With --proxy-protocol: the load balancers' networks (CIDR, e.g. 10.0.0.0/8), the only peers whose PROXY header is honoured; * trusts any peer; wins over proxy-protocol-trusted in --config (default: none)",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
     /// <summary><c>--workers N</c>: worker processes in forking mode.</summary>
     public static readonly Option<int> Workers = new("--workers")
     {
@@ -218,7 +225,7 @@ public static class ServerCommandLine
     /// <summary>The root command with the standard options and <paramref name="extraOptions"/>.</summary>
     public static RootCommand CreateCommand(string description, params Option[] extraOptions)
     {
-        var command = new RootCommand(description) { Host, Port, Mode, Unix, Udp, TlsCert, TlsKey, ProxyProtocol, Workers, MaxChildren, ClusterPort, Worker, SeedNodes };
+        var command = new RootCommand(description) { Host, Port, Mode, Unix, Udp, TlsCert, TlsKey, ProxyProtocol, ProxyProtocolTrusted, Workers, MaxChildren, ClusterPort, Worker, SeedNodes };
         foreach (var option in ServiceOptions.All) command.Options.Add(option);
         foreach (var option in extraOptions) command.Options.Add(option);
         return command;

@@ -134,6 +134,8 @@ public static partial class ServiceOptions
             throw new ArgumentException("--tls-key needs --tls-cert.", "--tls-key");
         if (Given(parsed, ServerCommandLine.ProxyProtocol))
             options = options with { ProxyProtocol = parsed.GetValue(ServerCommandLine.ProxyProtocol) };
+        if (Given(parsed, ServerCommandLine.ProxyProtocolTrusted))
+            options = options with { ProxyProtocolTrusted = TrustedProxies(parsed.GetValue(ServerCommandLine.ProxyProtocolTrusted)!) };
         return options with
         {
             Forking = options.Forking with
@@ -144,6 +146,10 @@ public static partial class ServiceOptions
             },
         };
     }
+
+    private static IReadOnlyList<IPNetwork> TrustedProxies(string[] networks)
+        => networks.SelectMany(n => ServerConfig.ParseNetwork(n, anyPeer: true)
+            ?? throw new FormatException($"--proxy-protocol-trusted: '{n}' is not a CIDR network (address/prefix, no host bits set, e.g. 10.0.0.0/8) or *")).ToArray();
 
     /// <summary>The value of <paramref name="option"/> if it was on the command line, else <paramref name="configured"/>.</summary>
     private static T GivenOr<T>(ParseResult parsed, Option<T> option, T configured)

@@ -63,6 +63,8 @@ public static partial class ServerConfig
         new("proxy-protocol", nameof(ServerOptions.ProxyProtocol), (r, o) => o with { ProxyProtocol = r.Enum<ProxyProtocolMode>("proxy-protocol") }),
         new("proxy-protocol-timeout", nameof(ServerOptions.ProxyProtocolTimeout),
             (r, o) => o with { ProxyProtocolTimeout = r.Duration("proxy-protocol-timeout") }),
+        new("proxy-protocol-trusted", nameof(ServerOptions.ProxyProtocolTrusted),
+            (r, o) => o with { ProxyProtocolTrusted = r.Networks("proxy-protocol-trusted", anyPeer: true) }),
         // TLS is on when tls.certificate names a file; the other tls keys apply only then.
         new("tls.certificate", "Tls.Certificate", (r, o) => TlsOn(o, r.String("tls.certificate"))),
         new("tls.key", "Tls.Key", (r, o) => WithTls(o, t => t with { Key = r.String("tls.key") })),
@@ -123,6 +125,17 @@ public static partial class ServerConfig
             return true;
         }
         return IPAddress.TryParse(host, out address!);
+    }
+
+    /// <summary>A CIDR network as settings write it ("10.0.0.0/8", no host bits set); with
+    /// <paramref name="anyPeer"/>, also <c>*</c> for every IPv4 and IPv6 address. Null when it is not one.</summary>
+    internal static IReadOnlyList<IPNetwork>? ParseNetwork(string text, bool anyPeer = false)
+    {
+        text = text.Trim();
+        if (anyPeer && text == "*") return ServerOptions.AnyPeer;
+        // IPNetwork masks host bits silently; "10.0.0.1/8" is more likely a typo than a wish for 10.0.0.0/8.
+        return IPNetwork.TryParse(text, out var network) && IPAddress.TryParse(text.Split('/')[0], out var address)
+            && network.BaseAddress.Equals(address) ? [network] : null;
     }
 
     /// <summary>Server names become HOCON keys, actor names and metric tags: keep them plain.</summary>
