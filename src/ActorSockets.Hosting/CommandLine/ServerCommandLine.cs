@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using ActorSockets.Configuration;
 using ActorSockets.Forking;
 using ActorSockets.Hosting;
 using ActorSockets.Servers;
@@ -158,12 +159,12 @@ public static class ServerCommandLine
         {
             config = ServiceOptions.LoadConfig(parsed);
             options = ServiceOptions.Resolve(parsed, config);
-            options.Validate();
+            ServiceOptions.Validate(parsed, options);
             ServiceOptions.CheckedMetricsPort(parsed);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or ConfigurationException)
         {
-            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(UsageLine(e));
             return UsageError;
         }
         Props handlerProps;
@@ -173,7 +174,7 @@ public static class ServerCommandLine
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
-            Console.Error.WriteLine(e.Message); // the program's own options, checked by its handler factory
+            Console.Error.WriteLine(UsageLine(e)); // the program's own options, checked by its handler factory
             return UsageError;
         }
         if (parsed.GetValue(Worker))
@@ -189,7 +190,7 @@ public static class ServerCommandLine
             }
             catch (ArgumentException e)
             {
-                Console.Error.WriteLine(e.Message);
+                Console.Error.WriteLine(UsageLine(e));
                 return UsageError;
             }
             using var workerLogs = ServiceOptions.CreateLoggerFactory(parsed);
@@ -214,10 +215,20 @@ public static class ServerCommandLine
         return (parsed, IsHelp(args) ? await parsed.InvokeAsync() : null);
     }
 
+    /// <summary>A bad flag or setting as one line for the operator: without .NET's
+    /// "(Parameter 'x')" note, and with long values cut.</summary>
+    private static string UsageLine(Exception e)
+    {
+        var message = e is ArgumentException { ParamName: { } parameter } ? e.Message.Replace($" (Parameter '{parameter}')", "") : e.Message;
+        return ServerConfigurationException.CutValues(message);
+    }
+
     /// <summary>A parser message on one line: the valid values System.CommandLine lists one per
     /// line ("Did you mean one of the following?") follow the question, comma-separated.</summary>
     private static string OneLine(string message)
     {
+        // "... for option '--mode' as expected type 'ActorSockets.Servers.ServerMode'": the option says it, the type is .NET's.
+        message = System.Text.RegularExpressions.Regex.Replace(message, " as expected type '[^']*'", "");
         var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return (lines.Length == 1 ? lines[0] : $"{lines[0]} {string.Join(", ", lines[1..])}").TrimEnd('.');
     }

@@ -110,10 +110,17 @@ public static partial class ServerConfig
         }
         catch (ArgumentException e)
         {
-            var key = Settings.First(s => s.Property == e.ParamName).Key;
-            throw reader.Bad(key == "host" ? "port" : key, Reason(e.Message));
+            throw reader.Bad(KeyOf(e.ParamName), Reason(e.Message));
         }
         return options;
+    }
+
+    /// <summary>The setting (<c>port</c>, <c>tls.certificate</c>) of a <see cref="ServerOptions"/> property
+    /// as <see cref="ServerOptions.Validate"/> names it (<c>Endpoint</c>, <c>Tls.Certificate</c>).</summary>
+    internal static string KeyOf(string? property)
+    {
+        var key = Settings.FirstOrDefault(s => s.Property == property)?.Key ?? property ?? "";
+        return key == "host" ? "port" : key;
     }
 
     /// <summary>An address for <c>host</c> settings and options: an IP address or <c>localhost</c>.</summary>
@@ -182,6 +189,19 @@ public static partial class ServerConfig
             CheckKeys(config, $"{ActorSocketsConfig.ServersPath}.{name}");
     }
 
+    /// <summary>Refuses a server section that names none of the program's servers
+    /// (<c>servers.ecko</c>, or <c>servers.Echo</c> for <c>echo</c>): its settings would be
+    /// ignored without a word.</summary>
+    /// <exception cref="ServerConfigurationException">A section for an unknown server; its path and the known names are given.</exception>
+    public static void CheckServerNames(Config config, IReadOnlyCollection<string> servers)
+    {
+        if (config is null) return;
+        foreach (var (name, _) in Section(config, ActorSocketsConfig.ServersPath).AsEnumerable())
+            if (!servers.Contains(name))
+                throw new ServerConfigurationException($"{ActorSocketsConfig.ServersPath}.{name}",
+                    $"no server of this program is named '{name}' (its {(servers.Count == 1 ? "server is" : "servers are")} {string.Join(", ", servers.Select(s => $"'{s}'"))}; names are case-sensitive)");
+    }
+
     private static void CheckKeys(Config config, string path)
     {
         foreach (var (key, value) in Section(config, path).AsEnumerable())
@@ -241,7 +261,7 @@ public static partial class ServerConfig
     }
 
     /// <summary>ServerOptions.Validate says "Invalid server setting 'X': why."; keep the why.</summary>
-    private static string Reason(string message)
+    internal static string Reason(string message)
     {
         var start = message.IndexOf(": ", StringComparison.Ordinal);
         var reason = start < 0 ? message : message[(start + 2)..];

@@ -188,7 +188,7 @@ public class ProxyProtocolTests(ITestOutputHelper output) : ServerTestKit(output
         // loaded machine; the Python clients write the headers in the other tests.
         var options = Proxied() with { ProxyProtocolTimeout = TimeSpan.FromSeconds(5) };
         var server = await ServeAsync(options, Props.Create<WhoEchoHandler>());
-        using var metrics = new MetricsCollector(server.Listener.Path.Name);
+        using var metrics = new MetricsCollector(server.Name);
 
         using var slow = await TestClient.ConnectAsync(server.Port); // starts a header and stalls
         await slow.SendAsync("PROXY TCP4 203.0.");
