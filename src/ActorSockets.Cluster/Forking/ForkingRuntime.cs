@@ -46,14 +46,14 @@ internal sealed class ForkingRuntime : IForkingRuntime
         var forking = options.Forking;
         var metrics = ServerMetrics.For(name, options); // the listener's tags: one server, one set of series
         var placement = new LocalPlacement();
-        var pool = system.ActorOf(Props.Create(() => new WorkerPool(forking.WorkerWaitTimeout, metrics, placement)), $"{name}-workers");
+        var pool = system.ActorOf(Props.Create(() => new WorkerPool(forking.WorkerWaitTimeout, metrics, placement)), $"actorsockets-workers-{name}");
         // Our own workers get a link: their lifetime (end of stream = the listener is gone) and,
         // for stream servers, the way accepted sockets reach them.
         var links = forking.Workers > 0
             ? new HandoffLinks(pool, HandoffProtocol.ServerSettings.Of(options, name), Akka.Event.Logging.GetLogger(system, typeof(HandoffLinks)))
             : null;
         IActorRef? processes = links is not null
-            ? system.ActorOf(Props.Create(() => new WorkerProcesses(forking, cluster.SelfAddress.ToString(), pool, links.Path)), $"{name}-processes")
+            ? system.ActorOf(Props.Create(() => new WorkerProcesses(forking, cluster.SelfAddress.ToString(), pool, links.Path)), $"actorsockets-processes-{name}")
             : null;
         var handoff = links is not null && forking.SocketHandoff && options.Kind == SocketKind.Stream ? placement : null;
         return new ForkingRuntime(forking, pool, processes, options.MaxLineLength, links, handoff) { ClusterAddress = cluster.SelfAddress.ToString() };

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using ActorSockets.Configuration;
 using ActorSockets.Forking;
 using ActorSockets.Hosting;
 using ActorSockets.Servers;
@@ -86,6 +87,13 @@ public static class ServerCommandLine
         DefaultValueFactory = _ => ProxyProtocolMode.Off,
     };
 
+    /// <summary><c>--proxy-protocol-trusted CIDR...</c>: the peers that may send a PROXY header.</summary>
+    public static readonly Option<string[]> ProxyProtocolTrusted = new("--proxy-protocol-trusted")
+    {
+        Description = "With --proxy-protocol: the load balancers' networks (CIDR, e.g. 10.0.0.0/8), the only peers whose PROXY header is honoured; * trusts any peer; wins over proxy-protocol-trusted in --config (default: none)",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
     /// <summary><c>--workers N</c>: worker processes in forking mode.</summary>
     public static readonly Option<int> Workers = new("--workers")
     {
@@ -151,12 +159,12 @@ public static class ServerCommandLine
         {
             config = ServiceOptions.LoadConfig(parsed);
             options = ServiceOptions.Resolve(parsed, config);
-            options.Validate();
+            ServiceOptions.Validate(parsed, options);
             ServiceOptions.CheckedMetricsPort(parsed);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or ConfigurationException)
         {
-            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(UsageLine(e));
             return UsageError;
         }
         Props handlerProps;
@@ -166,7 +174,7 @@ public static class ServerCommandLine
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
-            Console.Error.WriteLine(e.Message); // the program's own options, checked by its handler factory
+            Console.Error.WriteLine(UsageLine(e)); // the program's own options, checked by its handler factory
             return UsageError;
         }
         if (parsed.GetValue(Worker))
@@ -182,7 +190,7 @@ public static class ServerCommandLine
             }
             catch (ArgumentException e)
             {
-                Console.Error.WriteLine(e.Message);
+                Console.Error.WriteLine(UsageLine(e));
                 return UsageError;
             }
             using var workerLogs = ServiceOptions.CreateLoggerFactory(parsed);
@@ -207,10 +215,20 @@ public static class ServerCommandLine
         return (parsed, IsHelp(args) ? await parsed.InvokeAsync() : null);
     }
 
+    /// <summary>A bad flag or setting as one line for the operator: without .NET's
+    /// "(Parameter 'x')" note, and with long values cut.</summary>
+    private static string UsageLine(Exception e)
+    {
+        var message = e is ArgumentException { ParamName: { } parameter } ? e.Message.Replace($" (Parameter '{parameter}')", "") : e.Message;
+        return ServerConfigurationException.CutValues(message);
+    }
+
     /// <summary>A parser message on one line: the valid values System.CommandLine lists one per
     /// line ("Did you mean one of the following?") follow the question, comma-separated.</summary>
     private static string OneLine(string message)
     {
+        // "... for option '--mode' as expected type 'ActorSockets.Servers.ServerMode'": the option says it, the type is .NET's.
+        message = System.Text.RegularExpressions.Regex.Replace(message, " as expected type '[^']*'", "");
         var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return (lines.Length == 1 ? lines[0] : $"{lines[0]} {string.Join(", ", lines[1..])}").TrimEnd('.');
     }
@@ -218,7 +236,7 @@ public static class ServerCommandLine
     /// <summary>The root command with the standard options and <paramref name="extraOptions"/>.</summary>
     public static RootCommand CreateCommand(string description, params Option[] extraOptions)
     {
-        var command = new RootCommand(description) { Host, Port, Mode, Unix, Udp, TlsCert, TlsKey, ProxyProtocol, Workers, MaxChildren, ClusterPort, Worker, SeedNodes };
+        var command = new RootCommand(description) { Host, Port, Mode, Unix, Udp, TlsCert, TlsKey, ProxyProtocol, ProxyProtocolTrusted, Workers, MaxChildren, ClusterPort, Worker, SeedNodes };
         foreach (var option in ServiceOptions.All) command.Options.Add(option);
         foreach (var option in extraOptions) command.Options.Add(option);
         return command;

@@ -102,7 +102,9 @@ public static partial class ServiceOptions
     /// </summary>
     public static ServerOptions Resolve(ParseResult parsed, Config config)
     {
-        var options = ServerConfig.Read(config, parsed.GetValue(Name)!);
+        var name = parsed.GetValue(Name)!;
+        ServerConfig.CheckServerNames(config, [name]);
+        var options = ServerConfig.Read(config, name);
         if (Given(parsed, ServerCommandLine.Unix) && parsed.GetValue(ServerCommandLine.Unix) is { Length: > 0 } path)
             options = options with { Endpoint = new UnixDomainSocketEndPoint(path) };
         else if (Given(parsed, ServerCommandLine.Host) || Given(parsed, ServerCommandLine.Port))
@@ -134,6 +136,8 @@ public static partial class ServiceOptions
             throw new ArgumentException("--tls-key needs --tls-cert.", "--tls-key");
         if (Given(parsed, ServerCommandLine.ProxyProtocol))
             options = options with { ProxyProtocol = parsed.GetValue(ServerCommandLine.ProxyProtocol) };
+        if (Given(parsed, ServerCommandLine.ProxyProtocolTrusted))
+            options = options with { ProxyProtocolTrusted = TrustedProxies(parsed.GetValue(ServerCommandLine.ProxyProtocolTrusted)!) };
         return options with
         {
             Forking = options.Forking with
@@ -144,6 +148,46 @@ public static partial class ServiceOptions
             },
         };
     }
+
+    /// <summary>Validates the resolved options, naming a bad one as the user wrote it: the flag when
+    /// it came from the command line, else its setting's full path.</summary>
+    /// <exception cref="ArgumentException">A bad setting, its message on one line without .NET's parameter note.</exception>
+    public static void Validate(ParseResult parsed, ServerOptions options)
+    {
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e) when (e.ParamName is { } property)
+        {
+            // The property's own flag (its first row) when any flag that bears on it was given.
+            var flags = Flags.Where(f => f.Property == property).ToArray();
+            var flag = flags.Any(f => Given(parsed, f.Option)) ? flags[0].Option.Name : null;
+            var setting = flag ?? $"{ActorSocketsConfig.ServersPath}.{parsed.GetValue(Name)}.{ServerConfig.KeyOf(property)}";
+            throw new ArgumentException($"Invalid setting {setting}: {ServerConfig.Reason(e.Message)}", e);
+        }
+    }
+
+    /// <summary>The standard flags, by the ServerOptions property they set or bear on; a property's own flag first.</summary>
+    private static readonly (string Property, Option Option)[] Flags =
+    [
+        (nameof(ServerOptions.Endpoint), ServerCommandLine.Port), (nameof(ServerOptions.Endpoint), ServerCommandLine.Host),
+        (nameof(ServerOptions.Endpoint), ServerCommandLine.Unix), (nameof(ServerOptions.Kind), ServerCommandLine.Udp),
+        (nameof(ServerOptions.Mode), ServerCommandLine.Mode),
+        ("Tls.Certificate", ServerCommandLine.TlsCert), ("Tls.Key", ServerCommandLine.TlsKey),
+        (nameof(ServerOptions.ProxyProtocol), ServerCommandLine.ProxyProtocol),
+        (nameof(ServerOptions.ProxyProtocolTrusted), ServerCommandLine.ProxyProtocolTrusted),
+        (nameof(ServerOptions.ProxyProtocolTrusted), ServerCommandLine.ProxyProtocol),
+        // A mode or kind given on the command line can make a configured value wrong: name the flag that changed it.
+        (nameof(ServerOptions.ProxyProtocol), ServerCommandLine.Udp), (nameof(ServerOptions.ProxyProtocol), ServerCommandLine.Unix),
+        ("Tls.Certificate", ServerCommandLine.Udp), (nameof(ServerOptions.MaxPacketSize), ServerCommandLine.Mode),
+        ("Forking.Workers", ServerCommandLine.Workers), ("Forking.MaxChildren", ServerCommandLine.MaxChildren),
+        ("Forking.ClusterPort", ServerCommandLine.ClusterPort),
+    ];
+
+    private static IReadOnlyList<IPNetwork> TrustedProxies(string[] networks)
+        => networks.SelectMany(n => ServerConfig.ParseNetwork(n, anyPeer: true)
+            ?? throw new FormatException($"--proxy-protocol-trusted: '{n}' is not a CIDR network (address/prefix, no host bits set, e.g. 10.0.0.0/8) or *")).ToArray();
 
     /// <summary>The value of <paramref name="option"/> if it was on the command line, else <paramref name="configured"/>.</summary>
     private static T GivenOr<T>(ParseResult parsed, Option<T> option, T configured)

@@ -113,7 +113,11 @@ public static class ActorSocketsHostingExtensions
         if (!names.Add(server.Name))
             throw new ArgumentException($"An ActorSockets server named '{server.Name}' was already added to this actor system.", "name");
         CoverDrainInShutdown(builder, server);
-        return builder.WithActors(new ActorStarter(server.StartAsync));
+        return builder.WithActors(new ActorStarter(async (system, registry) =>
+        {
+            ServerConfig.CheckServerNames(system.Settings.Config, names); // every server is added by now
+            await server.StartAsync(system, registry);
+        }));
     }
 
     /// <summary>CoordinatedShutdown reads its phase timeouts when the actor system starts, before any

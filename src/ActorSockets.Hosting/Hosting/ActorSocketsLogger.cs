@@ -81,6 +81,11 @@ public sealed class ActorSocketsLogger : ActorBase, IRequiresMessageQueue<ILogge
         "ActorSockets.Hosting" => "ActorSockets.Hosting",
         "ActorSockets.CommandLine" => "ActorSockets.CommandLine",
         "ActorSockets.Handlers" => "ActorSockets.Handler",
+        // A logger made from an actor reference or a string has no class of its own: Akka gives it
+        // this placeholder, which names nothing. The listener's such lines are the server's.
+        _ when logEvent.LogClass == typeof(DummyClassForStringSources) =>
+            logEvent.LogSource?.Contains("/user/" + SocketServer.ListenerPrefix, StringComparison.Ordinal) == true ? "ActorSockets.Server"
+            : logEvent.LogSource is { Length: > 0 } source && !source.Contains('/') ? source : "Akka",
         _ => logEvent.LogClass?.FullName ?? logEvent.LogSource ?? "Akka",
     };
 
@@ -152,7 +157,7 @@ public sealed class ActorSocketsLogger : ActorBase, IRequiresMessageQueue<ILogge
             }
         }
 
-        /// <summary>A server's actors live under <c>/user/&lt;server name&gt;</c>.</summary>
+        /// <summary>A server's actors live under its listener, <c>/user/actorsockets-listener-&lt;server name&gt;</c>.</summary>
         private static string? ServerOf(string? source)
         {
             const string user = "/user/";
@@ -162,7 +167,7 @@ public sealed class ActorSocketsLogger : ActorBase, IRequiresMessageQueue<ILogge
             int end = source!.IndexOf('/', start);
             var name = end < 0 ? source[start..] : source[start..end];
             int uid = name.IndexOf('#');
-            return uid < 0 ? name : name[..uid];
+            return SocketServer.ServerNameOf(uid < 0 ? name : name[..uid]);
         }
 
         public KeyValuePair<string, object?> this[int index] => _properties[index];

@@ -27,34 +27,14 @@ public static class ActorSocketsConfig
         if (!system.Settings.Config.HasPath(DefaultsPath)) system.Settings.InjectTopLevelFallback(Reference);
     }
 
-    /// <summary>Reads a HOCON file, with the reference configuration as fallback.</summary>
+    /// <summary>Reads a HOCON file (and the files it includes), with the reference configuration as fallback.</summary>
     /// <exception cref="ServerConfigurationException">The file is missing, not valid HOCON (the line is
-    /// named), or has a key under <c>actorsockets</c> the reference does not know (its path is named).</exception>
+    /// named), includes a required file that is missing, or has a key under <c>actorsockets</c> the
+    /// reference does not know (its path is named).</exception>
     public static Config LoadFile(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ServerConfigurationException(path, $"cannot read the configuration file: {e.Message}", e);
-        }
-        Config parsed;
-        try
-        {
-            // Akka's parser serves what it made of a broken file without a word: check first.
-            HoconSyntax.Check(text);
-            parsed = ConfigurationFactory.ParseString(text);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new ServerConfigurationException(path, $"not valid HOCON: {FirstLine(e.Message)}", e);
-        }
+        var parsed = new Config(ConfigFile.Parse(path));
         ServerConfig.CheckKnownKeys(parsed);
         return parsed.WithFallback(Reference);
     }
-
-    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 }

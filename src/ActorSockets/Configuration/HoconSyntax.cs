@@ -12,14 +12,20 @@ internal sealed class HoconSyntax
     // Characters HOCON forbids in unquoted strings.
     private const string Forbidden = "$\"{}[]:=,+#`^?!@*&\\";
 
+    /// <summary>An include statement: what follows the <c>include</c> keyword, at
+    /// <paramref name="Start"/>..<paramref name="End"/> of the text, on <paramref name="Line"/>.</summary>
+    internal readonly record struct Include(int Start, int End, int Line, string Target);
+
     private readonly string _text;
+    private readonly List<Include> _includes = [];
     private int _at;
     private int _line = 1;
 
     private HoconSyntax(string text) => _text = text;
 
-    /// <summary>Throws <see cref="FormatException"/> ("line N: why") if <paramref name="text"/> is not well-formed HOCON.</summary>
-    public static void Check(string text)
+    /// <summary>Throws <see cref="FormatException"/> ("line N: why") if <paramref name="text"/> is
+    /// not well-formed HOCON; returns its include statements, in order.</summary>
+    public static IReadOnlyList<Include> Check(string text)
     {
         var syntax = new HoconSyntax(text);
         syntax.SkipSpace(newlines: true);
@@ -32,6 +38,7 @@ internal sealed class HoconSyntax
             if (!syntax.AtEnd) throw syntax.Error($"unexpected '{syntax.Peek}' after the closing '}}' of the root object");
         }
         else syntax.ObjectBody(null, 1);
+        return syntax._includes;
     }
 
     private bool AtEnd => _at >= _text.Length;
@@ -83,7 +90,7 @@ internal sealed class HoconSyntax
     private void Field()
     {
         var key = Key();
-        if (key == "include") { Include(); return; }
+        if (key == "include") { IncludeTarget(); return; }
         if (Peek == '{')
         {
             var opened = _line;
@@ -122,13 +129,19 @@ internal sealed class HoconSyntax
         }
     }
 
-    private void Include()
+    private void IncludeTarget()
     {
-        while (!AtEnd && Peek != '\n' && !AtComment)
+        int start = _at, line = _line, depth = 0;
+        while (!AtEnd && Peek != '\n' && !AtComment && !(depth == 0 && Peek is ',' or '}' or ']'))
         {
             if (Peek == '"') QuotedString();
-            else Next();
+            else
+            {
+                depth += Peek == '(' ? 1 : Peek == ')' ? -1 : 0;
+                Next();
+            }
         }
+        _includes.Add(new Include(start, _at, line, _text[start.._at].Trim()));
     }
 
     /// <summary>A value: pieces on one line (strings, substitutions, unquoted text), or an object or array.</summary>

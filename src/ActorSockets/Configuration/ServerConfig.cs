@@ -63,6 +63,8 @@ public static partial class ServerConfig
         new("proxy-protocol", nameof(ServerOptions.ProxyProtocol), (r, o) => o with { ProxyProtocol = r.Enum<ProxyProtocolMode>("proxy-protocol") }),
         new("proxy-protocol-timeout", nameof(ServerOptions.ProxyProtocolTimeout),
             (r, o) => o with { ProxyProtocolTimeout = r.Duration("proxy-protocol-timeout") }),
+        new("proxy-protocol-trusted", nameof(ServerOptions.ProxyProtocolTrusted),
+            (r, o) => o with { ProxyProtocolTrusted = r.Networks("proxy-protocol-trusted", anyPeer: true) }),
         // TLS is on when tls.certificate names a file; the other tls keys apply only then.
         new("tls.certificate", "Tls.Certificate", (r, o) => TlsOn(o, r.String("tls.certificate"))),
         new("tls.key", "Tls.Key", (r, o) => WithTls(o, t => t with { Key = r.String("tls.key") })),
@@ -108,10 +110,17 @@ public static partial class ServerConfig
         }
         catch (ArgumentException e)
         {
-            var key = Settings.First(s => s.Property == e.ParamName).Key;
-            throw reader.Bad(key == "host" ? "port" : key, Reason(e.Message));
+            throw reader.Bad(KeyOf(e.ParamName), Reason(e.Message));
         }
         return options;
+    }
+
+    /// <summary>The setting (<c>port</c>, <c>tls.certificate</c>) of a <see cref="ServerOptions"/> property
+    /// as <see cref="ServerOptions.Validate"/> names it (<c>Endpoint</c>, <c>Tls.Certificate</c>).</summary>
+    internal static string KeyOf(string? property)
+    {
+        var key = Settings.FirstOrDefault(s => s.Property == property)?.Key ?? property ?? "";
+        return key == "host" ? "port" : key;
     }
 
     /// <summary>An address for <c>host</c> settings and options: an IP address or <c>localhost</c>.</summary>
@@ -123,6 +132,17 @@ public static partial class ServerConfig
             return true;
         }
         return IPAddress.TryParse(host, out address!);
+    }
+
+    /// <summary>A CIDR network as settings write it ("10.0.0.0/8", no host bits set); with
+    /// <paramref name="anyPeer"/>, also <c>*</c> for every IPv4 and IPv6 address. Null when it is not one.</summary>
+    internal static IReadOnlyList<IPNetwork>? ParseNetwork(string text, bool anyPeer = false)
+    {
+        text = text.Trim();
+        if (anyPeer && text == "*") return ServerOptions.AnyPeer;
+        // IPNetwork masks host bits silently; "10.0.0.1/8" is more likely a typo than a wish for 10.0.0.0/8.
+        return IPNetwork.TryParse(text, out var network) && IPAddress.TryParse(text.Split('/')[0], out var address)
+            && network.BaseAddress.Equals(address) ? [network] : null;
     }
 
     /// <summary>Server names become HOCON keys, actor names and metric tags: keep them plain.</summary>
@@ -167,6 +187,19 @@ public static partial class ServerConfig
         CheckKeys(config, ActorSocketsConfig.DefaultsPath);
         foreach (var (name, _) in Section(config, ActorSocketsConfig.ServersPath).AsEnumerable())
             CheckKeys(config, $"{ActorSocketsConfig.ServersPath}.{name}");
+    }
+
+    /// <summary>Refuses a server section that names none of the program's servers
+    /// (<c>servers.ecko</c>, or <c>servers.Echo</c> for <c>echo</c>): its settings would be
+    /// ignored without a word.</summary>
+    /// <exception cref="ServerConfigurationException">A section for an unknown server; its path and the known names are given.</exception>
+    public static void CheckServerNames(Config config, IReadOnlyCollection<string> servers)
+    {
+        if (config is null) return;
+        foreach (var (name, _) in Section(config, ActorSocketsConfig.ServersPath).AsEnumerable())
+            if (!servers.Contains(name))
+                throw new ServerConfigurationException($"{ActorSocketsConfig.ServersPath}.{name}",
+                    $"no server of this program is named '{name}' (its {(servers.Count == 1 ? "server is" : "servers are")} {string.Join(", ", servers.Select(s => $"'{s}'"))}; names are case-sensitive)");
     }
 
     private static void CheckKeys(Config config, string path)
@@ -228,7 +261,7 @@ public static partial class ServerConfig
     }
 
     /// <summary>ServerOptions.Validate says "Invalid server setting 'X': why."; keep the why.</summary>
-    private static string Reason(string message)
+    internal static string Reason(string message)
     {
         var start = message.IndexOf(": ", StringComparison.Ordinal);
         var reason = start < 0 ? message : message[(start + 2)..];

@@ -63,23 +63,16 @@ internal sealed class Reader(Config section, string path, Func<string, bool> isO
         throw Bad(key, $"'{raw}' is not a {key} (expected one of: {names})");
     }
 
-    /// <summary>A list of CIDR networks ("10.0.0.0/8").</summary>
-    public IReadOnlyList<IPNetwork> Networks(string key)
+    /// <summary>A list of CIDR networks ("10.0.0.0/8"); with <paramref name="anyPeer"/>, "*" stands for every address.</summary>
+    public IReadOnlyList<IPNetwork> Networks(string key, bool anyPeer = false)
     {
         var items = Read(key, "a list of CIDR strings", () => section.GetStringList(key));
         var networks = new List<IPNetwork>(items.Count);
         foreach (var item in items)
-        {
-            // IPNetwork masks host bits silently; "10.0.0.1/8" is more likely a typo than a wish for 10.0.0.0/8.
-            if (!IPNetwork.TryParse(item.Trim(), out var network) || !network.BaseAddress.Equals(AddressPart(item)))
-                throw Bad(key, $"'{item}' is not a CIDR network (address/prefix, no host bits set, e.g. 10.0.0.0/8)");
-            networks.Add(network);
-        }
+            networks.AddRange(ServerConfig.ParseNetwork(item, anyPeer)
+                ?? throw Bad(key, $"'{item}' is not a CIDR network (address/prefix, no host bits set, e.g. 10.0.0.0/8){(anyPeer ? " or *" : "")}"));
         return networks;
     }
-
-    private static IPAddress? AddressPart(string cidr)
-        => IPAddress.TryParse(cidr.Trim().Split('/')[0], out var address) ? address : null;
 
     /// <summary>The error for <paramref name="key"/>, named by its full path.</summary>
     public ServerConfigurationException Bad(string key, string why, Exception? inner = null)

@@ -18,7 +18,14 @@ internal static class ProxyProtocolReader
 
     private const int PeekSize = 512;
 
-    public static async Task<Outcome> ReadAsync(Socket socket, ProxyProtocolMode mode, TimeSpan timeout)
+    /// <param name="socket">The accepted connection.</param>
+    /// <param name="mode">On: a header is required; Optional: read when present.</param>
+    /// <param name="timeout">The client's time to send its header.</param>
+    /// <param name="trusted">Whether the peer may send a header at all (a load balancer). An
+    /// untrusted peer (Optional mode only) is served at its own address when its bytes are not a
+    /// header, and fails as soon as they are recognisably one: a header is never honoured from it,
+    /// nor handed to a handler as data.</param>
+    public static async Task<Outcome> ReadAsync(Socket socket, ProxyProtocolMode mode, TimeSpan timeout, bool trusted = true)
     {
         using var cancel = new CancellationTokenSource(timeout);
         var peeked = new byte[PeekSize];
@@ -34,6 +41,8 @@ internal static class ProxyProtocolReader
                         : new(false, null, "the connection closed before its PROXY header ended");
                 var seen = header.Count == 0 ? peeked.AsSpan(0, n) : [.. header, .. peeked.AsSpan(0, n)];
                 var result = ProxyProtocol.Parse(seen);
+                if (!trusted && result.Status != ProxyParseStatus.NotProxy && !result.Ambiguous)
+                    return new(false, null, "a PROXY header from a peer not in proxy-protocol-trusted");
                 switch (result.Status)
                 {
                     case ProxyParseStatus.Complete:

@@ -51,7 +51,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     {
         Settings = new RequestSettings(options, hooks, launcher)
         {
-            Metrics = ServerMetrics.For(Self.Path.Name, options),
+            Metrics = ServerMetrics.For(SocketServer.ServerNameOf(Self.Path.Name), options),
             Tls = options.Tls is null ? null : new Tls.ServerCertificate(options.Tls),
         };
         _gate = new AcceptGate(options);

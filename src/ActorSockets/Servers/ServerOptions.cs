@@ -120,6 +120,19 @@ public sealed record ServerOptions
     /// <summary>How long a client may take to send its PROXY header; past it the connection is closed.</summary>
     public TimeSpan ProxyProtocolTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The peers (load balancers) whose PROXY header is honoured, as networks. A header
+    /// rewrites the client address that <see cref="Allow"/>, <see cref="Deny"/>, VerifyRequest and
+    /// the logs judge, so only the balancer may send one: with <see cref="ProxyProtocolMode.On"/>
+    /// any other peer is closed unread, with <see cref="ProxyProtocolMode.Optional"/> it is served
+    /// at its own address, and closed if it starts with a header. Empty (the default) trusts no
+    /// one, and is an error while <see cref="ProxyProtocol"/> is not Off: name the balancers, or
+    /// <see cref="AnyPeer"/> to trust every peer.</summary>
+    public IReadOnlyList<IPNetwork> ProxyProtocolTrusted { get; init; } = [];
+
+    /// <summary>Every IPv4 and IPv6 address (<c>["*"]</c> in configuration): for
+    /// <see cref="ProxyProtocolTrusted"/> when only a balancer can reach the port at all.</summary>
+    public static IReadOnlyList<IPNetwork> AnyPeer { get; } = [new(IPAddress.Any, 0), new(IPAddress.IPv6Any, 0)];
+
     /// <summary>A TCP server on <paramref name="host"/>:<paramref name="port"/> (port 0 picks one).</summary>
     public static ServerOptions Tcp(string host = "127.0.0.1", int port = 0, ServerMode mode = ServerMode.Threading)
         => new() { Endpoint = new IPEndPoint(IPAddress.Parse(host), port), Mode = mode };
@@ -174,6 +187,9 @@ public sealed record ServerOptions
         if (ProxyProtocol != ProxyProtocolMode.Off && (Kind == SocketKind.Datagram || Endpoint is UnixDomainSocketEndPoint))
             throw Bad(nameof(ProxyProtocol), "the PROXY protocol applies only to TCP stream servers, not to UDP or Unix sockets");
         if (ProxyProtocolTimeout <= TimeSpan.Zero) throw Bad(nameof(ProxyProtocolTimeout), "must be positive");
+        if (ProxyProtocol != ProxyProtocolMode.Off && ProxyProtocolTrusted.Count == 0)
+            throw Bad(nameof(ProxyProtocolTrusted),
+                "names no peer, so no PROXY header could be honoured: list the load balancers' networks (e.g. [\"10.0.0.0/8\"]), or [\"*\"] to trust any peer");
     }
 
     // The largest UDP payload (IPv6 jumbograms aside), and a cap far above Linux's default

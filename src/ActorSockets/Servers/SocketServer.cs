@@ -27,13 +27,26 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     private readonly IForkingRuntime? _forking;
     private int _disposed;
 
+    /// <summary>What a listener actor's name starts with, before its server's name: a prefix of
+    /// the library's own, so that a user's top-level actor named like the program (<c>echo</c>)
+    /// does not collide with the listener.</summary>
+    internal const string ListenerPrefix = "actorsockets-listener-";
+
+    /// <summary>The server's name, from a listener actor's name.</summary>
+    internal static string ServerNameOf(string listenerName)
+        => listenerName.StartsWith(ListenerPrefix, StringComparison.Ordinal) ? listenerName[ListenerPrefix.Length..] : listenerName;
+
+    /// <summary>The server's name: the tag of its metrics and the <c>Server</c> of its log lines.</summary>
+    public string Name { get; }
+
     /// <summary>Creates a server without binding it (socketserver's <c>bind_and_activate=False</c>):
     /// call <see cref="BindAsync"/> next.</summary>
     /// <param name="options">Address, mode and limits; validated here.</param>
     /// <param name="handlerProps">How to create one handler actor per request.</param>
     /// <param name="hooks">Server hooks (verify_request, handle_error, ...); <c>null</c> for the defaults.</param>
     /// <param name="system">The actor system to run in; <c>null</c> creates one the server owns and terminates on dispose.</param>
-    /// <param name="name">The listener actor's name; unique per actor system.</param>
+    /// <param name="name">The server's name (its metrics and logs carry it); unique per actor
+    /// system. The listener actor is <c>/user/actorsockets-listener-&lt;name&gt;</c>.</param>
     public SocketServer(ServerOptions options, Props handlerProps, ServerHooks? hooks = null,
         ActorSystem? system = null, string? name = null)
     {
@@ -42,7 +55,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
         options.Validate();
         Options = options;
         _ownsSystem = system is null;
-        name ??= $"server-{Interlocked.Increment(ref _serverCount)}";
+        Name = name ??= $"server-{Interlocked.Increment(ref _serverCount)}";
         var forking = options.Mode == ServerMode.Forking ? ForkingMode.Load() : null;
         _system = system ?? DefaultActorSystem.Create(config: forking?.ListenerConfig(options));
         HandlerLauncher launcher = new ChildHandlerLauncher(handlerProps, dispatcher: options.Tls is null ? null : IoDispatcher.TlsId);
@@ -52,7 +65,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
             launcher = _forking.Launcher;
         }
         IoDispatcher.Register(_system);
-        Listener = _system.ActorOf(ListenerProps(options, hooks ?? ServerHooks.Default, launcher), name);
+        Listener = _system.ActorOf(ListenerProps(options, hooks ?? ServerHooks.Default, launcher), ListenerPrefix + name);
         _listenerStopped = Listener.WatchAsync();
     }
 

@@ -12,9 +12,13 @@ namespace ActorSockets.Servers;
 // ProxyProtocolTimeout) while the accept loop goes on, and the socket arrives at the listener
 // only once its header is read, so admission, handlers, logs and metrics see the header's
 // address. A malformed, missing or late header closes that connection alone (logged, counted).
+// Before any byte is read, the socket's peer must pass allow/deny and, to send a header at all,
+// be in ProxyProtocolTrusted: otherwise any client could name itself a trusted address.
 internal sealed partial class StreamListenerActor
 {
     private sealed record ProxyHeaderFailed(string Peer, string Error) : IDeadLetterSuppression;
+
+    private sealed record PeerRefused(string Peer, string Reason) : IDeadLetterSuppression;
 
     private readonly ConcurrentDictionary<Socket, IPEndPoint> _proxiedClients = new();
     private readonly Channel<Socket> _headersRead = Channel.CreateUnbounded<Socket>();
@@ -54,7 +58,21 @@ internal sealed partial class StreamListenerActor
 
     private void ReadHeader(Socket client)
     {
-        _ = ProxyProtocolReader.ReadAsync(client, Options.ProxyProtocol, Options.ProxyProtocolTimeout).ContinueWith(t =>
+        var peer = PeerOf(client);
+        if (Admission.NetworkRefusal(Options, peer) is { } refusal)
+        {
+            _self.Tell(new PeerRefused(Admission.Describe(peer), refusal));
+            CloseWithFin(client);
+            return;
+        }
+        bool trusted = Admission.IsTrustedProxy(Options, peer);
+        if (!trusted && Options.ProxyProtocol == ProxyProtocolMode.On)
+        {
+            _self.Tell(new ProxyHeaderFailed(Admission.Describe(peer), "not in proxy-protocol-trusted, so it may not send the PROXY header this server requires"));
+            CloseWithFin(client);
+            return;
+        }
+        _ = ProxyProtocolReader.ReadAsync(client, Options.ProxyProtocol, Options.ProxyProtocolTimeout, trusted).ContinueWith(t =>
         {
             var outcome = t.Result;
             if (outcome.Ok)
@@ -63,9 +81,25 @@ internal sealed partial class StreamListenerActor
                 if (_headersRead.Writer.TryWrite(client)) return;
                 ForgetProxied(client); // the listener has stopped
             }
-            else _self.Tell(new ProxyHeaderFailed(Admission.Describe(PeerOf(client)), outcome.Error!));
-            client.Dispose();
+            else _self.Tell(new ProxyHeaderFailed(Admission.Describe(peer), outcome.Error!));
+            CloseWithFin(client);
         }, TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    /// <summary>Closes a connection that is not served, FIN first: the bytes it sent and no one
+    /// read (a header only peeked at, data after it) would make the kernel answer the close with
+    /// a reset, so what has arrived is taken first.</summary>
+    private void CloseWithFin(Socket client)
+    {
+        ForgetProxied(client);
+        try
+        {
+            client.Shutdown(SocketShutdown.Send);
+            var sink = new byte[4096];
+            for (int i = 0; i < 16 && client.Available > 0; i++) client.Receive(sink); // bounded: at most 64 KiB
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException) { /* the client already left */ }
+        client.Dispose();
     }
 
     private static EndPoint? PeerOf(Socket socket)
@@ -80,10 +114,21 @@ internal sealed partial class StreamListenerActor
 
     protected override bool ReceiveOther(object message)
     {
-        if (message is not ProxyHeaderFailed failed) return false;
-        Settings.Metrics.ConnectionRejected("proxy_header");
-        Settings.Counters.Record(ServerEvent.ProxyHeaderFailure, Log, $"Connection from {failed.Peer}", $"{failed.Error}; closing");
-        return true;
+        switch (message)
+        {
+            case ProxyHeaderFailed failed:
+                Settings.Metrics.ConnectionRejected("proxy_header");
+                Settings.Counters.Record(ServerEvent.ProxyHeaderFailure, Log, $"Connection from {failed.Peer}", $"{failed.Error}; closing");
+                return true;
+            case PeerRefused refused: // as the listener refuses a client by address, before its header
+                Settings.Counters.Count(ServerEvent.Received);
+                Settings.Counters.Count(ServerEvent.Refused);
+                Log.Debug("Refused {Client}: {Reason}", refused.Peer, refused.Reason);
+                Settings.Metrics.ConnectionRefused();
+                return true;
+            default:
+                return false;
+        }
     }
 
     protected override void PostStop()

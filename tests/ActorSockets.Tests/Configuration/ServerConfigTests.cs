@@ -19,9 +19,10 @@ public class ServerConfigTests
     {
         var read = ServerConfig.Read(Config.Empty, "plain");
         var expected = new ServerOptions();
-        Assert.Equal(expected, read with { Allow = expected.Allow, Deny = expected.Deny });
+        Assert.Equal(expected, read with { Allow = expected.Allow, Deny = expected.Deny, ProxyProtocolTrusted = expected.ProxyProtocolTrusted });
         Assert.Empty(read.Allow);
         Assert.Empty(read.Deny);
+        Assert.Empty(read.ProxyProtocolTrusted);
     }
 
     [Fact]

@@ -22,6 +22,14 @@ public class ServerLifecycleTests(ITestOutputHelper output) : ServerTestKit(outp
     }
 
     [Fact]
+    public async Task A_users_actor_may_have_the_servers_name()
+    {
+        Sys.ActorOf(Props.Empty, "echo"); // e.g. the program's own store actor, named like the program
+        await using var server = await SocketServer.StartAsync(ServerOptions.Tcp(), Props.Create<LineEchoHandler>(), system: Sys, name: "echo");
+        Assert.Equal(("echo", "actorsockets-listener-echo"), (server.Name, server.Listener.Path.Name));
+    }
+
+    [Fact]
     public async Task Without_bind_and_activate_nothing_listens_until_BindAsync()
     {
         await using var server = new SocketServer(ServerOptions.Tcp(), Props.Create<LineEchoHandler>(), system: Sys);

@@ -34,6 +34,29 @@ public class ExitCodeTests
         Assert.Single(sample.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)); // one line, no stack trace
     }
 
+    [Theory]
+    [InlineData("Invalid setting --tls-cert: TLS needs a stream server", "--udp", "--tls-cert", "/tmp/no-such-cert.pem")]
+    [InlineData("Invalid setting --proxy-protocol-trusted: names no peer", "--proxy-protocol", "On")]
+    [InlineData("Cannot parse argument 'Sometimes' for option '--mode'", "--mode", "Sometimes")]
+    [InlineData("--port: 70000 is outside 0..65535", "--port", "70000")]
+    public async Task A_usage_error_names_the_flag_as_written_without_dotnet_names(string line, params string[] args)
+    {
+        using var sample = SampleProcess.Launch("Echo", args);
+        Assert.Equal(2, await sample.WaitForExitAsync());
+        Assert.StartsWith(line, sample.Stderr);
+        Assert.DoesNotContain("(Parameter", sample.Stderr);
+        Assert.DoesNotContain("ActorSockets.", sample.Stderr); // no type names
+    }
+
+    [Fact]
+    public async Task A_long_bad_value_is_cut_in_the_usage_line()
+    {
+        using var sample = SampleProcess.Launch("Echo", "--host", new string('h', 100_000));
+        Assert.Equal(2, await sample.WaitForExitAsync());
+        Assert.Contains(new string('h', 80) + "…'", sample.Stderr);
+        Assert.True(sample.Stderr.Length < 1000, $"{sample.Stderr.Length} characters on stderr");
+    }
+
     [Fact]
     public async Task Echo_that_cannot_bind_exits_1()
     {

@@ -41,6 +41,27 @@ public class JsonLogTests
     }
 
     [Fact]
+    public async Task A_normal_start_and_stop_in_threading_mode_logs_only_our_own_lines_each_with_its_event_id()
+    {
+        using var sample = await SampleProcess.StartAsync("Echo", "--log-format", "json", "--mode", "threading");
+        using (var connection = await TestClient.ConnectAsync(sample.Port))
+        {
+            await connection.SendAsync("hi\n");
+            Assert.Equal("hi\n", await connection.ReadLineAsync());
+        }
+        Assert.Equal(0, await sample.StopAsync());
+        var lines = sample.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        Assert.All(lines, line => Assert.StartsWith("{", line)); // nothing outside the log
+        var entries = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Contains(entries, e => e.GetProperty("EventId").GetInt32() == 1004); // closed: the stop was logged
+        Assert.All(entries, e =>
+        {
+            Assert.StartsWith("ActorSockets.", e.GetProperty("Category").GetString());
+            Assert.NotEqual(0, e.GetProperty("EventId").GetInt32());
+        });
+    }
+
+    [Fact]
     public async Task An_unknown_log_format_is_a_usage_error()
     {
         using var sample = SampleProcess.Launch("Echo", "--log-format", "xml");

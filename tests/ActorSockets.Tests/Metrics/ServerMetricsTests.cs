@@ -16,7 +16,7 @@ public class ServerMetricsTests(ITestOutputHelper output) : ServerTestKit(output
     {
         var options = ServerOptions.Tcp() with { Deny = [IPNetwork.Parse("127.0.0.2/32")] };
         var server = await ServeAsync(options, Props.Create<LineEchoHandler>());
-        using var metrics = new MetricsCollector(server.Listener.Path.Name);
+        using var metrics = new MetricsCollector(server.Name);
 
         using (var ok = await TestClient.ConnectAsync(server.Port))
         {
@@ -55,7 +55,7 @@ public class ServerMetricsTests(ITestOutputHelper output) : ServerTestKit(output
     public async Task Active_connections_go_up_while_clients_are_connected_and_back_down()
     {
         var server = await ServeAsync(ServerOptions.Tcp(), Props.Create<LineEchoHandler>());
-        using var metrics = new MetricsCollector(server.Listener.Path.Name);
+        using var metrics = new MetricsCollector(server.Name);
         var clients = new List<TestClient>();
         for (int i = 0; i < 3; i++) clients.Add(Track(await TestClient.ConnectAsync(server.Port)));
         await Eventually.Until(() => metrics.Sum(ActiveConnections) == 3, Deadline, "three active connections");
@@ -70,7 +70,7 @@ public class ServerMetricsTests(ITestOutputHelper output) : ServerTestKit(output
     {
         var options = ServerOptions.Tcp() with { IdleTimeout = TimeSpan.FromMilliseconds(200), MaxLineLength = 16 };
         var server = await ServeAsync(options, Props.Create<LineEchoHandler>());
-        using var metrics = new MetricsCollector(server.Listener.Path.Name);
+        using var metrics = new MetricsCollector(server.Name);
 
         using (var idle = await TestClient.ConnectAsync(server.Port))
             Assert.True(await idle.IsClosedByServerAsync()); // says nothing: closed by the idle timeout

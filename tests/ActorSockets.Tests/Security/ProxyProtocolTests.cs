@@ -127,7 +127,10 @@ public class ProxyProtocolParserTests
 
 public class ProxyProtocolTests(ITestOutputHelper output) : ServerTestKit(output)
 {
-    private static ServerOptions Proxied(ProxyProtocolMode mode = ProxyProtocolMode.On) => ServerOptions.Tcp() with { ProxyProtocol = mode };
+    private static readonly IPNetwork[] OnlyLocalhost = [IPNetwork.Parse("127.0.0.1/32")]; // the balancer; 127.0.0.2 is anyone else
+
+    private static ServerOptions Proxied(ProxyProtocolMode mode = ProxyProtocolMode.On)
+        => ServerOptions.Tcp() with { ProxyProtocol = mode, ProxyProtocolTrusted = OnlyLocalhost };
 
     private static Task<(int ExitCode, string Stdout, string Stderr)> Client(int port, params string[] args)
         => Python.RunAsync("proxy_client.py", [port.ToString(), .. args]);
@@ -185,7 +188,7 @@ public class ProxyProtocolTests(ITestOutputHelper output) : ServerTestKit(output
         // loaded machine; the Python clients write the headers in the other tests.
         var options = Proxied() with { ProxyProtocolTimeout = TimeSpan.FromSeconds(5) };
         var server = await ServeAsync(options, Props.Create<WhoEchoHandler>());
-        using var metrics = new MetricsCollector(server.Listener.Path.Name);
+        using var metrics = new MetricsCollector(server.Name);
 
         using var slow = await TestClient.ConnectAsync(server.Port); // starts a header and stalls
         await slow.SendAsync("PROXY TCP4 203.0.");
@@ -254,7 +257,108 @@ public class ProxyProtocolTests(ITestOutputHelper output) : ServerTestKit(output
         Assert.Contains("Unix", unix.Message);
         var bad = Assert.Throws<ServerConfigurationException>(() => ServerConfig.Read(Conf("proxy-protocol = sometimes"), "s"));
         Assert.Contains("optional", bad.Message);
-        Assert.Equal(ProxyProtocolMode.Optional, ServerConfig.Read(Conf("proxy-protocol = optional"), "s").ProxyProtocol);
+        var optional = ServerConfig.Read(Conf("proxy-protocol = optional, proxy-protocol-trusted = [\"10.0.0.0/8\"]"), "s");
+        Assert.Equal((ProxyProtocolMode.Optional, IPNetwork.Parse("10.0.0.0/8")), (optional.ProxyProtocol, Assert.Single(optional.ProxyProtocolTrusted)));
+    }
+
+    [Fact]
+    public void The_trusted_peers_must_be_named_or_explicitly_any()
+    {
+        Config Conf(string body) => ConfigurationFactory.ParseString($"actorsockets.servers.s {{ {body} }}");
+        var none = Assert.Throws<ServerConfigurationException>(() => ServerConfig.Read(Conf("proxy-protocol = on"), "s"));
+        Assert.Equal("actorsockets.servers.s.proxy-protocol-trusted", none.Setting);
+        Assert.Contains("[\"*\"]", none.Message);
+        Assert.Equal(ServerOptions.AnyPeer, ServerConfig.Read(Conf("proxy-protocol = on, proxy-protocol-trusted = [\"*\"]"), "s").ProxyProtocolTrusted);
+        var typo = Assert.Throws<ServerConfigurationException>(() => ServerConfig.Read(Conf("proxy-protocol = on, proxy-protocol-trusted = [\"10.0.0.1/8\"]"), "s"));
+        Assert.Contains("not a CIDR network", typo.Message);
+        Assert.Empty(ServerConfig.Read(Conf(""), "s").ProxyProtocolTrusted); // off: nothing to trust
+    }
+
+    [Fact]
+    public async Task A_spoofed_header_from_an_untrusted_peer_is_refused_and_a_trusted_peers_is_honoured()
+    {
+        var server = await ServeAsync(Proxied(), Props.Create<WhoEchoHandler>());
+        using (var spoofer = await TestClient.ConnectAsync(server.Port, fromAddress: "127.0.0.2"))
+        {
+            await spoofer.SendAsync("PROXY TCP4 10.1.2.3 10.0.0.1 1111 80\r\nwho\n");
+            var (said, _) = await spoofer.ReadUntilClosedAsync(Deadline);
+            Assert.Empty(said);
+        }
+        using (var balancer = await TestClient.ConnectAsync(server.Port, fromAddress: "127.0.0.1"))
+        {
+            await balancer.SendAsync("PROXY TCP4 10.1.2.3 10.0.0.1 1111 80\r\nwho\n");
+            Assert.Equal("client=10.1.2.3:1111 cert=none\n", await balancer.ReadLineAsync(Deadline));
+        }
+        var stats = await server.StatsWhenAsync(s => s.ProxyHeaderFailures == 1 && s.Accepted == 1, "the spoofer closed, the balancer served");
+        Assert.Equal(0, stats.Refused);
+    }
+
+    [Fact]
+    public async Task Optional_serves_an_untrusted_peer_at_its_own_address_and_closes_it_when_it_sends_a_header()
+    {
+        var server = await ServeAsync(Proxied(ProxyProtocolMode.Optional), Props.Create<WhoEchoHandler>());
+        using (var direct = await TestClient.ConnectAsync(server.Port, fromAddress: "127.0.0.2"))
+        {
+            await direct.SendAsync("who\n");
+            Assert.StartsWith("client=127.0.0.2:", await direct.ReadLineAsync(Deadline));
+        }
+        using (var spoofer = await TestClient.ConnectAsync(server.Port, fromAddress: "127.0.0.2"))
+        {
+            await spoofer.SendAsync("PROXY TCP4 10.1.2.3 10.0.0.1 1111 80\r\nwho\n");
+            var (said, reset) = await spoofer.ReadUntilClosedAsync(Deadline);
+            Assert.Empty(said); // neither honoured nor handed to the handler as data
+            Assert.False(reset, "closed with FIN");
+        }
+        using (var balancer = await TestClient.ConnectAsync(server.Port, fromAddress: "127.0.0.1"))
+        {
+            await balancer.SendAsync("PROXY TCP4 10.1.2.3 10.0.0.1 1111 80\r\nwho\n");
+            Assert.Equal("client=10.1.2.3:1111 cert=none\n", await balancer.ReadLineAsync(Deadline));
+        }
+        await server.StatsWhenAsync(s => s.ProxyHeaderFailures == 1 && s.Accepted == 2, "the spoofer closed, the others served");
+    }
+
+    [Fact]
+    public async Task Allow_and_deny_judge_the_peer_first_then_the_header_address()
+    {
+        // The finding: deny 127.0.0.0/8 was passed by any local client that sent a header.
+        var denyLocal = Proxied() with { ProxyProtocolTrusted = ServerOptions.AnyPeer, Deny = [IPNetwork.Parse("127.0.0.0/8")] };
+        var denying = await ServeAsync(denyLocal, Props.Create<WhoEchoHandler>());
+        var (_, spoofed, _) = await Client(denying.Port, "--v1", "10.1.2.3", "1000", "--line", "who");
+        Assert.Equal("CLOSED\n", spoofed);
+        await denying.StatsWhenAsync(s => s.Refused == 1, "refused by its peer before its header was read");
+
+        var allowSome = Proxied() with
+        {
+            ProxyProtocolTrusted = ServerOptions.AnyPeer,
+            Allow = [IPNetwork.Parse("127.0.0.1/32"), IPNetwork.Parse("203.0.113.0/24")],
+            Deny = [IPNetwork.Parse("203.0.113.66/32")],
+        };
+        var server = await ServeAsync(allowSome, Props.Create<WhoEchoHandler>());
+        async Task<string> Send(string from, string client)
+        {
+            using var connection = await TestClient.ConnectAsync(server.Port, fromAddress: from);
+            await connection.SendAsync($"PROXY TCP4 {client} 10.0.0.1 1000 80\r\nwho\n");
+            connection.HalfClose(); // a served client's handler ends at end of stream
+            var (said, _) = await connection.ReadUntilClosedAsync(Deadline);
+            return Encoding.ASCII.GetString(said);
+        }
+        Assert.Equal("", await Send("127.0.0.2", "203.0.113.7"));   // peer not in the allow list
+        Assert.Equal("", await Send("127.0.0.1", "198.51.100.1"));  // header address not in the allow list
+        Assert.Equal("", await Send("127.0.0.1", "203.0.113.66"));  // header address in the deny list
+        Assert.Equal("client=203.0.113.7:1000 cert=none\n", await Send("127.0.0.1", "203.0.113.7"));
+        var stats = await server.StatsWhenAsync(s => s.Refused == 3, "three refused, by peer or by header address");
+        Assert.Equal((1, 0), (stats.Accepted, stats.ProxyHeaderFailures));
+    }
+
+    [Fact]
+    public async Task A_bad_header_is_closed_with_fin_not_reset()
+    {
+        var server = await ServeAsync(Proxied(), Props.Create<WhoEchoHandler>());
+        using var garbage = await TestClient.ConnectAsync(server.Port);
+        await garbage.SendAsync("PROXY TCP4 nonsense\r\nwho\n");
+        var (said, reset) = await garbage.ReadUntilClosedAsync(Deadline);
+        Assert.Empty(said);
+        Assert.False(reset, "the bytes the server did not read are taken before the close, so no reset follows");
     }
 
     [Fact]

@@ -204,7 +204,7 @@ public class TlsTests(ITestOutputHelper output) : ServerTestKit(output)
     {
         Track(_certs);
         var server = await ServeAsync(TlsServer(handshakeTimeout: TimeSpan.FromMilliseconds(500)), Props.Create<WhoEchoHandler>());
-        using var metrics = new MetricsCollector(server.Listener.Path.Name);
+        using var metrics = new MetricsCollector(server.Name);
         await using var good = await TlsClient.ConnectAsync(server.Port);
         Assert.Equal("before", await good.RequestLineAsync("before"));
 

@@ -197,4 +197,28 @@ public class ProxyProtocolReaderTests
         Assert.Null(outcome.Client);
         Assert.StartsWith("the connection failed before its PROXY header: ", outcome.Error);
     }
+
+    [Theory]
+    [InlineData("PROXY TCP4 203.0.113.7 10.0.0.1 51234 8080\r\nwho\n")]
+    [InlineData("PROXY TCP4 nonsense\r\n")]
+    [InlineData("PROXY ")] // recognisably a header's start: no need to wait for the rest
+    public async Task An_untrusted_peer_in_optional_mode_may_not_send_a_header_nor_pass_it_on_as_data(string sent)
+    {
+        using var pair = await SocketPair.ConnectAsync();
+        await SendAsync(pair.Client, sent);
+        Assert.Equal(new ProxyProtocolReader.Outcome(false, null, "a PROXY header from a peer not in proxy-protocol-trusted"),
+            await ProxyProtocolReader.ReadAsync(pair.Server, ProxyProtocolMode.Optional, Long, trusted: false));
+    }
+
+    [Fact]
+    public async Task An_untrusted_peer_in_optional_mode_is_served_with_data_that_is_no_header()
+    {
+        using var pair = await SocketPair.ConnectAsync();
+        await SendAsync(pair.Client, "PRO");
+        await pair.ServerHasAsync(3);
+        var reading = ProxyProtocolReader.ReadAsync(pair.Server, ProxyProtocolMode.Optional, Long, trusted: false);
+        await SendAsync(pair.Client, "GRAM\n"); // "PROGRAM": only looked like a header's start
+        Assert.Equal(new ProxyProtocolReader.Outcome(true, null, null), await reading);
+        await AssertRestIs(pair, "PROGRAM\n");
+    }
 }

@@ -40,6 +40,8 @@ public class ServerOptionsValidationTests
         ["proxy on udp"] = (ServerOptions.Udp() with { ProxyProtocol = ProxyProtocolMode.Optional }, "ProxyProtocol", "only to TCP stream servers"),
         ["proxy on unix"] = (ServerOptions.UnixStream(UnixPath) with { ProxyProtocol = ProxyProtocolMode.On }, "ProxyProtocol", "only to TCP stream servers"),
         ["proxy timeout 0"] = (ServerOptions.Tcp() with { ProxyProtocolTimeout = TimeSpan.Zero }, "ProxyProtocolTimeout", "must be positive"),
+        ["proxy on, no one trusted"] = (ServerOptions.Tcp() with { ProxyProtocol = ProxyProtocolMode.On }, "ProxyProtocolTrusted", "names no peer"),
+        ["proxy optional, no one trusted"] = (ServerOptions.Tcp() with { ProxyProtocol = ProxyProtocolMode.Optional }, "ProxyProtocolTrusted", "names no peer"),
     };
 
     public static TheoryData<string> BadCases() => [.. Bad.Keys];
@@ -78,8 +80,8 @@ public class ServerOptionsValidationTests
         ["max connections 1"] = ServerOptions.Tcp() with { MaxConnections = 1 },
         ["zero timeout and drain"] = ServerOptions.Tcp() with { Timeout = TimeSpan.Zero, DrainTimeout = TimeSpan.Zero },
         ["bad forking options outside forking mode"] = ServerOptions.Tcp() with { Forking = new() { Workers = -1 } },
-        ["proxy protocol on tcp"] = ServerOptions.Tcp() with { ProxyProtocol = ProxyProtocolMode.On },
-        ["optional proxy protocol on tcp"] = ServerOptions.Tcp() with { ProxyProtocol = ProxyProtocolMode.Optional },
+        ["proxy protocol on tcp"] = ServerOptions.Tcp() with { ProxyProtocol = ProxyProtocolMode.On, ProxyProtocolTrusted = [IPNetwork.Parse("10.0.0.0/8")] },
+        ["optional proxy protocol trusting any peer"] = ServerOptions.Tcp() with { ProxyProtocol = ProxyProtocolMode.Optional, ProxyProtocolTrusted = ServerOptions.AnyPeer },
     };
 
     public static TheoryData<string> GoodCases() => [.. Good.Keys];
@@ -101,6 +103,7 @@ public class ServerOptionsValidationTests
         Assert.Null(options.MaxConnections);
         Assert.Empty(options.Allow);
         Assert.Empty(options.Deny);
+        Assert.Empty(options.ProxyProtocolTrusted); // no peer may rewrite its address until the operator names the balancers
     }
 
     [Fact]
