@@ -23,6 +23,8 @@ public class WorkerDeathTests(ITestOutputHelper output)
     public static TheoryData<string> Paths => ForkingServers.Paths;
 
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    // The requests end within 0.2 s (hand-off) to 1.1 s (relay) of the kill on a loaded 2-core machine.
+    private static readonly TimeSpan EndDeadline = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ReplacementDeadline = TimeSpan.FromSeconds(30);
 
     [Theory]
@@ -51,9 +53,9 @@ public class WorkerDeathTests(ITestOutputHelper output)
 
             var sinceKill = Stopwatch.StartNew();
             Process.Start("kill", $"-KILL {worker}")!.WaitForExit();
-            var stats = await server.StatsWhenAsync(s => s.ActiveConnections == 0, "both requests of the killed worker to end", Deadline);
+            var stats = await server.StatsWhenAsync(s => s.ActiveConnections == 0, "both requests of the killed worker to end", EndDeadline);
             output.WriteLine($"requests ended {sinceKill.ElapsedMilliseconds} ms after kill -9: {stats}");
-            await Eventually.Until(() => hooks.Errors.Count == 2, Deadline, "HandleError for each request of the killed worker");
+            await Eventually.Until(() => hooks.Errors.Count == 2, EndDeadline, "HandleError for each request of the killed worker");
             lock (hooks.Errors) Assert.All(hooks.Errors, e => Assert.IsType<WorkerLostException>(e.Error));
             Assert.Equal(2, (await server.GetStatsAsync()).HandlerFailures);
             foreach (var client in held) Assert.True(await client.IsClosedByServerAsync(Deadline), "a connection of the killed worker closes");
