@@ -26,13 +26,23 @@ public class MenuServerTests(MenuServerTests.MenuServers servers) : IClassFixtur
 
         public Task InitializeAsync() => Task.CompletedTask;
 
+        /// <summary>Stops every server that started (one that failed to start failed its case already),
+        /// and kills any that did not stop.</summary>
         public async Task DisposeAsync()
         {
+            var started = new List<SampleProcess>();
             foreach (var starting in _servers.Values)
+                if (await starting.ContinueWith(t => t.IsCompletedSuccessfully)) started.Add(await starting);
+            var exits = new List<int>();
+            try
             {
-                using var server = await starting;
-                Assert.Equal(0, await server.StopAsync());
+                foreach (var server in started) exits.Add(await server.StopAsync());
             }
+            finally
+            {
+                foreach (var server in started) server.Dispose();
+            }
+            Assert.All(exits, code => Assert.Equal(0, code));
         }
     }
 
