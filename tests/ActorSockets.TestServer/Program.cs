@@ -10,7 +10,8 @@
 //   finish   like pid, and a Finish that runs after Handle threw increments the listener's
 //            counter; the line "finished" answers the counter's value
 // The pid handler also answers "where" with "<pid> <kind of connection actor>": in forking mode
-// "handoff" for a socket handed to the worker, "request" for a relayed request (its stand-in).
+// "handoff" for a socket handed to the worker, "request" for a relayed request (its stand-in);
+// and "who" with "<pid> cert=<client certificate subject> thumbprint=<its SHA-256>" (none: none).
 // With --udp every handler is the datagram form of pid: "<pid> <datagram>"; "boom" throws.
 using System.CommandLine;
 using ActorSockets.CommandLine;
@@ -40,9 +41,12 @@ sealed class PidEchoHandler : StreamRequestHandler
         while (await ReadLineAsync() is { } line)
         {
             if (line == "boom") throw new InvalidOperationException("boom requested");
-            await WriteAsync(line == "where"
-                ? $"{Environment.ProcessId} {Connection.Path.Name.Split('-')[0]}\n"
-                : $"{Environment.ProcessId} {line}\n");
+            await WriteAsync(line switch
+            {
+                "where" => $"{Environment.ProcessId} {Connection.Path.Name.Split('-')[0]}\n",
+                "who" => $"{Environment.ProcessId} cert={Request.ClientCertificateSubject ?? "none"} thumbprint={Request.ClientCertificateThumbprint ?? "none"}\n",
+                _ => $"{Environment.ProcessId} {line}\n",
+            });
         }
     }
 }

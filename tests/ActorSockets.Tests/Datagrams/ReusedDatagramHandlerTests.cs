@@ -204,7 +204,7 @@ public class ReusedDatagramHandlerTests(ITestOutputHelper output) : ServerTestKi
         await server.StatsWhenAsync(s => s.Accepted == 1, "the request taken");
 
         var closing = server.CloseAsync();
-        var early = await Task.WhenAny(closing, Task.Delay(300));
+        var early = await Task.WhenAny(closing, Task.Delay(300)); // an absence check, as ExpectNoMsg: a close that waits shows nothing
         Assert.NotSame(closing, early);
         KeptEchoHandler.Gate.SetResult();
         Assert.Equal("wait", Fields(await client.ReceiveAsync())[1]);

@@ -14,18 +14,16 @@ namespace ActorSockets.Tests.Forking;
 [Collection(WorkerProcesses.Collection)]
 public class ForkingLimitsTests
 {
-    private const string Program = "ActorSockets.TestServer";
-    private const string Handoff = "handoff", Relay = "relay";
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Deadline = ForkingServers.Deadline;
 
-    public static TheoryData<string> Paths => new() { Handoff, Relay };
+    public static TheoryData<string> Paths => ForkingServers.Paths;
 
     [Theory]
     [MemberData(nameof(Paths))]
     public async Task Finish_runs_in_the_worker_after_Handle_throws(string path)
     {
-        using var server = await StartAsync(path, "", "--workers", "1", "--handler", "finish");
-        await AssertServedByAsync(server, path, "finished", "0"); // no Finish after a throw yet
+        using var server = await ForkingServers.StartAsync(path, "", "--workers", "1", "--handler", "finish");
+        await ForkingServers.AssertServedByAsync(server, path, "finished", "0"); // no Finish after a throw yet
         using (var victim = await TestClient.ConnectAsync(server.Port))
         {
             await victim.SendAsync("boom\n");
@@ -50,8 +48,8 @@ public class ForkingLimitsTests
     [MemberData(nameof(Paths))]
     public async Task A_huge_line_fails_at_the_line_limit(string path)
     {
-        using var server = await StartAsync(path, "max-line-length = 1024", "--workers", "1");
-        await AssertServedByAsync(server, path);
+        using var server = await ForkingServers.StartAsync(path, "max-line-length = 1024", "--workers", "1");
+        await ForkingServers.AssertServedByAsync(server, path);
         using var client = await TestClient.ConnectAsync(server.Port);
         var huge = new byte[10 * 1024 * 1024];
         Array.Fill(huge, (byte)'x');
@@ -72,7 +70,7 @@ public class ForkingLimitsTests
     [MemberData(nameof(Paths))]
     public async Task A_read_timeout_closes_a_silent_client(string path)
     {
-        using var server = await StartAsync(path, "read-timeout = 1s", "--workers", "1");
+        using var server = await ForkingServers.StartAsync(path, "read-timeout = 1s", "--workers", "1");
         using var client = await TestClient.ConnectAsync(server.Port);
         await client.SendAsync("where\n");
         Assert.EndsWith(Where(path), await client.ReadLineAsync(Deadline));
@@ -87,7 +85,7 @@ public class ForkingLimitsTests
     [MemberData(nameof(Paths))]
     public async Task The_request_deadline_closes_a_request_still_running(string path)
     {
-        using var server = await StartAsync(path, "request-deadline = 2s", "--workers", "1");
+        using var server = await ForkingServers.StartAsync(path, "request-deadline = 2s", "--workers", "1");
         var started = Stopwatch.StartNew();
         using var client = await TestClient.ConnectAsync(server.Port);
         await client.SendAsync("where\n");
@@ -103,7 +101,7 @@ public class ForkingLimitsTests
     public async Task The_drain_deadline_closes_requests_still_in_workers(string path)
     {
         // A handler busy with a request it read (not one waiting for the next: the drain ends those at once).
-        using var server = await StartAsync(path, "drain-timeout = 1s", "--workers", "1", "--handler", "hang");
+        using var server = await ForkingServers.StartAsync(path, "drain-timeout = 1s", "--workers", "1", "--handler", "hang");
         using var client = await TestClient.ConnectAsync(server.Port);
         await client.SendAsync("where\n");
         Assert.EndsWith(Where(path), await client.ReadLineAsync(Deadline));
@@ -118,25 +116,5 @@ public class ForkingLimitsTests
         Assert.Contains("Drain deadline of", server.Stderr);
     }
 
-    private static string Where(string path) => path == Handoff ? " handoff\n" : " request\n";
-
-    internal static async Task<SampleProcess> StartAsync(string path, string settings, params string[] args)
-    {
-        var config = Path.Combine(Path.GetTempPath(), $"actorsockets-forking-{Guid.NewGuid():N}.conf");
-        await File.WriteAllTextAsync(config, $"actorsockets.server-defaults {{\n forking.socket-handoff = {(path == Handoff ? "on" : "off")}\n {settings}\n}}\n");
-        return await SampleProcess.StartAsync(Program, ["--mode", "forking", "--config", config, .. args]);
-    }
-
-    private static async Task AssertServedByAsync(SampleProcess server, string path, string line = "where", string? expected = null)
-    {
-        using (var client = await TestClient.ConnectAsync(server.Port))
-        {
-            await client.SendAsync("where\n");
-            Assert.EndsWith(Where(path), await client.ReadLineAsync(Deadline));
-        }
-        if (line == "where") return;
-        using var other = await TestClient.ConnectAsync(server.Port);
-        await other.SendAsync(line + "\n");
-        Assert.EndsWith($" {expected}\n", await other.ReadLineAsync(Deadline));
-    }
+    private static string Where(string path) => ForkingServers.Where(path);
 }

@@ -12,7 +12,7 @@ namespace ActorSockets.Tests.Forking;
 [Collection(WorkerProcesses.Collection)]
 public class ForkingTlsTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Paths => ["handoff", "relay"];
+    public static TheoryData<string> Paths => ForkingServers.Paths;
 
     [Theory]
     [MemberData(nameof(Paths))]
@@ -54,19 +54,32 @@ public class ForkingTlsTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_required_client_certificate_is_enforced_in_the_worker()
+    public async Task A_hand_off_worker_enforces_a_required_client_certificate_sees_its_subject_and_thumbprint_and_serves_a_renewed_certificate()
     {
         using var certs = new TestCertificates();
         using var server = await StartAsync("handoff", certs, $"client-certificate = required\n ca = \"{certs.CaPem}\"");
         var (_, none, _) = await Python.RunAsync("tls_client.py", server.Port.ToString(), certs.CaPem, "--line", "who");
         output.WriteLine("no certificate: " + none);
         Assert.Matches("CLOSED|FAILED", none);
-        var (exit, good, _) = await Python.RunAsync("tls_client.py", server.Port.ToString(), certs.CaPem,
-            "--cert", certs.ClientCert, "--key", certs.ClientKey, "--line", "who");
+        var client = new[] { "--cert", certs.ClientCert, "--key", certs.ClientKey };
+        var (exit, good, _) = await Python.RunAsync("tls_client.py", [server.Port.ToString(), certs.CaPem, .. client, "--line", "who"]);
         output.WriteLine("certificate from the CA: " + good);
         Assert.Equal(0, exit);
-        Assert.EndsWith(" who", good.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1]);
+        var lines = good.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"PEER {TestCertificates.Thumbprint(certs.ServerCert)}", lines[0]);
+        Assert.EndsWith($" cert=CN=test-client thumbprint={TestCertificates.Thumbprint(certs.ClientCert)}", lines[1]);
+        Assert.NotEqual(server.Pid, int.Parse(lines[1].Split(' ')[0])); // seen by the worker's handler
+
+        // The worker reads the certificate files itself: a renewal on disk reaches it without a restart.
+        var renewed = certs.WriteServer("CN=localhost");
+        string after = "";
+        var sinceRenewal = System.Diagnostics.Stopwatch.StartNew();
+        while (!after.Contains($"PEER {renewed}") && sinceRenewal.Elapsed < TimeSpan.FromSeconds(20))
+            after = (await Python.RunAsync("tls_client.py", [server.Port.ToString(), certs.CaPem, .. client, "--line", "who"])).Stdout;
+        Assert.Contains($"PEER {renewed}", after);
+        Assert.Contains($" cert=CN=test-client thumbprint={TestCertificates.Thumbprint(certs.ClientCert)}", after);
         Assert.Equal(0, await server.StopAsync());
+        Assert.Contains("(path=handoff)", server.Stderr);
     }
 
     /// <summary>The test server in forking mode with one worker, TLS from a --config file

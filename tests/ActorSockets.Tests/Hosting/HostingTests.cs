@@ -225,30 +225,3 @@ public class HostingTests
         }
     }
 }
-
-/// <summary>Counts handlers that reached it; lets them all go on when opened.</summary>
-public sealed class Gate
-{
-    private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _started;
-
-    public int Started => Volatile.Read(ref _started);
-
-    public Task Arrive()
-    {
-        Interlocked.Increment(ref _started);
-        return _open.Task;
-    }
-
-    public void Open() => _open.TrySetResult();
-}
-
-/// <summary>Answers each line in upper case until end of stream.</summary>
-public sealed class UpperHandler : StreamRequestHandler
-{
-    protected override async Task HandleAsync()
-    {
-        while (await ReadLineAsync() is { } line)
-            await WriteAsync(line.ToUpperInvariant() + "\n");
-    }
-}

@@ -58,6 +58,34 @@ public class PrometheusMetricsTests
     }
 
     [Fact]
+    public async Task Metrics_listen_on_the_metrics_host_only_and_name_each_rejection_by_its_error_type()
+    {
+        using var certs = new TestCertificates();
+        var metricsPort = TestHost.FreePort();
+        using var sample = await SampleProcess.StartAsync("Echo", "--proxy-protocol", "On", "--tls-cert", certs.ServerCert, "--tls-key", certs.ServerKey,
+            "--metrics-port", metricsPort.ToString(), "--metrics-host", "127.0.0.2");
+        using (var noHeader = await TestClient.ConnectAsync(sample.Port)) // no PROXY header: proxy_header
+        {
+            await noHeader.SendAsync("GET / HTTP/1.0\r\n\r\n");
+            Assert.True(await noHeader.IsClosedByServerAsync());
+        }
+        using (var notTls = await TestClient.ConnectAsync(sample.Port)) // a header, then no TLS: tls_handshake
+        {
+            await notTls.SendAsync("PROXY TCP4 203.0.113.7 10.0.0.1 51234 8080\r\nhello, in clear text\n");
+            Assert.True(await notTls.IsClosedByServerAsync());
+        }
+
+        const string rejected = "actorsockets_rejected_connections_total";
+        var text = await PrometheusScrape.Until("127.0.0.2", metricsPort, rejected, "echo", v => v == 1, Deadline, ("error_type", "tls_handshake"));
+        text = await PrometheusScrape.Until("127.0.0.2", metricsPort, rejected, "echo", v => v == 1, Deadline, ("error_type", "proxy_header"));
+        // The names a dashboard or an alert is written against, literally.
+        Assert.Matches(@"(?m)^actorsockets_rejected_connections_total\{[^}]*error_type=""proxy_header""[^}]*\} 1$", text);
+        Assert.Matches(@"(?m)^actorsockets_rejected_connections_total\{[^}]*error_type=""tls_handshake""[^}]*\} 1$", text);
+        Assert.True(await TestHost.RefusesConnections(metricsPort), "the metrics endpoint listens on 127.0.0.2 only, not on 127.0.0.1");
+        Assert.Equal(0, await sample.StopAsync());
+    }
+
+    [Fact]
     public async Task A_metrics_host_that_is_not_an_address_is_a_usage_error()
     {
         using var sample = SampleProcess.Launch("Echo", "--metrics-port", TestHost.FreePort().ToString(), "--metrics-host", "not an address");

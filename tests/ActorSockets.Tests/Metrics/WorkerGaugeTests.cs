@@ -75,6 +75,8 @@ public class WorkerGaugeTests
             Assert.True(await client.IsClosedByServerAsync());
         }
         text = await PrometheusScrape.Until(metricsPort, "actorsockets_connection_duration_seconds_count", "forked", v => v >= 5, Deadline);
+        // One count per request, by the path it took: the name and attribute a dashboard is written against, literally.
+        Assert.Matches(@"(?m)^actorsockets_forking_requests_total\{[^}]*actorsockets_forking_path=""handoff""[^}]*\} 5$", text);
         Assert.Equal(sent, PrometheusScrape.Value(text, "actorsockets_network_io_bytes_total", "forked", ("network_io_direction", "receive")));
         Assert.Equal(received, PrometheusScrape.Value(text, "actorsockets_network_io_bytes_total", "forked", ("network_io_direction", "transmit")));
         Assert.Equal(0, await server.StopAsync());

@@ -14,20 +14,6 @@ using Xunit.Abstractions;
 
 namespace ActorSockets.Tests.Security;
 
-/// <summary>Echoes lines; "boom" throws; "who" answers the client address and certificate; "quit" ends the connection.</summary>
-public sealed class WhoEchoHandler : StreamRequestHandler
-{
-    protected override async Task HandleAsync()
-    {
-        while (await ReadLineAsync() is { } line && line != "quit")
-        {
-            if (line == "boom") throw new InvalidOperationException("boom");
-            if (line == "who") await WriteAsync($"client={ClientAddress} cert={Request.ClientCertificateSubject ?? "none"}\n");
-            else await WriteAsync(line + "\n");
-        }
-    }
-}
-
 /// <summary>Answers the id of the dispatcher it runs on, for one line.</summary>
 public sealed class DispatcherReportingHandler : StreamRequestHandler
 {
@@ -58,10 +44,6 @@ public class TlsTests(ITestOutputHelper output) : ServerTestKit(output)
     private Task<(int ExitCode, string Stdout, string Stderr)> PythonClient(int port, params string[] args)
         => Python.RunAsync("tls_client.py", [port.ToString(), _certs.CaPem, .. args]);
 
-    private static string Thumbprint(string pemPath)
-        => System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(pemPath))
-            .GetCertHashString(HashAlgorithmName.SHA256);
-
     [Fact]
     public async Task A_python_ssl_client_is_echoed_over_tls_and_verifies_the_server_certificate()
     {
@@ -71,7 +53,7 @@ public class TlsTests(ITestOutputHelper output) : ServerTestKit(output)
         Output.WriteLine(stdout + stderr);
         Assert.Equal(0, code);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal($"PEER {Thumbprint(_certs.ServerCert)}", lines[0]); // verified against the CA, host name checked
+        Assert.Equal($"PEER {TestCertificates.Thumbprint(_certs.ServerCert)}", lines[0]); // verified against the CA, host name checked
         Assert.Equal("hello over tls", lines[1]);
         Assert.StartsWith("client=127.0.0.1:", lines[2]);
         Assert.EndsWith("cert=none", lines[2]);
@@ -142,7 +124,7 @@ public class TlsTests(ITestOutputHelper output) : ServerTestKit(output)
 
         var (_, good, _) = await PythonClient(server.Port, "--cert", _certs.ClientCert, "--key", _certs.ClientKey, "--line", "who");
         Output.WriteLine("certificate from the CA: " + good);
-        Assert.Contains("cert=CN=test-client", good);
+        Assert.Contains($"cert=CN=test-client thumbprint={TestCertificates.Thumbprint(_certs.ClientCert)}\n", good);
         await server.StatsWhenAsync(s => s.TlsHandshakeFailures == 2, "both refused handshakes counted");
     }
 
@@ -162,7 +144,7 @@ public class TlsTests(ITestOutputHelper output) : ServerTestKit(output)
     {
         Track(_certs);
         var server = await ServeAsync(TlsServer(), Props.Create<WhoEchoHandler>());
-        var first = Thumbprint(_certs.ServerCert);
+        var first = TestCertificates.Thumbprint(_certs.ServerCert);
         var (_, before, _) = await PythonClient(server.Port, "--line", "x");
         Assert.Contains($"PEER {first}", before);
 
@@ -184,7 +166,7 @@ public class TlsTests(ITestOutputHelper output) : ServerTestKit(output)
     {
         Track(_certs);
         var server = await ServeAsync(TlsServer(), Props.Create<WhoEchoHandler>());
-        var first = Thumbprint(_certs.ServerCert);
+        var first = TestCertificates.Thumbprint(_certs.ServerCert);
         await EventFilter.Warning(contains: "not reloaded").ExpectOneAsync(Deadline, async () =>
         {
             File.WriteAllText(_certs.ServerCert, "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n");

@@ -9,14 +9,20 @@ public static partial class PrometheusScrape
 {
     /// <summary>GETs /metrics until <paramref name="metric"/> for <paramref name="server"/> satisfies
     /// <paramref name="done"/> (-1 while absent); returns the last text. Fails after <paramref name="within"/>.</summary>
-    public static async Task<string> Until(int port, string metric, string server, Func<double, bool> done, TimeSpan within,
+    public static Task<string> Until(int port, string metric, string server, Func<double, bool> done, TimeSpan within,
+        params (string Label, string? Value)[] labels)
+        => Until("127.0.0.1", port, metric, server, done, within, labels);
+
+    /// <summary>As <see cref="Until(int, string, string, Func{double, bool}, TimeSpan, ValueTuple{string, string}[])"/>,
+    /// for an endpoint on <paramref name="host"/> (a program's <c>--metrics-host</c>).</summary>
+    public static async Task<string> Until(string host, int port, string metric, string server, Func<double, bool> done, TimeSpan within,
         params (string Label, string? Value)[] labels)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + within;
         while (true)
         {
-            var response = await http.GetAsync($"http://127.0.0.1:{port}/metrics");
+            var response = await http.GetAsync($"http://{host}:{port}/metrics");
             Assert.True(response.IsSuccessStatusCode, $"GET /metrics answered {response.StatusCode}");
             var text = await response.Content.ReadAsStringAsync();
             if (done(Value(text, metric, server, labels))) return text;

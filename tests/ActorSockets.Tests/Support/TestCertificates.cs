@@ -52,6 +52,10 @@ public sealed class TestCertificates : IDisposable
         return server.GetCertHashString(HashAlgorithmName.SHA256);
     }
 
+    /// <summary>The SHA-256 thumbprint of the certificate in <paramref name="pemPath"/>, as a handler sees a client's.</summary>
+    public static string Thumbprint(string pemPath)
+        => X509Certificate2.CreateFromPem(File.ReadAllText(pemPath)).GetCertHashString(HashAlgorithmName.SHA256);
+
     private X509Certificate2 Issue(string subject, bool server)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -27,6 +27,15 @@ public sealed class TestClient : IDisposable
         return new TestClient(socket);
     }
 
+    /// <summary>Connects to <paramref name="server"/> (any address family), optionally from <paramref name="fromAddress"/>.</summary>
+    public static async Task<TestClient> ConnectAsync(IPEndPoint server, string? fromAddress = null)
+    {
+        var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (fromAddress is not null) socket.Bind(new IPEndPoint(IPAddress.Parse(fromAddress), 0));
+        await socket.ConnectAsync(server).Within(DefaultTimeout, $"connect to {server}");
+        return new TestClient(socket);
+    }
+
     /// <summary>Connects to a Unix stream socket path.</summary>
     public static async Task<TestClient> ConnectUnixAsync(string path)
     {

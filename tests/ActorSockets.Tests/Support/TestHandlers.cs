@@ -97,3 +97,13 @@ public sealed class ShutdownHandler : StreamRequestHandler
         await WriteAsync("shut down\n");
     }
 }
+
+/// <summary>Answers each line in upper case until end of stream.</summary>
+public sealed class UpperHandler : StreamRequestHandler
+{
+    protected override async Task HandleAsync()
+    {
+        while (await ReadLineAsync() is { } line)
+            await WriteAsync(line.ToUpperInvariant() + "\n");
+    }
+}

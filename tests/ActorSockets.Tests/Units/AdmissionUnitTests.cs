@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ActorSockets.Servers;
-using ActorSockets.Tests.Core;
+using ActorSockets.Tests.Support;
 using Xunit;
 
 namespace ActorSockets.Tests.Units;

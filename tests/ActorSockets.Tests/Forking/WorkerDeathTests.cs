@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using ActorSockets.Forking;
+using ActorSockets.Servers;
+using ActorSockets.Tests.Support;
+using Akka.Actor;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorSockets.Tests.Forking;
+
+/// <summary>
+/// What the listener counts after a worker process dies under its requests, on both paths:
+/// the requests end (active connections back to zero), each end is reported to <c>HandleError</c>
+/// and counted, and the <c>max-children</c> slots they held are free again. The listener runs in
+/// this process (so its stats can be asked), the worker is a real TestServer process.
+/// Every wait is well under the 30 s drain timeout, so a leaked request fails here, by name,
+/// instead of holding a later shutdown.
+/// </summary>
+[Collection(Support.WorkerProcesses.Collection)]
+public class WorkerDeathTests(ITestOutputHelper output)
+{
+    public static TheoryData<string> Paths => ForkingServers.Paths;
+
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    // The requests end within 0.2 s (hand-off) to 1.1 s (relay) of the kill on a loaded 2-core machine.
+    private static readonly TimeSpan EndDeadline = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ReplacementDeadline = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task After_a_worker_dies_its_requests_end_are_reported_and_free_their_max_children_slots(string path)
+    {
+        var hooks = new RecordingHooks();
+        // A short drain, so that a leaked request, once this test has failed on it, does not hold the close for 30 s.
+        var options = ForkingServers.Options(workers: 1, maxChildren: 2, handoff: path == ForkingServers.Handoff) with { DrainTimeout = TimeSpan.FromSeconds(2) };
+        var server = await SocketServer.StartAsync(options, Props.Empty, hooks, name: $"death-{path}-{Guid.NewGuid():N}");
+        _ = server.ServeForeverAsync();
+        var held = new List<TestClient>();
+        try
+        {
+            int worker = 0;
+            for (int i = 0; i < 2; i++) // both max-children slots taken, by requests in the one worker
+            {
+                var client = await TestClient.ConnectAsync(server.Port);
+                held.Add(client);
+                await client.SendAsync("where\n");
+                var reply = Regex.Match(await client.ReadLineAsync(Deadline), @"^(\d+) (\w+)\n$");
+                Assert.Equal(path == ForkingServers.Handoff ? "handoff" : "request", reply.Groups[2].Value);
+                worker = int.Parse(reply.Groups[1].Value);
+            }
+            Assert.Equal(2, (await server.GetStatsAsync()).ActiveConnections);
+
+            var sinceKill = Stopwatch.StartNew();
+            Process.Start("kill", $"-KILL {worker}")!.WaitForExit();
+            var stats = await server.StatsWhenAsync(s => s.ActiveConnections == 0, "both requests of the killed worker to end", EndDeadline);
+            output.WriteLine($"requests ended {sinceKill.ElapsedMilliseconds} ms after kill -9: {stats}");
+            await Eventually.Until(() => hooks.Errors.Count == 2, EndDeadline, "HandleError for each request of the killed worker");
+            lock (hooks.Errors) Assert.All(hooks.Errors, e => Assert.IsType<WorkerLostException>(e.Error));
+            Assert.Equal(2, (await server.GetStatsAsync()).HandlerFailures);
+            foreach (var client in held) Assert.True(await client.IsClosedByServerAsync(Deadline), "a connection of the killed worker closes");
+
+            // Both slots are free: two new clients are served at the same time by the replacement,
+            // once it has started and linked (seconds of process start, more on a loaded machine).
+            using var first = await TestClient.ConnectAsync(server.Port);
+            using var second = await TestClient.ConnectAsync(server.Port);
+            foreach (var client in new[] { first, second })
+            {
+                await client.SendAsync("again\n");
+                Assert.EndsWith(" again\n", await client.ReadLineAsync(ReplacementDeadline));
+            }
+            Assert.Equal(2, (await server.GetStatsAsync()).ActiveConnections);
+            output.WriteLine($"two new requests served at once {sinceKill.ElapsedMilliseconds} ms after kill -9");
+        }
+        finally
+        {
+            foreach (var client in held) client.Dispose();
+            await server.DisposeAsync().AsTask().Within(TimeSpan.FromSeconds(60), "server close");
+        }
+    }
+}
