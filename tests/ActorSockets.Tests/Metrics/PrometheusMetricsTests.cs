@@ -62,7 +62,7 @@ public class PrometheusMetricsTests
     {
         using var certs = new TestCertificates();
         var metricsPort = TestHost.FreePort();
-        using var sample = await SampleProcess.StartAsync("Echo", "--proxy-protocol", "On", "--tls-cert", certs.ServerCert, "--tls-key", certs.ServerKey,
+        using var sample = await SampleProcess.StartAsync("Echo", "--proxy-protocol", "On", "--proxy-protocol-trusted", "127.0.0.0/8", "--tls-cert", certs.ServerCert, "--tls-key", certs.ServerKey,
             "--metrics-port", metricsPort.ToString(), "--metrics-host", "127.0.0.2");
         using (var noHeader = await TestClient.ConnectAsync(sample.Port)) // no PROXY header: proxy_header
         {
