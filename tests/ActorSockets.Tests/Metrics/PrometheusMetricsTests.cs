@@ -86,6 +86,23 @@ public class PrometheusMetricsTests
     }
 
     [Fact]
+    public async Task The_endpoint_answers_any_host_and_closes_a_client_whose_request_is_late()
+    {
+        var metricsPort = TestHost.FreePort();
+        using var sample = await SampleProcess.StartAsync("Echo", "--metrics-port", metricsPort.ToString());
+        using (var curl = await TestClient.ConnectAsync(metricsPort)) // what `curl localhost:PORT/metrics` sends
+        {
+            await curl.SendAsync($"GET /metrics HTTP/1.1\r\nHost: localhost:{metricsPort}\r\nUser-Agent: curl\r\nAccept: */*\r\n\r\n");
+            var (answer, _) = await curl.ReadUntilClosedAsync(Deadline);
+            Assert.StartsWith("HTTP/1.1 200 OK", System.Text.Encoding.ASCII.GetString(answer));
+        }
+        using var slow = await TestClient.ConnectAsync(metricsPort);
+        await slow.SendAsync("G"); // and then nothing: a slowloris client
+        Assert.True(await slow.IsClosedByServerAsync(TimeSpan.FromSeconds(30)), "closed after the request head timeout (10 s)");
+        Assert.Equal(0, await sample.StopAsync());
+    }
+
+    [Fact]
     public async Task A_metrics_host_that_is_not_an_address_is_a_usage_error()
     {
         using var sample = SampleProcess.Launch("Echo", "--metrics-port", TestHost.FreePort().ToString(), "--metrics-host", "not an address");
