@@ -120,6 +120,18 @@ public sealed record ServerOptions
     /// <summary>How long a client may take to send its PROXY header; past it the connection is closed.</summary>
     public TimeSpan ProxyProtocolTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Connections accepted but still waiting for their PROXY header or TLS ClientHello, at
+    /// most, per server. They hold no connection slot (<see cref="MaxConnections"/>,
+    /// <c>Forking.MaxChildren</c>) until they are ready; when one more arrives past this budget the
+    /// OLDEST pending one is closed, so sockets that connect and never speak cannot starve served
+    /// connections or run the process out of descriptors. Applies only with TLS or the PROXY protocol.</summary>
+    public int MaxPendingHandshakes { get; init; } = 512;
+
+    /// <summary>Raise the process's soft open-file limit (<c>RLIMIT_NOFILE</c>) to its hard limit when
+    /// the server binds, as Go does at start (Linux). The limit is the process's: the first server that
+    /// binds with it on raises it for all. Off leaves the limit the process was started with.</summary>
+    public bool RaiseFileLimit { get; init; } = true;
+
     /// <summary>A TCP server on <paramref name="host"/>:<paramref name="port"/> (port 0 picks one).</summary>
     public static ServerOptions Tcp(string host = "127.0.0.1", int port = 0, ServerMode mode = ServerMode.Threading)
         => new() { Endpoint = new IPEndPoint(IPAddress.Parse(host), port), Mode = mode };
@@ -174,6 +186,7 @@ public sealed record ServerOptions
         if (ProxyProtocol != ProxyProtocolMode.Off && (Kind == SocketKind.Datagram || Endpoint is UnixDomainSocketEndPoint))
             throw Bad(nameof(ProxyProtocol), "the PROXY protocol applies only to TCP stream servers, not to UDP or Unix sockets");
         if (ProxyProtocolTimeout <= TimeSpan.Zero) throw Bad(nameof(ProxyProtocolTimeout), "must be positive");
+        if (MaxPendingHandshakes < 1) throw Bad(nameof(MaxPendingHandshakes), "must be at least 1");
     }
 
     // The largest UDP payload (IPv6 jumbograms aside), and a cap far above Linux's default

@@ -21,6 +21,8 @@ public class StrictConfigTests : IDisposable
         { "text after an object", "actorsockets { servers { } } trailing words\n", "line 1: unexpected 't' after a value" },
         { "a misspelled section", "actorsockets.server-default.idle-timeout = 5s\n", "actorsockets.server-default:" },
         { "an unknown setting in a server's section", "actorsockets.servers.other.idle-timout = 5s\n", "actorsockets.servers.other.idle-timout" },
+        { "a pending-handshake budget under 1", "actorsockets.server-defaults.max-pending-handshakes = 0\n", "max-pending-handshakes: must be at least 1" },
+        { "a raise-file-limit that is not on/off", "actorsockets.raise-file-limit = maybe\n", "actorsockets.raise-file-limit: 'maybe' is not on/off" },
     };
 
     [Theory]
