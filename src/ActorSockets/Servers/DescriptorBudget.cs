@@ -18,17 +18,14 @@ internal sealed class DescriptorBudget
     private static readonly TimeSpan LastBackoff = TimeSpan.FromSeconds(1);
     private static readonly object Gate = new();
     private static long _processHeld;
-    private static long? _capacity; // null: not measured yet, or no limit known
+    private static long _capacity = long.MaxValue; // until measured, or when no limit is known
 
     private int _held;
     private bool _short;
     private TimeSpan _backoff = FirstBackoff;
 
     /// <summary>Client sockets the whole process may hold (null: no limit known).</summary>
-    public static long? Capacity
-    {
-        get { lock (Gate) return _capacity; }
-    }
+    public static long? Capacity => Volatile.Read(ref _capacity) is var capacity && capacity != long.MaxValue ? capacity : null;
 
     /// <summary>Descriptors kept for the runtime and the server's own needs with an open-file limit of
     /// <paramref name="limit"/>: an eighth of it, at least 64 (a .NET process with Akka opens a few
@@ -41,8 +38,8 @@ internal sealed class DescriptorBudget
     {
         lock (Gate)
         {
-            if (_capacity is not null || FileLimit.Current is not { } limit || FileLimit.OpenNow() is not { } open) return;
-            _capacity = Math.Max(1, limit - open - Reserve(limit));
+            if (_capacity != long.MaxValue || FileLimit.Current is not { } limit || FileLimit.OpenNow() is not { } open) return;
+            Volatile.Write(ref _capacity, Math.Max(1, limit - open - Reserve(limit)));
         }
     }
 
@@ -62,8 +59,7 @@ internal sealed class DescriptorBudget
     public bool Take()
     {
         _held++;
-        long total = Interlocked.Increment(ref _processHeld);
-        return Capacity is not { } capacity || total <= capacity;
+        return Interlocked.Increment(ref _processHeld) <= Volatile.Read(ref _capacity);
     }
 
     /// <summary>Called when a socket taken is closed, or the request that took it has ended.</summary>

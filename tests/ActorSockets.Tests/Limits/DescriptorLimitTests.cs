@@ -17,7 +17,12 @@ public class DescriptorLimitTests(ITestOutputHelper output)
     [Fact]
     public async Task Under_ulimit_256_a_flood_of_1000_connections_leaves_the_server_alive_and_serving_with_few_warnings()
     {
-        using var server = await SampleProcess.StartAsync("Echo", WithOpenFileLimit(256));
+        var config = Path.Combine(Path.GetTempPath(), $"actorsockets-descriptors-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(config, "actorsockets.server-defaults.max-connections = 1000\n");
+        using var server = await SampleProcess.StartAsync("Echo", WithOpenFileLimit(256), "--config", config);
+        File.Delete(config);
+        // More connections allowed than the descriptors can hold: said at start, in one line.
+        await server.WaitForStderrAsync("max-connections = 1000 is more than the");
         var flood = new List<Socket>(Flood);
         try
         {
@@ -64,6 +69,7 @@ public class DescriptorLimitTests(ITestOutputHelper output)
         output.WriteLine($"{warnings.Count} warnings:\n{string.Join('\n', warnings)}");
         Assert.InRange(warnings.Count, 1, 4); // the episode said once (and its end), not once per connection
         Assert.DoesNotContain("Out of memory", server.Stderr);
+        Assert.Single(Regex.Matches(server.Stderr, "max-connections = 1000 is more than the"));
     }
 
     private static async Task ConnectQuietlyAsync(Socket socket, int port)

@@ -66,9 +66,10 @@ public class PendingHandshakeTests(ITestOutputHelper output) : ServerTestKit(out
                 "every flood socket taken, the budget full", TimeSpan.FromSeconds(30));
             Output.WriteLine($"most pending {mostPending}, most server-side sockets {mostOpen}; {stats}");
             Assert.InRange(mostPending, 1, budget);
-            // The budget, not the flood: give or take a few given up whose descriptor is released only
-            // once their pending read lets go of it, and the socket being accepted.
-            Assert.InRange(mostOpen, 0, budget + 8);
+            // The kernel's view: the budget, not the flood. A socket given up is closed at once, but its
+            // descriptor is released only once its pending read has let go of it (on a loaded machine,
+            // up to a few dozen lag behind); without the budget this was the whole flood.
+            Assert.InRange(mostOpen, 0, 2 * budget);
             Assert.Equal(flood - budget, stats.PendingHandshakesClosed);
             Assert.Equal(0, stats.ActiveConnections);
             Assert.Equal(flood - budget, metrics.Sum(ActorSocketsMetrics.RejectedConnections));
@@ -101,6 +102,20 @@ public class PendingHandshakeTests(ITestOutputHelper output) : ServerTestKit(out
         Assert.Equal("c", pending.TakeOldest());
         Assert.Equal(["d"], pending.TakeAll());
         Assert.Equal(0, pending.Count);
+    }
+
+    [Fact]
+    public void A_descriptor_shortage_is_one_episode_and_accept_failures_back_off_without_spinning()
+    {
+        var budget = new DescriptorBudget();
+        Assert.True(budget.BeginShortage()); // the first refusal of an episode logs its warning
+        Assert.False(budget.BeginShortage()); // the rest do not
+        Assert.Equal([50, 100, 200, 400, 800, 1000, 1000],
+            Enumerable.Range(0, 7).Select(_ => (int)budget.NextBackoff().TotalMilliseconds));
+        Assert.True(budget.EndShortage()); // a socket kept: the episode is over, said once
+        Assert.False(budget.EndShortage());
+        Assert.Equal(50, budget.NextBackoff().TotalMilliseconds); // and the pause starts short again
+        Assert.True(budget.BeginShortage());
     }
 
     /// <summary>Bytes the server sent before closing <paramref name="socket"/> (0: it closed without a word).</summary>
