@@ -43,16 +43,10 @@ internal sealed class DescriptorBudget
         }
     }
 
-    /// <summary>Called at bind: a warning when <paramref name="maxConnections"/> (null: no limit)
-    /// is more than the descriptors can serve, else null.</summary>
-    public static string? Shortfall(int? maxConnections, string setting)
-    {
-        if (Capacity is not { } capacity || maxConnections is not { } max || max <= capacity) return null;
-        var limit = FileLimit.Current;
-        return $"{setting} = {max} is more than the {capacity} connections the open-file limit ({limit}, less what is open and "
-            + $"{Reserve(limit ?? 0)} kept in reserve) lets this process hold; past {capacity}, new connections are closed at once. "
-            + "Raise the limit (ulimit -n, LimitNOFILE=) or lower the setting";
-    }
+    /// <summary>Called at bind: whether <paramref name="maxConnections"/> (null: no limit) is more
+    /// than the descriptors can serve.</summary>
+    public static bool CannotServe(int? maxConnections)
+        => Capacity is { } capacity && maxConnections is { } max && max > capacity;
 
     /// <summary>Called for each socket accepted, before anything else is done with it: counts it,
     /// and says whether it may be kept (false: close it at once and call <see cref="Release"/>).</summary>

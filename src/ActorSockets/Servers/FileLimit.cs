@@ -32,12 +32,12 @@ internal static class FileLimit
                 var was = limit.Current;
                 limit.Current = limit.Max;
                 if (setrlimit(RlimitNofile, ref limit) == 0)
-                    log.Debug("Open-file limit raised from {0} to the hard limit, {1}", Clamp(was), Clamp(limit.Max));
+                    log.Debug("Open-file limit raised from {Previous} to the hard limit, {Limit}", Clamp(was), Clamp(limit.Max));
                 else
-                    log.Debug("Open-file limit stays {0}: raising it to {1} failed (errno {2})", Clamp(was), Clamp(limit.Max), Marshal.GetLastPInvokeError());
+                    log.Debug("Open-file limit stays {Limit}: raising it to {HardLimit} failed (errno {Errno})", Clamp(was), Clamp(limit.Max), Marshal.GetLastPInvokeError());
                 return;
             }
-            log.Debug("Open-file limit: {0} (hard limit {1})", Clamp(limit.Current), Clamp(limit.Max));
+            log.Debug("Open-file limit: {Limit} (hard limit {HardLimit})", Clamp(limit.Current), Clamp(limit.Max));
         }
     }
 

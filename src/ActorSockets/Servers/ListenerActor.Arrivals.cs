@@ -91,8 +91,11 @@ internal abstract partial class ListenerActor<TRequest>
         DescriptorBudget.Measure();
         var limit = Options.Mode == ServerMode.Forking ? Math.Min(Options.MaxConnections ?? int.MaxValue, Options.Forking.MaxChildren) : Options.MaxConnections;
         var setting = Options.Mode == ServerMode.Forking && limit == Options.Forking.MaxChildren ? "forking.max-children" : "max-connections";
-        if (DescriptorBudget.Shortfall(limit, setting) is { } warning)
-            Log.Warning("Server on {Address}: {Warning}", _boundDescription, warning);
+        if (DescriptorBudget.CannotServe(limit) && FileLimit.Current is { } files)
+            Log.Warning("Server on {Address}: {Setting} = {Limit} is more than the {Capacity} connections the open-file limit ({FileLimit}, "
+                + "less what is open and {Reserve} kept in reserve) lets this process hold; past that, new connections are closed at once. "
+                + "Raise the limit (ulimit -n, LimitNOFILE=) or lower the setting",
+                _boundDescription, setting, limit, DescriptorBudget.Capacity, files, DescriptorBudget.Reserve(files));
     }
 
     /// <summary>Takes the next request if the gate admits one. Sets <c>_receiveCancel</c> even

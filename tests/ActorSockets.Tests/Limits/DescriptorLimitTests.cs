@@ -67,7 +67,9 @@ public class DescriptorLimitTests(ITestOutputHelper output)
         Assert.Equal(0, await server.StopAsync());
         var warnings = server.Stderr.Split('\n').Where(l => Regex.IsMatch(l, @"\bwarn|WARN")).ToList();
         output.WriteLine($"{warnings.Count} warnings:\n{string.Join('\n', warnings)}");
-        Assert.InRange(warnings.Count, 1, 4); // the episode said once (and its end), not once per connection
+        // The server's own: the episode said once, not once per connection (Akka may add its own
+        // under a loaded machine, such as a slow scheduler; those are not about descriptors).
+        Assert.InRange(warnings.Count(l => l.Contains("ActorSockets.")), 1, 4);
         Assert.DoesNotContain("Out of memory", server.Stderr);
         Assert.Single(Regex.Matches(server.Stderr, "max-connections = 1000 is more than the"));
     }
