@@ -65,6 +65,8 @@ public static partial class ServerConfig
             (r, o) => o with { ProxyProtocolTimeout = r.Duration("proxy-protocol-timeout") }),
         new("proxy-protocol-trusted", nameof(ServerOptions.ProxyProtocolTrusted),
             (r, o) => o with { ProxyProtocolTrusted = r.Networks("proxy-protocol-trusted", anyPeer: true) }),
+        new("max-pending-handshakes", nameof(ServerOptions.MaxPendingHandshakes),
+            (r, o) => o with { MaxPendingHandshakes = r.Int("max-pending-handshakes") }),
         // TLS is on when tls.certificate names a file; the other tls keys apply only then.
         new("tls.certificate", "Tls.Certificate", (r, o) => TlsOn(o, r.String("tls.certificate"))),
         new("tls.key", "Tls.Key", (r, o) => WithTls(o, t => t with { Key = r.String("tls.key") })),
@@ -101,6 +103,7 @@ public static partial class ServerConfig
 
         var options = new ServerOptions { Endpoint = ReadEndpoint(reader) };
         foreach (var setting in Settings) options = setting.Apply(reader, options);
+        options = options with { RaiseFileLimit = ReadRaiseFileLimit(config) };
         try
         {
             options.Validate();
@@ -121,6 +124,14 @@ public static partial class ServerConfig
     {
         var key = Settings.FirstOrDefault(s => s.Property == property)?.Key ?? property ?? "";
         return key == "host" ? "port" : key;
+    }
+
+    /// <summary><c>actorsockets.raise-file-limit</c>: a process-wide setting (the open-file limit is
+    /// the process's, shared by all its servers), so it sits beside the server sections, not in them.</summary>
+    private static bool ReadRaiseFileLimit(Config config)
+    {
+        const string root = "actorsockets";
+        return new Reader(Section(config, root), root, _ => true).Bool("raise-file-limit");
     }
 
     /// <summary>An address for <c>host</c> settings and options: an IP address or <c>localhost</c>.</summary>

@@ -53,8 +53,10 @@ public static class ActorSocketsMetrics
     public const string QueuedConnections = "actorsockets.queued_connections";
 
     /// <summary>Counter: connections (datagram servers: datagrams) turned away before a handler ran: by the allow/deny
-    /// lists or VerifyRequest, or, tagged <c>error.type</c> (<c>tls_handshake</c>, <c>proxy_header</c>), a connection whose TLS
-    /// handshake or PROXY header failed.</summary>
+    /// lists or VerifyRequest, or, tagged <c>error.type</c>: <c>tls_handshake</c>, <c>proxy_header</c> (a connection whose TLS
+    /// handshake or PROXY header failed), <c>pending_handshake_limit</c> (the oldest connection still waiting for its PROXY
+    /// header or ClientHello, closed past <c>max-pending-handshakes</c>), <c>descriptor_limit</c> (closed as soon as accepted:
+    /// the process held all the client sockets its open-file limit allows).</summary>
     public const string RejectedConnections = "actorsockets.rejected_connections";
 
     /// <summary>Histogram: seconds from accepting a connection to closing it; <c>error.type</c> when it failed.</summary>
@@ -82,7 +84,7 @@ public static class ActorSocketsMetrics
 
     internal static readonly Counter<long> Rejected = Meter.CreateCounter<long>(
         RejectedConnections, "{connection}",
-        "Connections turned away before a handler ran: by the allow/deny lists or VerifyRequest, or (with error.type) a failed TLS handshake or PROXY header");
+        "Connections turned away before a handler ran: by the allow/deny lists or VerifyRequest, or (with error.type) a failed TLS handshake or PROXY header, a pending handshake past its budget, or no descriptor to spare");
 
     internal static readonly Histogram<double> Duration = Meter.CreateHistogram(
         ConnectionDuration, "s", "Time from accepting a connection to closing it",

@@ -71,7 +71,7 @@ internal sealed class ServerMetrics
     public void ConnectionRefused() => Rejected.Add(1, _tags.Base);
 
     /// <summary>A connection failed before a handler ran; <paramref name="errorType"/> says how
-    /// (<c>tls_handshake</c>, <c>proxy_header</c>).</summary>
+    /// (<c>tls_handshake</c>, <c>proxy_header</c>, <see cref="ErrorPendingHandshakeLimit"/>, <see cref="ErrorDescriptorLimit"/>).</summary>
     public void ConnectionRejected(string errorType)
         => Rejected.Add(1, [.. _tags.Base, new KeyValuePair<string, object?>(ErrorTypeTag, errorType)]);
 
@@ -89,6 +89,12 @@ internal sealed class ServerMetrics
             _ => tags.Aborted,
         });
     }
+
+    /// <summary><c>error.type</c> of a rejection: the oldest pending handshake, closed past <c>max-pending-handshakes</c>.</summary>
+    public const string ErrorPendingHandshakeLimit = "pending_handshake_limit";
+
+    /// <summary><c>error.type</c> of a rejection: closed as soon as accepted, no descriptor to spare.</summary>
+    public const string ErrorDescriptorLimit = "descriptor_limit";
 
     /// <summary><c>error.type</c>: the handler threw.</summary>
     public const string ErrorHandler = "handler_error";

@@ -36,6 +36,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
 
     private readonly HashSet<IActorRef> _requests = [];
     private readonly AcceptGate _gate;
+    private readonly DescriptorBudget _descriptors = new();
     private readonly Queue<TRequest> _arrivedEarly = new();
     private readonly List<IActorRef> _closeWaiters = [];
     private Socket? _socket;
@@ -118,11 +119,13 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
             case Bind:
                 try
                 {
+                    FileLimit.OnBind(Options.RaiseFileLimit, Log);
                     _socket = ListeningSocket.Open(Options);
                     BoundAddress = _socket.LocalEndPoint;
                     _boundDescription = Admission.Describe(BoundAddress);
                     Settings.Metrics.Bound(BoundAddress);
                     Log.Info("Server bound to {Address} ({Kind}, {Mode} mode)", Admission.Describe(BoundAddress), Options.Kind, Options.Mode);
+                    if (HoldsDescriptors) CheckDescriptors();
                     Sender.Tell(new Bound(BoundAddress!));
                     Become(Idle);
                 }
@@ -182,11 +185,10 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                 Common(message);
                 break;
             case Arrived arrived:
-                TookArrival(arrived);
-                Serve(arrived.Request);
+                if (TookArrival(arrived) && !Defer(arrived.Request)) Serve(arrived.Request);
                 ReceiveNext();
                 break;
-            case Terminated t when _requests.Remove(t.ActorRef):
+            case Terminated t when RequestEnded(t.ActorRef):
                 ReceiveNext();
                 break;
             case ServiceTick:
@@ -214,14 +216,18 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                 Common(message);
                 break;
             case Arrived arrived:
-                TookArrival(arrived);
+                if (!TookArrival(arrived) || Defer(arrived.Request)) // not one to serve now: wait for the next
+                {
+                    ReceiveNext();
+                    break;
+                }
                 Timers.Cancel(nameof(OneRequestTimedOut));
                 StopReceiving();
                 _oneRequestActor = Serve(arrived.Request);
                 if (_oneRequestActor is null) FinishOneRequest(RequestOutcome.Refused);
                 else if (Options.Mode == ServerMode.Threading) FinishOneRequest(RequestOutcome.Served);
                 break;
-            case Terminated t when _requests.Remove(t.ActorRef):
+            case Terminated t when RequestEnded(t.ActorRef):
                 if (t.ActorRef.Equals(_oneRequestActor)) FinishOneRequest(RequestOutcome.Served);
                 else if (_receiveCancel is not null) ReceiveNext(); // a slot freed while still waiting for the one
                 break;
@@ -248,7 +254,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     {
         switch (message)
         {
-            case Terminated t when _requests.Remove(t.ActorRef):
+            case Terminated t when RequestEnded(t.ActorRef):
                 if (_requests.Count == 0) FinishClose();
                 break;
             case CloseDeadline:
@@ -265,8 +271,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                 _closeWaiters.Add(Sender);
                 break;
             case Arrived arrived:
-                TookArrival(arrived);
-                Discard(arrived.Request);
+                if (TookArrival(arrived)) Drop(arrived.Request);
                 break;
             default:
                 Other(message, "the server is closing");
@@ -280,15 +285,14 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
         switch (message)
         {
             case Arrived arrived: // came after receiving stopped: keep it for the next serve
-                TookArrival(arrived);
-                _arrivedEarly.Enqueue(arrived.Request);
+                if (TookArrival(arrived)) _arrivedEarly.Enqueue(arrived.Request);
                 break;
             case ArrivalFailed failed:
                 _receiveInFlight = false;
                 OnReceiveFailed(failed.Error);
                 break;
             case Terminated t:
-                _requests.Remove(t.ActorRef);
+                RequestEnded(t.ActorRef);
                 break;
             case RetryReceive:
                 if (_receiveCancel is not null) ReceiveNext();
@@ -325,7 +329,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
         _closeWaiters.Add(Sender);
         StopReceiving();
         if (!KeepsSocketWhileDraining) ReleaseSocket();
-        while (_arrivedEarly.TryDequeue(out var early)) Discard(early);
+        DropWaiting();
         Log.Info("Server on {Address} closing, {Requests} requests in flight", Admission.Describe(BoundAddress), _requests.Count);
         Become(Closing);
         if (!Options.BlockOnClose)
@@ -395,7 +399,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
             default:
                 return false;
         }
-        Sender.Tell(Settings.Counters.Snapshot(_requests.Count, _gate.MaxConnections, _gate.Suspended));
+        Sender.Tell(Settings.Counters.Snapshot(_requests.Count, _gate.MaxConnections, _gate.Suspended, PendingCount));
         return true;
     }
 
@@ -408,7 +412,8 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
         foreach (var request in _requests) if (request is ServedElsewhere elsewhere) elsewhere.Stop();
         StopReceiving();
         ReleaseSocket();
-        while (_arrivedEarly.TryDequeue(out var early)) Discard(early);
+        DropWaiting();
+        _descriptors.ReleaseAll();
         _serveWaiter.Tell(ServeStopped.Instance);
         _oneRequestWaiter.Tell(new OneRequestHandled(RequestOutcome.TimedOut));
         foreach (var waiter in _closeWaiters) waiter.Tell(Closed.Instance);

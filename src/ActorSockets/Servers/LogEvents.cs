@@ -25,6 +25,16 @@ public static class LogEvents
         ["Accepted {Client} as {Handler}"] = (1010, "ConnectionAccepted"),
         ["Refused {Client}: {Reason}"] = (1011, "ConnectionRefused"),
         ["{Subject}: {Detail} ({Event} #{Count})"] = (1020, "LimitReached"),
+        ["Open-file limit raised from {Previous} to the hard limit, {Limit}"] = (1030, "FileLimitRaised"),
+        ["Open-file limit stays {Limit}: raising it to {HardLimit} failed (errno {Errno})"] = (1031, "FileLimitNotRaised"),
+        ["Open-file limit: {Limit} (hard limit {HardLimit})"] = (1032, "FileLimit"),
+        ["Server on {Address}: {Setting} = {Limit} is more than the {Capacity} connections the open-file limit ({FileLimit}, "
+         + "less what is open and {Reserve} kept in reserve) lets this process hold; past that, new connections are closed at once. "
+         + "Raise the limit (ulimit -n, LimitNOFILE=) or lower the setting"] = (1033, "ConnectionLimitOverFileLimit"),
+        ["Server on {Address}: the process holds all the {Capacity} client sockets its open-file limit ({Limit}) allows "
+         + "besides a reserve for the runtime; closing new connections at once until some end"] = (1034, "DescriptorsExhausted"),
+        ["Server on {Address}: descriptors free again; accepting as usual"] = (1035, "DescriptorsFreed"),
+        ["Server on {Address}: accepting failed: {Reason}; pausing accepts until descriptors free up"] = (1036, "AcceptPaused"),
 
         ["Handler {Handler} for client {Client} failed: {Reason}"] = (2000, "HandlerFailed"),
         ["Handler {Handler} for client {Client} ended: {Reason}"] = (2001, "HandlerEnded"),

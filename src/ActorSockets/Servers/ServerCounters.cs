@@ -20,6 +20,8 @@ internal enum ServerEvent
     HandlerFailure,
     TlsHandshakeFailure,
     ProxyHeaderFailure,
+    PendingHandshakeLimit,
+    DescriptorLimit,
 }
 
 /// <summary>
@@ -47,14 +49,14 @@ internal sealed class ServerCounters
         Metrics.LimitReached(what);
         var level = what is ServerEvent.IdleTimeout or ServerEvent.FirstByteTimeout
             or ServerEvent.ReadTimeout or ServerEvent.RequestDeadline
-            or ServerEvent.TlsHandshakeFailure or ServerEvent.ProxyHeaderFailure
+            or ServerEvent.TlsHandshakeFailure or ServerEvent.ProxyHeaderFailure or ServerEvent.PendingHandshakeLimit
             ? LogLevel.InfoLevel
             : LogLevel.WarningLevel;
         if (!TakeLogTurn(what)) level = LogLevel.DebugLevel;
         if (log.IsEnabled(level)) log.Log(level, "{Subject}: {Detail} ({Event} #{Count})", [subject, detail, what, total]);
     }
 
-    public ServerStats Snapshot(int active, int? maxConnections, bool suspended) => new(
+    public ServerStats Snapshot(int active, int? maxConnections, bool suspended, int pendingHandshakes = 0) => new(
         active, maxConnections, suspended,
         Get(ServerEvent.Received), Get(ServerEvent.Accepted), Get(ServerEvent.Refused),
         Get(ServerEvent.IdleTimeout), Get(ServerEvent.FirstByteTimeout), Get(ServerEvent.ReadTimeout),
@@ -63,6 +65,9 @@ internal sealed class ServerCounters
     {
         TlsHandshakeFailures = Get(ServerEvent.TlsHandshakeFailure),
         ProxyHeaderFailures = Get(ServerEvent.ProxyHeaderFailure),
+        PendingHandshakes = pendingHandshakes,
+        PendingHandshakesClosed = Get(ServerEvent.PendingHandshakeLimit),
+        DescriptorLimitRejections = Get(ServerEvent.DescriptorLimit),
     };
 
     private long Get(ServerEvent what) => Interlocked.Read(ref _counts[(int)what]);

@@ -132,6 +132,17 @@ public sealed record ServerOptions
     /// <summary>Every IPv4 and IPv6 address (<c>["*"]</c> in configuration): for
     /// <see cref="ProxyProtocolTrusted"/> when only a balancer can reach the port at all.</summary>
     public static IReadOnlyList<IPNetwork> AnyPeer { get; } = [new(IPAddress.Any, 0), new(IPAddress.IPv6Any, 0)];
+    /// <summary>Connections accepted but still waiting for their PROXY header or TLS ClientHello, at
+    /// most, per server. They hold no connection slot (<see cref="MaxConnections"/>,
+    /// <c>Forking.MaxChildren</c>) until they are ready; when one more arrives past this budget the
+    /// OLDEST pending one is closed, so sockets that connect and never speak cannot starve served
+    /// connections or run the process out of descriptors. Applies only with TLS or the PROXY protocol.</summary>
+    public int MaxPendingHandshakes { get; init; } = 512;
+
+    /// <summary>Raise the process's soft open-file limit (<c>RLIMIT_NOFILE</c>) to its hard limit when
+    /// the server binds, as Go does at start (Linux). The limit is the process's: the first server that
+    /// binds with it on raises it for all. Off leaves the limit the process was started with.</summary>
+    public bool RaiseFileLimit { get; init; } = true;
 
     /// <summary>A TCP server on <paramref name="host"/>:<paramref name="port"/> (port 0 picks one).</summary>
     public static ServerOptions Tcp(string host = "127.0.0.1", int port = 0, ServerMode mode = ServerMode.Threading)
@@ -190,6 +201,7 @@ public sealed record ServerOptions
         if (ProxyProtocol != ProxyProtocolMode.Off && ProxyProtocolTrusted.Count == 0)
             throw Bad(nameof(ProxyProtocolTrusted),
                 "names no peer, so no PROXY header could be honoured: list the load balancers' networks (e.g. [\"10.0.0.0/8\"]), or [\"*\"] to trust any peer");
+        if (MaxPendingHandshakes < 1) throw Bad(nameof(MaxPendingHandshakes), "must be at least 1");
     }
 
     // The largest UDP payload (IPv6 jumbograms aside), and a cap far above Linux's default

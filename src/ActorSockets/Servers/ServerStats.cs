@@ -52,6 +52,18 @@ public sealed record ServerStats(
     /// <summary>Connections closed because their PROXY protocol header was malformed, missing
     /// (<c>ProxyProtocol = On</c>) or late; no handler ran for them.</summary>
     public long ProxyHeaderFailures { get; init; }
+
+    /// <summary>Connections accepted and still waiting for their PROXY header or TLS ClientHello
+    /// now (at most <see cref="ServerOptions.MaxPendingHandshakes"/>); they hold no connection slot.</summary>
+    public int PendingHandshakes { get; init; }
+
+    /// <summary>Pending connections closed, oldest first, to make room for a newer one past
+    /// <see cref="ServerOptions.MaxPendingHandshakes"/> or past the descriptors the process may hold.</summary>
+    public long PendingHandshakesClosed { get; init; }
+
+    /// <summary>Connections closed as soon as accepted because the process held all the client
+    /// sockets its open-file limit allows (less a reserve for the runtime).</summary>
+    public long DescriptorLimitRejections { get; init; }
 }
 
 /// <summary>Set the connection limit at runtime (<c>null</c>: no limit of its own). Lowering it

@@ -1,97 +1,64 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using ActorSockets.Connections;
-using Akka.Actor;
-using Akka.Event;
 
 namespace ActorSockets.Servers;
 
 // The PROXY protocol: each accepted socket's header is read on its own (asynchronously, within
-// ProxyProtocolTimeout) while the accept loop goes on, and the socket arrives at the listener
-// only once its header is read, so admission, handlers, logs and metrics see the header's
-// address. A malformed, missing or late header closes that connection alone (logged, counted).
+// ProxyProtocolTimeout) while the socket is pending (StreamListenerActor.Pending.cs) and the
+// accept loop goes on, so admission, handlers, logs and metrics see the header's address. A
+// malformed, missing or late header closes that connection alone (logged, counted), FIN first.
 // Before any byte is read, the socket's peer must pass allow/deny and, to send a header at all,
-// be in ProxyProtocolTrusted: otherwise any client could name itself a trusted address.
+// be in ProxyProtocolTrusted: otherwise any client could name itself an allowed address.
 internal sealed partial class StreamListenerActor
 {
-    private sealed record ProxyHeaderFailed(string Peer, string Error) : IDeadLetterSuppression;
-
-    private sealed record PeerRefused(string Peer, string Reason) : IDeadLetterSuppression;
-
     private readonly ConcurrentDictionary<Socket, IPEndPoint> _proxiedClients = new();
-    private readonly Channel<Socket> _headersRead = Channel.CreateUnbounded<Socket>();
-    private Task<Socket>? _accept;        // touched only by the one ReceiveProxiedAsync in flight
-    private Task<bool>? _headerWait;
-    private IActorRef _self = ActorRefs.Nobody;
 
-    protected override void PreStart()
-    {
-        _self = Self;
-        base.PreStart();
-    }
-
-    /// <summary>The next socket whose header has been read; meanwhile keeps accepting, and starts
-    /// a header read for each socket accepted.</summary>
-    private async Task<Socket> ReceiveProxiedAsync(Socket listening, CancellationToken cancel)
-    {
-        while (true)
-        {
-            if (_headersRead.Reader.TryRead(out var ready)) return ready;
-            if (_accept is { IsCanceled: true }) _accept = null; // cancelled by an earlier stop
-            _accept ??= listening.AcceptAsync(cancel).AsTask();
-            if (_headerWait is null || _headerWait.IsCompleted) _headerWait = _headersRead.Reader.WaitToReadAsync(cancel).AsTask();
-            var first = await Task.WhenAny(_accept, _headerWait);
-            if (first == _accept)
-            {
-                var accepted = _accept;
-                _accept = null;
-                ReadHeader(await accepted); // a failed accept throws here, for the listener to retry
-            }
-            else
-            {
-                await _headerWait; // throws when cancelled
-            }
-        }
-    }
-
-    private void ReadHeader(Socket client)
+    /// <summary>Judges a pending socket's peer, then reads its header; runs off the actor's thread
+    /// once started. Returns the header's outcome, or a refusal of the peer itself
+    /// (<paramref name="refusedPeer"/> is then its reason).</summary>
+    private async Task<(ProxyProtocolReader.Outcome Header, string? RefusedPeer)> ReadHeaderAsync(Socket client)
     {
         var peer = PeerOf(client);
-        if (Admission.NetworkRefusal(Options, peer) is { } refusal)
-        {
-            _self.Tell(new PeerRefused(Admission.Describe(peer), refusal));
-            CloseWithFin(client);
-            return;
-        }
+        if (Admission.NetworkRefusal(Options, peer) is { } refusal) return (default, refusal);
         bool trusted = Admission.IsTrustedProxy(Options, peer);
         if (!trusted && Options.ProxyProtocol == ProxyProtocolMode.On)
-        {
-            _self.Tell(new ProxyHeaderFailed(Admission.Describe(peer), "not in proxy-protocol-trusted, so it may not send the PROXY header this server requires"));
-            CloseWithFin(client);
-            return;
-        }
-        _ = ProxyProtocolReader.ReadAsync(client, Options.ProxyProtocol, Options.ProxyProtocolTimeout, trusted).ContinueWith(t =>
-        {
-            var outcome = t.Result;
-            if (outcome.Ok)
-            {
-                if (outcome.Client is not null) _proxiedClients[client] = outcome.Client;
-                if (_headersRead.Writer.TryWrite(client)) return;
-                ForgetProxied(client); // the listener has stopped
-            }
-            else _self.Tell(new ProxyHeaderFailed(Admission.Describe(peer), outcome.Error!));
-            CloseWithFin(client);
-        }, TaskContinuationOptions.ExecuteSynchronously);
+            return (new(false, null, "not in proxy-protocol-trusted, so it may not send the PROXY header this server requires"), null);
+        return (await ProxyProtocolReader.ReadAsync(client, Options.ProxyProtocol, Options.ProxyProtocolTimeout, trusted), null);
     }
 
-    /// <summary>Closes a connection that is not served, FIN first: the bytes it sent and no one
-    /// read (a header only peeked at, data after it) would make the kernel answer the close with
-    /// a reset, so what has arrived is taken first.</summary>
-    private void CloseWithFin(Socket client)
+    /// <summary>Called on the actor's thread when a pending socket's header was read.</summary>
+    private void HeaderRead(Socket client, IPEndPoint? real)
     {
-        ForgetProxied(client);
+        if (real is not null) _proxiedClients[client] = real;
+    }
+
+    /// <summary>Called on the actor's thread when a pending socket's header failed; the caller
+    /// drops it, after this has closed its sending side.</summary>
+    private void HeaderFailed(Socket client, string error)
+    {
+        Settings.Metrics.ConnectionRejected("proxy_header");
+        Settings.Counters.Record(ServerEvent.ProxyHeaderFailure, Log, $"Connection from {Admission.Describe(PeerOf(client))}", $"{error}; closing");
+        FinFirst(client);
+    }
+
+    /// <summary>Called on the actor's thread when a pending socket's own peer is refused by
+    /// allow/deny, before its header is read; as the listener refuses a client by address. The
+    /// caller drops it.</summary>
+    private void PeerRefused(Socket client, string reason)
+    {
+        Settings.Counters.Count(ServerEvent.Refused);
+        Log.Debug("Refused {Client}: {Reason}", Admission.Describe(PeerOf(client)), reason);
+        Settings.Metrics.ConnectionRefused();
+        FinFirst(client);
+    }
+
+    /// <summary>Sends FIN on a connection that is not served and takes what it sent: bytes no one
+    /// read (a header only peeked at, data after it) would make the kernel answer the close with a
+    /// reset.</summary>
+    private static void FinFirst(Socket client)
+    {
         try
         {
             client.Shutdown(SocketShutdown.Send);
@@ -99,7 +66,6 @@ internal sealed partial class StreamListenerActor
             for (int i = 0; i < 16 && client.Available > 0; i++) client.Receive(sink); // bounded: at most 64 KiB
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException) { /* the client already left */ }
-        client.Dispose();
     }
 
     private static EndPoint? PeerOf(Socket socket)
@@ -111,31 +77,4 @@ internal sealed partial class StreamListenerActor
     private IPEndPoint? ProxiedClient(Socket client) => _proxiedClients.TryGetValue(client, out var real) ? real : null;
 
     private void ForgetProxied(Socket client) => _proxiedClients.TryRemove(client, out _);
-
-    protected override bool ReceiveOther(object message)
-    {
-        switch (message)
-        {
-            case ProxyHeaderFailed failed:
-                Settings.Metrics.ConnectionRejected("proxy_header");
-                Settings.Counters.Record(ServerEvent.ProxyHeaderFailure, Log, $"Connection from {failed.Peer}", $"{failed.Error}; closing");
-                return true;
-            case PeerRefused refused: // as the listener refuses a client by address, before its header
-                Settings.Counters.Count(ServerEvent.Received);
-                Settings.Counters.Count(ServerEvent.Refused);
-                Log.Debug("Refused {Client}: {Reason}", refused.Peer, refused.Reason);
-                Settings.Metrics.ConnectionRefused();
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    protected override void PostStop()
-    {
-        base.PostStop();
-        _headersRead.Writer.TryComplete();
-        while (_headersRead.Reader.TryRead(out var waiting)) Discard(waiting);
-        if (_accept is { IsCompletedSuccessfully: true } accepted) Discard(accepted.Result);
-    }
 }

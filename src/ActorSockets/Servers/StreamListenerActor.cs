@@ -11,22 +11,25 @@ namespace ActorSockets.Servers;
 /// <c>UnixStreamServer</c>): accepts, admits, and starts one <see cref="StreamConnectionActor"/>
 /// per accepted socket. The serve/handle-one/shutdown/close states are
 /// <see cref="ListenerActor{TRequest}"/>'s; in sync mode the next client is accepted only after
-/// the previous connection ended, in threading mode at once. With the PROXY protocol on, a
-/// connection arrives only once its header is read (StreamListenerActor.Proxy.cs).
+/// the previous connection ended, in threading mode at once. With TLS or the PROXY protocol on,
+/// a connection is served only once its ClientHello or header has come; until then it is
+/// pending and holds no connection slot (StreamListenerActor.Pending.cs).
 /// </summary>
 internal sealed partial class StreamListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
     : ListenerActor<Socket>(options, hooks, launcher)
 {
     protected override Task<Socket> ReceiveNextAsync(Socket socket, CancellationToken cancel)
-        => Options.ProxyProtocol == ProxyProtocolMode.Off
-            ? socket.AcceptAsync(cancel).AsTask()
-            : ReceiveProxiedAsync(socket, cancel);
+        => socket.AcceptAsync(cancel).AsTask();
+
+    /// <summary>Every accepted socket is a descriptor until its connection ends.</summary>
+    protected override bool HoldsDescriptors => true;
 
     protected override EndPoint? ClientOf(Socket client) => ProxiedClient(client) ?? client.RemoteEndPoint;
 
     protected override IActorRef StartRequest(Socket client, Socket listening, RequestInfo info, long id)
     {
         ForgetProxied(client);
+        _ready.Remove(client);
         if (Options.NoDelay && client.ProtocolType == ProtocolType.Tcp) client.NoDelay = true;
         Settings.Metrics.ConnectionQueued(); // until the connection actor starts (ConnectionOpened)
         var name = $"conn-{id}";
@@ -55,6 +58,7 @@ internal sealed partial class StreamListenerActor(ServerOptions options, ServerH
     protected override void Discard(Socket client)
     {
         ForgetProxied(client);
+        _ready.Remove(client);
         try { client.Shutdown(SocketShutdown.Both); }
         catch (SocketException) { /* the client already left */ }
         client.Dispose();

@@ -39,7 +39,8 @@ public sealed record TlsOptions
     /// <summary>TLS versions allowed; <see cref="SslProtocols.None"/> lets the system choose.</summary>
     public SslProtocols Protocols { get; init; } = SslProtocols.None;
 
-    /// <summary>A client that has not finished its handshake this long after the accept is closed.</summary>
+    /// <summary>A client that has not sent its ClientHello this long after the accept, or not finished
+    /// its handshake this long after sending it, is closed.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Checks the settings and loads the files once, so a missing file, a key that does

@@ -23,6 +23,8 @@ public class StrictConfigTests : IDisposable
         { "a misspelled section", "actorsockets.server-default.idle-timeout = 5s\n", "actorsockets.server-default:" },
         { "an unknown setting in a server's section", "actorsockets.servers.echo.idle-timout = 5s\n", "actorsockets.servers.echo.idle-timout" },
         { "a section for a server the program does not have", "actorsockets.servers.ecko.port = 0\n", "actorsockets.servers.ecko: no server of this program is named 'ecko' (its server is 'echo'" },
+        { "a pending-handshake budget under 1", "actorsockets.server-defaults.max-pending-handshakes = 0\n", "max-pending-handshakes: must be at least 1" },
+        { "a raise-file-limit that is not on/off", "actorsockets.raise-file-limit = maybe\n", "actorsockets.raise-file-limit: 'maybe' is not on/off" },
     };
 
     public static TheoryData<string, string> MisspelledNames => new()

@@ -82,6 +82,28 @@ public class ForkingTlsTests(ITestOutputHelper output)
         Assert.Contains("(path=handoff)", server.Stderr);
     }
 
+    [Fact]
+    public async Task Silent_sockets_do_not_delay_a_good_tls_client()
+    {
+        using var certs = new TestCertificates();
+        using var server = await StartAsync("handoff", certs, ""); // max-children 40: fewer than the silent sockets
+        var silent = await Limits.PendingHandshakeTests.ConnectManyAsync(server.Port, 200);
+        try
+        {
+            // A .NET client on a connection of its own, timed from connect to its answer.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await using (var good = await Security.TlsClient.ConnectAsync(server.Port))
+                Assert.EndsWith(" served", await good.RequestLineAsync("served"));
+            output.WriteLine($"good client served in {clock.ElapsedMilliseconds} ms behind 200 silent sockets");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the good client waited {clock.Elapsed}");
+        }
+        finally
+        {
+            foreach (var socket in silent) socket.Dispose();
+        }
+        Assert.Equal(0, await server.StopAsync());
+    }
+
     /// <summary>The test server in forking mode with one worker, TLS from a --config file
     /// (<paramref name="tls"/>: more keys of its tls block) and debug logs that name each request's path.</summary>
     private static Task<SampleProcess> StartAsync(string path, TestCertificates certs, string tls)

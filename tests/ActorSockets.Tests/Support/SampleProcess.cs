@@ -19,6 +19,7 @@ public sealed class SampleProcess : IDisposable
     public string Listening { get; private set; } = "";
     public int Port => int.Parse(Listening.Split(' ')[0]); // "LISTENING <port>" or "LISTENING <port> <server>"
     public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
     public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
