@@ -102,7 +102,9 @@ public static class WorkerNode
                 await system.Terminate();
             }
         }
-        _ = SayWhileUnreachable(system, () => joined, seedNodes, log);
+        // A worker the listener started serves over its link before it joins; the listener says
+        // itself when its workers do not join in time.
+        if (!startedByListener) _ = SayWhileUnreachable(system, () => joined, seedNodes, log);
 
         await system.WhenTerminated;
         return exitCode;

@@ -256,6 +256,10 @@ public static class ServerCommandLine
         }
         finally
         {
+            // The server has said it closed. What Akka says while it stops after that (remoting shut
+            // down, receive buffers removed) is not the server's, and its last lines race the logger's
+            // own stop, printed in Akka's fallback format: above Debug, they are left out.
+            if (system.EventStream.LogLevel > Akka.Event.LogLevel.DebugLevel) system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
             // Terminate alone logs "Exiting with [ExitCode:0]" even when the start failed.
             if (exitCode != 0) await CoordinatedShutdown.Get(system).Run(StartFailedReason.Instance);
             await system.Terminate();
