@@ -76,21 +76,8 @@ public class ForkingLifecycleTests(ITestOutputHelper output)
         Assert.Equal(2, workers.Count);
         var sinceKill = Stopwatch.StartNew();
         server.Signal("KILL");
-        await Eventually.Until(() => workers.All(pid => !IsAlive(pid)), Deadline, "the workers to exit after the listener's SIGKILL");
+        await Eventually.Until(() => workers.All(pid => !SampleModes.IsAlive(pid)), Deadline, "the workers to exit after the listener's SIGKILL");
         output.WriteLine($"workers gone {sinceKill.ElapsedMilliseconds} ms after kill -9 of the listener");
         Assert.True(sinceKill.Elapsed < TimeSpan.FromSeconds(1), $"workers took {sinceKill.ElapsedMilliseconds} ms to exit");
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            var state = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("State:"));
-            return state is not null && !state.Contains('Z');
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 }
