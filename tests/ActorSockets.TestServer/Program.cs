@@ -9,6 +9,9 @@
 //   (slow and hang answer "where" like pid does)
 //   finish   like pid, and a Finish that runs after Handle threw increments the listener's
 //            counter; the line "finished" answers the counter's value
+// The pid handler ends its process with exit code 3 on the line "exit" (a worker that crashes),
+// and fails fast (Environment.FailFast) on the line "failfast"; on "down-listener" it downs the
+// listener's cluster node from the worker (as a misbehaving node could).
 // The pid handler also answers "where" with "<pid> <kind of connection actor>": in forking mode
 // "handoff" for a socket handed to the worker, "request" for a relayed request (its stand-in);
 // and "who" with "<pid> cert=<client certificate subject> thumbprint=<its SHA-256>" (none: none).
@@ -41,6 +44,13 @@ sealed class PidEchoHandler : StreamRequestHandler
         while (await ReadLineAsync() is { } line)
         {
             if (line == "boom") throw new InvalidOperationException("boom requested");
+            if (line == "exit") Environment.Exit(3);
+            if (line == "failfast") Environment.FailFast("failfast requested");
+            if (line == "down-listener")
+            {
+                var cluster = Akka.Cluster.Cluster.Get(Context.System);
+                cluster.Down(cluster.State.Members.First(m => m.HasRole("listener")).Address);
+            }
             await WriteAsync(line switch
             {
                 "where" => $"{Environment.ProcessId} {Connection.Path.Name.Split('-')[0]}\n",

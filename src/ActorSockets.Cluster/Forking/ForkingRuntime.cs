@@ -14,17 +14,20 @@ namespace ActorSockets.Forking;
 internal sealed class ForkingRuntime : IForkingRuntime
 {
     private readonly ForkingOptions _options;
-    private readonly IActorRef? _processes;
+    private readonly ActorSystem _system;
+    private readonly string _name;
     private readonly int _maxLineLength;
     private readonly HandoffLinks? _links;
     private readonly LocalPlacement? _handoff;
+    private IActorRef? _processes;
 
-    private ForkingRuntime(ForkingOptions options, IActorRef pool, IActorRef? processes, int maxLineLength, HandoffLinks? links, LocalPlacement? handoff)
+    private ForkingRuntime(ActorSystem system, string name, ForkingOptions options, IActorRef pool, int maxLineLength, HandoffLinks? links, LocalPlacement? handoff)
     {
+        _system = system;
+        _name = name;
         _options = options;
         _maxLineLength = maxLineLength;
         Pool = pool;
-        _processes = processes;
         _links = links;
         _handoff = handoff;
     }
@@ -36,7 +39,8 @@ internal sealed class ForkingRuntime : IForkingRuntime
     /// (when <see cref="ForkingOptions.SocketHandoff"/>), everything else is relayed.</summary>
     public HandlerLauncher Launcher => new ForkingHandlerLauncher(Pool, _maxLineLength, handoff: _handoff);
 
-    /// <summary>Starts the pool and the worker processes; the system must be a cluster node.</summary>
+    /// <summary>Starts the pool and the link socket; the system must be a cluster node. The worker
+    /// processes start with <see cref="StartWorkersAsync"/>, once the server's address is bound.</summary>
     public static ForkingRuntime Start(ActorSystem system, ServerOptions options, string name)
     {
         if (((ExtendedActorSystem)system).Provider is not Akka.Cluster.ClusterActorRefProvider)
@@ -52,19 +56,22 @@ internal sealed class ForkingRuntime : IForkingRuntime
         var links = forking.Workers > 0
             ? new HandoffLinks(pool, HandoffProtocol.ServerSettings.Of(options, name), Akka.Event.Logging.GetLogger(system, typeof(HandoffLinks)))
             : null;
-        IActorRef? processes = links is not null
-            ? system.ActorOf(Props.Create(() => new WorkerProcesses(forking, cluster.SelfAddress.ToString(), pool, links.Path)), $"actorsockets-processes-{name}")
-            : null;
         var handoff = links is not null && forking.SocketHandoff && options.Kind == SocketKind.Stream ? placement : null;
-        return new ForkingRuntime(forking, pool, processes, options.MaxLineLength, links, handoff) { ClusterAddress = cluster.SelfAddress.ToString() };
+        return new ForkingRuntime(system, name, forking, pool, options.MaxLineLength, links, handoff) { ClusterAddress = cluster.SelfAddress.ToString() };
     }
 
     /// <summary>The listener's cluster address: the seed node workers join.</summary>
     public string ClusterAddress { get; private init; } = "";
 
-    /// <summary>Waits until this listener's own workers have joined (workers warm before serving).</summary>
-    public Task WaitForWorkersAsync(int count, TimeSpan timeout)
-        => Pool.Ask<WorkersReady>(new WaitForWorkers(count) { Linked = _handoff is not null }, timeout);
+    /// <summary>Starts this listener's own worker processes, then waits until they have joined
+    /// (workers warm before serving). Called once the address is bound: a busy port fails alone,
+    /// before any worker process starts and writes to the same stderr.</summary>
+    public Task StartWorkersAsync(int count, TimeSpan timeout)
+    {
+        if (_links is not null && _processes is null)
+            _processes = _system.ActorOf(Props.Create(() => new WorkerProcesses(_options, ClusterAddress, Pool, _links.Path)), $"actorsockets-processes-{_name}");
+        return Pool.Ask<WorkersReady>(new WaitForWorkers(count) { Linked = _handoff is not null }, timeout);
+    }
 
     /// <summary>Stops the worker processes, then the pool.</summary>
     public async Task StopAsync(ActorSystem system)

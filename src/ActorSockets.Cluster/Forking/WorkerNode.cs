@@ -81,7 +81,19 @@ public static class WorkerNode
         {
             try
             {
-                WorkerLinkClient.Start(system, handlerProps, linkPath!, reason => { log.Info("Worker {0}: {1}; leaving", Environment.ProcessId, reason); _ = leave(); }, refused);
+                WorkerLinkClient.Start(system, handlerProps, linkPath!, reason =>
+                {
+                    // A listener that stops closes the links only after its workers have exited on its
+                    // SIGTERM. A link that ends before we were told to stop means the listener died
+                    // (SIGKILL, a crash) or broke the link: no cluster is left to leave gracefully.
+                    // Exit now, not after the leave timeouts.
+                    if (CoordinatedShutdown.Get(system).ShutdownReason is null)
+                    {
+                        Console.Error.WriteLine($"Worker {Environment.ProcessId}: {reason}; exiting");
+                        Environment.Exit(1);
+                    }
+                    log.Debug("Worker {0}: {1}", Environment.ProcessId, reason);
+                }, refused);
             }
             catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or FormatException)
             {
@@ -90,7 +102,9 @@ public static class WorkerNode
                 await system.Terminate();
             }
         }
-        _ = SayWhileUnreachable(system, () => joined, seedNodes, log);
+        // A worker the listener started serves over its link before it joins; the listener says
+        // itself when its workers do not join in time.
+        if (!startedByListener) _ = SayWhileUnreachable(system, () => joined, seedNodes, log);
 
         await system.WhenTerminated;
         return exitCode;

@@ -119,9 +119,15 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
                 w.Reachable = true;
                 DrainWaiting();
                 break;
-            case ClusterEvent.IMemberEvent member when member is ClusterEvent.MemberRemoved or ClusterEvent.MemberLeft
-                                                         or ClusterEvent.MemberExited or ClusterEvent.MemberDowned:
-                RemoveWorker(member.Member.Address, $"worker node {member.Member.Address} left the cluster");
+            case ClusterEvent.MemberDowned downed when _workers.TryGetValue(downed.Member.Address, out var w):
+                // Our own worker process, downed while it still runs, is hung (stopped, deadlocked,
+                // cut off): it would hold its slot forever. Killed, it is started again.
+                if (w.Link is not null) KillHung(w);
+                RemoveWorker(w.Address, $"worker node {w.Address} (pid {w.Info.ProcessId}) was removed from the cluster");
+                break;
+            case ClusterEvent.IMemberEvent member when member is ClusterEvent.MemberRemoved or ClusterEvent.MemberLeft or ClusterEvent.MemberExited:
+                // Leaving is how a worker stops when told to (by us on a stop, or by its operator): not a warning.
+                RemoveWorker(member.Member.Address, $"worker node {member.Member.Address} left the cluster", warn: false);
                 break;
             case WorkerProcessExited exited:
                 var gone = _workers.Values.FirstOrDefault(x => x.Info.ProcessId == exited.ProcessId && x.Info.MachineName == Environment.MachineName);
@@ -181,12 +187,27 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
         AnswerReadyWaiters();
     }
 
-    private void RemoveWorker(Address address, string reason)
+    private void RemoveWorker(Address address, string reason, bool warn = true)
     {
         if (!_workers.Remove(address, out var worker)) return;
         _metrics.WorkerExited();
-        _log.Warning("{Reason}; {Workers} workers left", reason, _workers.Count);
+        if (warn) _log.Warning("{Reason}; {Workers} workers left", reason, _workers.Count);
+        else _log.Info("{Reason}; {Workers} workers left", reason, _workers.Count);
         FailRequestsOn(worker, reason);
+    }
+
+    private void KillHung(Worker worker)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(worker.Info.ProcessId);
+            process.Kill();
+            _log.Warning("Worker process {0} was unreachable and is killed, to be started again", worker.Info.ProcessId);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // exited meanwhile
+        }
     }
 
     private void FailRequestsOn(Worker worker, string reason)

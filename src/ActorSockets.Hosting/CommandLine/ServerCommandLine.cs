@@ -274,6 +274,10 @@ public static class ServerCommandLine
         }
         finally
         {
+            // The server has said it closed. What Akka says while it stops after that (remoting shut
+            // down, receive buffers removed) is not the server's, and its last lines race the logger's
+            // own stop, printed in Akka's fallback format: above Debug, they are left out.
+            if (system.EventStream.LogLevel > Akka.Event.LogLevel.DebugLevel) system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
             // Terminate alone logs "Exiting with [ExitCode:0]" even when the start failed.
             if (exitCode != 0) await CoordinatedShutdown.Get(system).Run(StartFailedReason.Instance);
             await system.Terminate();
@@ -340,12 +344,29 @@ public static class ServerCommandLine
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                Console.Error.WriteLine($"Serving failed: {e.Message}");
+                Console.Error.WriteLine(UnaskedShutdown(system) ?? $"Serving failed: {e.Message}");
+                return RuntimeFailure;
+            }
+            // Serving ended without a stop signal: the actor system is going down under us.
+            if (!stop.IsCancellationRequested && UnaskedShutdown(system) is { } why)
+            {
+                Console.Error.WriteLine(why);
                 return RuntimeFailure;
             }
         }
         return 0;
     }
+
+    /// <summary>Why the actor system began shutting down although no stop signal came, in one
+    /// line; null when it is not shutting down. A service manager must see such an end as a
+    /// failure (exit code 1) and restart the server.</summary>
+    private static string? UnaskedShutdown(ActorSystem system)
+        => CoordinatedShutdown.Get(system).ShutdownReason switch
+        {
+            null => null,
+            CoordinatedShutdown.ClusterDowningReason => "The listener was removed from its forking-mode cluster (downed by another node); exiting with code 1",
+            var reason => $"The actor system shut down unasked ({reason.GetType().Name}); exiting with code 1",
+        };
 
     /// <summary>The process's stdout, kept when <c>Console.Out</c> is pointed at stderr.</summary>
     private static readonly TextWriter Stdout = Console.Out;

@@ -66,7 +66,7 @@ public sealed class ActorSocketsLogger : ActorBase, IRequiresMessageQueue<ILogge
     {
         var category = CategoryOf(logEvent);
         if (!_loggers.TryGetValue(category, out var logger)) _loggers[category] = logger = _factory.CreateLogger(category);
-        var level = LevelOf(logEvent.LogLevel());
+        var level = ForkingNoise.LevelOf(logEvent, LevelOf(logEvent.LogLevel()));
         if (!logger.IsEnabled(level)) return;
         var state = LogState.Of(logEvent, category);
         logger.Log(level, state.EventId, state, logEvent.Cause, static (s, _) => s.ToString());

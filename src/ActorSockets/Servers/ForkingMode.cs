@@ -44,8 +44,9 @@ internal interface IForkingRuntime
     /// <summary>The listener's cluster address: the seed node workers join.</summary>
     string ClusterAddress { get; }
 
-    /// <summary>Waits until <paramref name="count"/> workers serve.</summary>
-    Task WaitForWorkersAsync(int count, TimeSpan timeout);
+    /// <summary>Starts the listener's own worker processes (called once its address is bound, so a
+    /// busy address fails before any worker starts) and waits until <paramref name="count"/> workers serve.</summary>
+    Task StartWorkersAsync(int count, TimeSpan timeout);
 
     /// <summary>Stops the worker processes and the pool (after the server drained).</summary>
     Task StopAsync(ActorSystem system);

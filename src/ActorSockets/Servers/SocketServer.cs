@@ -117,13 +117,14 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     /// <summary>In forking mode: the worker pool (answers <c>WaitForWorkers</c>); null otherwise.</summary>
     public IActorRef? WorkerPool => _forking?.Pool;
 
-    /// <summary>Workers warm before serving: the listener's own worker processes have joined.</summary>
+    /// <summary>Workers warm before serving: the listener's own worker processes, started once the
+    /// address is bound, have joined.</summary>
     private async Task WaitForOwnWorkersAsync()
     {
         var timeout = Options.Forking.WorkerStartTimeout;
         try
         {
-            await _forking!.WaitForWorkersAsync(Options.Forking.Workers, timeout);
+            await _forking!.StartWorkersAsync(Options.Forking.Workers, timeout);
         }
         catch (AskTimeoutException)
         {

@@ -224,7 +224,7 @@ public class ForkingModeTests(ITestOutputHelper output)
         server.Signal(signal);
         foreach (var client in busy) client.Dispose(); // a graceful stop drains them first
         await server.WaitForExitAsync(Deadline);
-        await Eventually.Until(() => workers.All(p => !IsAlive(p)), Deadline, $"worker processes {string.Join(",", workers)} to exit after SIG{signal} to the listener");
+        await Eventually.Until(() => workers.All(p => !SampleModes.IsAlive(p)), Deadline, $"worker processes {string.Join(",", workers)} to exit after SIG{signal} to the listener");
     }
 
     [Theory]
@@ -298,19 +298,6 @@ public class ForkingModeTests(ITestOutputHelper output)
         catch (IOException)
         {
             return 0;
-        }
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            var state = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("State:"));
-            return state is not null && !state.Contains('Z');
-        }
-        catch (IOException)
-        {
-            return false;
         }
     }
 }

@@ -17,6 +17,20 @@ public static class SampleModes
                     yield return descendant;
     }
 
+    /// <summary>Whether process <paramref name="pid"/> runs (exists and is not a zombie), from /proc (Linux).</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            var state = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("State:"));
+            return state is not null && !state.Contains('Z');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A memory figure of a process from /proc/PID/status, in bytes (VmRSS, VmHWM, ...).</summary>
     public static long StatusBytes(int pid, string field)
     {

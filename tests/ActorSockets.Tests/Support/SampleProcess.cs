@@ -20,6 +20,7 @@ public sealed class SampleProcess : IDisposable
     public int Port => int.Parse(Listening.Split(' ')[0]); // "LISTENING <port>" or "LISTENING <port> <server>"
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
     public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
@@ -37,7 +38,7 @@ public sealed class SampleProcess : IDisposable
     public static async Task<SampleProcess> StartAsync(string name, Action<ProcessStartInfo>? customize, params string[] args)
     {
         var sample = Launch(name, customize, args);
-        var done = await Task.WhenAny(sample._listening.Task, sample._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(30)));
+        var done = await Task.WhenAny(sample._listening.Task, sample._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
         if (done != sample._listening.Task)
         {
             sample.Dispose();
