@@ -151,6 +151,8 @@ public static class ServerCommandLine
         {
             config = ServiceOptions.LoadConfig(parsed);
             options = ServiceOptions.Resolve(parsed, config);
+            // Socket-activated: the passed socket replaces the address; one of the wrong kind is a usage error.
+            if (!parsed.GetValue(Worker)) options = SocketActivation.Apply(options, parsed.GetValue(ServiceOptions.Name)!);
             options.Validate();
             ServiceOptions.CheckedMetricsPort(parsed);
         }

@@ -122,7 +122,8 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                     BoundAddress = _socket.LocalEndPoint;
                     _boundDescription = Admission.Describe(BoundAddress);
                     Settings.Metrics.Bound(BoundAddress);
-                    Log.Info("Server bound to {Address} ({Kind}, {Mode} mode)", Admission.Describe(BoundAddress), Options.Kind, Options.Mode);
+                    Log.Info(Options.ListenDescriptor is null ? "Server bound to {Address} ({Kind}, {Mode} mode)"
+                        : "Server took the passed socket on {Address} ({Kind}, {Mode} mode)", Admission.Describe(BoundAddress), Options.Kind, Options.Mode);
                     Sender.Tell(new Bound(BoundAddress!));
                     Become(Idle);
                 }
@@ -346,7 +347,8 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
 
     private void ReleaseSocket()
     {
-        if (_socket is not null) ListeningSocket.Release(_socket, BoundAddress);
+        // An adopted socket's Unix path is its maker's: a successor or systemd still serves on it.
+        if (_socket is not null) ListeningSocket.Release(_socket, Options.ListenDescriptor is null ? BoundAddress : null);
         _socket = null;
     }
 

@@ -33,16 +33,18 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     /// <param name="handlerProps">How to create one handler actor per request.</param>
     /// <param name="hooks">Server hooks (verify_request, handle_error, ...); <c>null</c> for the defaults.</param>
     /// <param name="system">The actor system to run in; <c>null</c> creates one the server owns and terminates on dispose.</param>
-    /// <param name="name">The listener actor's name; unique per actor system.</param>
+    /// <param name="name">The listener actor's name; unique per actor system. When the process was
+    /// socket-activated it also picks the passed socket (<see cref="SocketActivation"/>).</param>
     public SocketServer(ServerOptions options, Props handlerProps, ServerHooks? hooks = null,
         ActorSystem? system = null, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(handlerProps);
+        name ??= $"server-{Interlocked.Increment(ref _serverCount)}";
+        options = SocketActivation.Apply(options, name);
         options.Validate();
         Options = options;
         _ownsSystem = system is null;
-        name ??= $"server-{Interlocked.Increment(ref _serverCount)}";
         var forking = options.Mode == ServerMode.Forking ? ForkingMode.Load() : null;
         _system = system ?? DefaultActorSystem.Create(config: forking?.ListenerConfig(options));
         HandlerLauncher launcher = new ChildHandlerLauncher(handlerProps, dispatcher: options.Tls is null ? null : IoDispatcher.TlsId);
