@@ -288,6 +288,7 @@ public static class ServerCommandLine
     {
         SocketServer server;
         IDisposable? metrics = null;
+        using var notices = ServiceNotices.FromEnvironment();
         try
         {
             metrics = ServiceOptions.StartMetrics(parsed);
@@ -318,9 +319,11 @@ public static class ServerCommandLine
             if (server.ClusterAddress is { } cluster) Console.Error.WriteLine($"CLUSTER {cluster}");
             Stdout.WriteLine($"LISTENING {bound}");
             Stdout.Flush();
+            notices.Ready();
             try
             {
                 await server.ServeForeverAsync(stop);
+                notices.Stopping(); // disposing the server drains it
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
