@@ -179,10 +179,13 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     {
         switch (message)
         {
-            case Arrived when !_gate.Admits(_requests.Count): // suspended or limit lowered while accepting
-                Common(message);
+            case Arrived arrived when !_gate.Admits(_requests.Count) && !(arrived.FromSocket && _gate.AdmitsWhenResumed(_requests.Count)):
+                Common(message); // the limit was lowered while accepting: it waits for a free slot
                 break;
             case Arrived arrived:
+                // Suspended while this accept completed: the client is out of the backlog and may
+                // already have sent its request, so it is served rather than held (a take-over
+                // suspends the predecessor, which must lose no client it accepted).
                 TookArrival(arrived);
                 Serve(arrived.Request);
                 ReceiveNext();
@@ -384,6 +387,9 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
         {
             case GetServerStats:
                 break;
+            case GetListeningHandle:
+                Sender.Tell(new ListeningHandle(_socket?.SafeHandle));
+                return true;
             case SetMaxConnections or SuspendAccepting or ResumeAccepting:
                 if (_gate.Apply(message) is { } error)
                 {

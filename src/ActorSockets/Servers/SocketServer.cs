@@ -163,6 +163,10 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     /// <c>suspend_listener</c>); new clients wait in the listen backlog until <see cref="ResumeAcceptingAsync"/>.</summary>
     public Task<ServerStats> SuspendAcceptingAsync() => AskListener<ServerStats>(SuspendAccepting.Instance, ControlTimeout);
 
+    /// <summary>The listening socket's handle, for a successor process to take over (null once closed).</summary>
+    internal async Task<System.Runtime.InteropServices.SafeHandle?> GetListeningHandleAsync()
+        => (await AskListener<ListeningHandle>(GetListeningHandle.Instance, ControlTimeout)).Handle;
+
     /// <summary>Accepts again after <see cref="SuspendAcceptingAsync"/>; the clients that waited are served.</summary>
     public Task<ServerStats> ResumeAcceptingAsync() => AskListener<ServerStats>(ResumeAccepting.Instance, ControlTimeout);
 

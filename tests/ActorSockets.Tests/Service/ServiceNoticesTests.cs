@@ -5,6 +5,7 @@ using Xunit;
 namespace ActorSockets.Tests.Service;
 
 /// <summary>The standard command line's notices to a service manager, on a NOTIFY_SOCKET of the test's own.</summary>
+[Collection(ServiceProcesses.Name)]
 public class ServiceNoticesTests
 {
     [Theory]

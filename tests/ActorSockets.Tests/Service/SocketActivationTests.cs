@@ -5,6 +5,7 @@ using Xunit;
 namespace ActorSockets.Tests.Service;
 
 /// <summary>Echo started by systemd's launcher takes the socket it is given instead of binding.</summary>
+[Collection(ServiceProcesses.Name)]
 public class SocketActivationTests
 {
     private static readonly TimeSpan Start = TimeSpan.FromSeconds(60); // the first client waits while dotnet starts
