@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;
 
@@ -106,6 +107,7 @@ internal sealed class WorkerProcesses : UntypedActor, IWithTimers
         // Any of these set in the listener's environment wins.
         info.Environment.TryAdd("DOTNET_TC_CallCountingDelayMs", "0");
         info.Environment.TryAdd("DOTNET_TieredPGO", "0");
+        foreach (var variable in SocketActivation.Variables) info.Environment.Remove(variable); // the listener's, not a worker's
         info.Environment[HandoffProtocol.LinkVariable] = _linkPath;
         info.Environment[HandoffProtocol.ListenerPidVariable] = Environment.ProcessId.ToString();
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };

@@ -128,6 +128,20 @@ public static class ServerCommandLine
         AllowMultipleArgumentsPerToken = true,
     };
 
+    /// <summary><c>--control-socket PATH</c>: where a successor takes this server over.</summary>
+    public static readonly Option<string?> ControlSocketPath = new("--control-socket")
+    {
+        Description = "Listen on this Unix socket (mode 0600, same user only) for a successor started with --take-over; " +
+                      "once it serves, stop accepting, finish the open connections (up to drain-timeout) and exit 0 (default: none)",
+    };
+
+    /// <summary><c>--take-over PATH</c>: take the listening socket of the server whose control socket this is.</summary>
+    public static readonly Option<string?> TakeOver = new("--take-over")
+    {
+        Description = "Take the listening socket over from the server with this --control-socket instead of binding, " +
+                      "serve, then tell it to stop accepting; if this process fails first, that server goes on (default: none)",
+    };
+
     /// <summary>Parses <paramref name="args"/>, starts the server, prints <c>LISTENING</c>, serves
     /// until Ctrl-C or SIGTERM, then closes gracefully. Returns the process exit code.</summary>
     /// <param name="args">The program's arguments.</param>
@@ -167,6 +181,26 @@ public static class ServerCommandLine
             Console.Error.WriteLine(UsageLine(e));
             return UsageError;
         }
+        Predecessor? predecessor = null;
+        if (!parsed.GetValue(Worker))
+        {
+            try
+            {
+                // The socket taken over, or the one systemd passed, replaces the address; one of the
+                // wrong kind is a usage error (and a predecessor hears this process fail and goes on).
+                if (parsed.GetValue(TakeOver) is { } takeOver)
+                    options = options with { ListenDescriptor = (predecessor = Predecessor.Connect(takeOver)).Descriptor };
+                else options = SocketActivation.Apply(options, parsed.GetValue(ServiceOptions.Name)!);
+                options.Validate();
+            }
+            catch (Exception e) when (e is ArgumentException or IOException)
+            {
+                predecessor?.Dispose();
+                Console.Error.WriteLine(UsageLine(e));
+                return e is IOException ? RuntimeFailure : UsageError;
+            }
+        }
+        using var _ = predecessor;
         Props handlerProps;
         try
         {
@@ -197,7 +231,7 @@ public static class ServerCommandLine
             return await WorkerNode.RunAsync(handlerProps, seeds, options.Forking.ClusterHost,
                 config => ServerActorSystem.Create("actorsockets", workerLogs, config));
         }
-        return await ServeAsync(parsed, config, options, handlerProps, onStarted);
+        return await ServeAsync(parsed, config, options, handlerProps, onStarted, predecessor);
     }
 
     /// <summary>Parses <paramref name="args"/>. When the program should exit at once — bad arguments
@@ -236,7 +270,8 @@ public static class ServerCommandLine
     /// <summary>The root command with the standard options and <paramref name="extraOptions"/>.</summary>
     public static RootCommand CreateCommand(string description, params Option[] extraOptions)
     {
-        var command = new RootCommand(description) { Host, Port, Mode, Unix, Udp, TlsCert, TlsKey, ProxyProtocol, ProxyProtocolTrusted, Workers, MaxChildren, ClusterPort, Worker, SeedNodes };
+        var command = new RootCommand(description) { Host, Port, Mode, Unix, Udp, TlsCert, TlsKey, ProxyProtocol, ProxyProtocolTrusted, Workers, MaxChildren, ClusterPort, Worker, SeedNodes,
+            ControlSocketPath, TakeOver };
         foreach (var option in ServiceOptions.All) command.Options.Add(option);
         foreach (var option in extraOptions) command.Options.Add(option);
         return command;
@@ -248,7 +283,7 @@ public static class ServerCommandLine
         => ServiceOptions.Resolve(parsed, ServiceOptions.LoadConfig(parsed));
 
     private static async Task<int> ServeAsync(ParseResult parsed, Config config, ServerOptions options, Props handlerProps,
-        Action<SocketServer>? onStarted)
+        Action<SocketServer>? onStarted, Predecessor? predecessor)
     {
         using var stop = new CancellationTokenSource();
         SocketServer? started = null;
@@ -270,7 +305,7 @@ public static class ServerCommandLine
             {
                 started = server;
                 onStarted?.Invoke(server);
-            }, stop.Token);
+            }, new Handover(predecessor, stop), stop.Token);
         }
         finally
         {
@@ -304,10 +339,11 @@ public static class ServerCommandLine
     }
 
     private static async Task<int> ServeAsync(ActorSystem system, ParseResult parsed, ServerOptions options,
-        Props handlerProps, Action<SocketServer>? onStarted, CancellationToken stop)
+        Props handlerProps, Action<SocketServer>? onStarted, Handover handover, CancellationToken stop)
     {
         SocketServer server;
         IDisposable? metrics = null;
+        using var notices = ServiceNotices.FromEnvironment();
         try
         {
             metrics = ServiceOptions.StartMetrics(parsed);
@@ -338,9 +374,23 @@ public static class ServerCommandLine
             if (server.ClusterAddress is { } cluster) Console.Error.WriteLine($"CLUSTER {cluster}");
             Stdout.WriteLine($"LISTENING {bound}");
             Stdout.Flush();
+            var serving = server.ServeForeverAsync(stop);
+            notices.Ready();
+            ControlSocket? control;
             try
             {
-                await server.ServeForeverAsync(stop);
+                control = handover.Start(system, server, parsed.GetValue(ControlSocketPath), parsed.GetValue(ServiceOptions.Name)!);
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return RuntimeFailure;
+            }
+            using var _ = control;
+            try
+            {
+                await serving;
+                notices.Stopping(); // disposing the server drains it
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

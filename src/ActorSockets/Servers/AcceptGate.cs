@@ -23,7 +23,10 @@ internal sealed class AcceptGate(ServerOptions options)
     public bool Suspended { get; private set; }
 
     /// <summary>Whether a request may start with <paramref name="inFlight"/> being served.</summary>
-    public bool Admits(int inFlight) => !Suspended && inFlight < Math.Min(MaxConnections ?? int.MaxValue, _modeLimit);
+    public bool Admits(int inFlight) => !Suspended && AdmitsWhenResumed(inFlight);
+
+    /// <summary>Whether the limit alone admits a request with <paramref name="inFlight"/> being served.</summary>
+    public bool AdmitsWhenResumed(int inFlight) => inFlight < Math.Min(MaxConnections ?? int.MaxValue, _modeLimit);
 
     /// <summary>Applies a <see cref="SetMaxConnections"/>, <see cref="SuspendAccepting"/> or
     /// <see cref="ResumeAccepting"/>; returns what was wrong with it, or null.</summary>

@@ -124,7 +124,8 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                     BoundAddress = _socket.LocalEndPoint;
                     _boundDescription = Admission.Describe(BoundAddress);
                     Settings.Metrics.Bound(BoundAddress);
-                    Log.Info("Server bound to {Address} ({Kind}, {Mode} mode)", Admission.Describe(BoundAddress), Options.Kind, Options.Mode);
+                    Log.Info(Options.ListenDescriptor is null ? "Server bound to {Address} ({Kind}, {Mode} mode)"
+                        : "Server took the passed socket on {Address} ({Kind}, {Mode} mode)", Admission.Describe(BoundAddress), Options.Kind, Options.Mode);
                     if (HoldsDescriptors) CheckDescriptors();
                     Sender.Tell(new Bound(BoundAddress!));
                     Become(Idle);
@@ -181,10 +182,13 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     {
         switch (message)
         {
-            case Arrived when !_gate.Admits(_requests.Count): // suspended or limit lowered while accepting
-                Common(message);
+            case Arrived arrived when !_gate.Admits(_requests.Count) && !(arrived.FromSocket && _gate.AdmitsWhenResumed(_requests.Count)):
+                Common(message); // the limit was lowered while accepting: it waits for a free slot
                 break;
             case Arrived arrived:
+                // Suspended while this accept completed: the client is out of the backlog and may
+                // already have sent its request, so it is served rather than held (a take-over
+                // suspends the predecessor, which must lose no client it accepted).
                 if (TookArrival(arrived) && !Defer(arrived.Request)) Serve(arrived.Request);
                 ReceiveNext();
                 break;
@@ -350,7 +354,8 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
 
     private void ReleaseSocket()
     {
-        if (_socket is not null) ListeningSocket.Release(_socket, BoundAddress);
+        // An adopted socket's Unix path is its maker's: a successor or systemd still serves on it.
+        if (_socket is not null) ListeningSocket.Release(_socket, Options.ListenDescriptor is null ? BoundAddress : null);
         _socket = null;
     }
 
@@ -386,6 +391,9 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
         {
             case GetServerStats:
                 break;
+            case GetListeningHandle:
+                Sender.Tell(new ListeningHandle(_socket?.SafeHandle));
+                return true;
             case SetMaxConnections or SuspendAccepting or ResumeAccepting:
                 if (_gate.Apply(message) is { } error)
                 {

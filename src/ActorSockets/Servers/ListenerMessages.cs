@@ -94,3 +94,13 @@ public sealed record CutRequests
 
 /// <summary>The answer to <see cref="CutRequests"/>: how many requests were stopped.</summary>
 public sealed record RequestsCut(int Count);
+
+/// <summary>Asks for the listening socket's handle, to pass it to a successor process; answered
+/// with <see cref="ListeningHandle"/> (null before binding and once closed).</summary>
+internal sealed record GetListeningHandle
+{
+    public static readonly GetListeningHandle Instance = new();
+}
+
+/// <summary>The answer to <see cref="GetListeningHandle"/>.</summary>
+internal sealed record ListeningHandle(System.Runtime.InteropServices.SafeHandle? Handle);

@@ -7,6 +7,7 @@ namespace ActorSockets.Servers;
 /// Creates and binds a server's socket from its options (socketserver's <c>server_bind</c>
 /// and <c>server_activate</c>), and cleans up after it (<c>server_close</c>). A Unix path left
 /// behind by a crashed server is replaced; a path a live server listens on is never taken.
+/// A socket opened by someone else (<see cref="ServerOptions.ListenDescriptor"/>) is adopted instead.
 /// </summary>
 internal static class ListeningSocket
 {
@@ -14,6 +15,7 @@ internal static class ListeningSocket
     /// <see cref="IOException"/> with a message naming the address.</summary>
     public static Socket Open(ServerOptions options)
     {
+        if (options.ListenDescriptor is { } fd) return Adopt(fd, options);
         var endpoint = options.Endpoint;
         var type = options.Kind == SocketKind.Stream ? SocketType.Stream : SocketType.Dgram;
         var protocol = endpoint is UnixDomainSocketEndPoint ? ProtocolType.Unspecified
@@ -35,6 +37,59 @@ internal static class ListeningSocket
             throw;
         }
     }
+
+    /// <summary>Takes an open socket: checked again (it may have changed hands since the options
+    /// were validated), listening if it was only bound, and non-blocking for datagrams as <see cref="Open"/> makes it.</summary>
+    private static Socket Adopt(int fd, ServerOptions options)
+    {
+        if (Mismatch(fd, options) is { } mismatch) throw new IOException(mismatch);
+        var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        try
+        {
+            if (socket.SocketType == SocketType.Stream
+                && socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.AcceptConnection) is 0)
+                socket.Listen(options.Backlog);
+            if (socket.SocketType == SocketType.Dgram) socket.Blocking = false;
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Why descriptor <paramref name="fd"/> cannot serve <paramref name="options"/> (not a
+    /// socket, another type or family), or null when it can. Reads the socket's SO_TYPE and
+    /// SO_DOMAIN without taking the descriptor.</summary>
+    public static string? Mismatch(int fd, ServerOptions options)
+    {
+        if (fd < 0) return $"descriptor {fd} is not a descriptor";
+        SocketType type;
+        AddressFamily family;
+        try
+        {
+            using var probe = new Socket(new SafeSocketHandle(fd, ownsHandle: false));
+            (type, family) = (probe.SocketType, probe.AddressFamily);
+        }
+        catch (SocketException e)
+        {
+            return $"descriptor {fd} is not an open socket ({e.Message})";
+        }
+        var given = KindName(type, family);
+        var wanted = KindName(options.Kind == SocketKind.Stream ? SocketType.Stream : SocketType.Dgram, options.Endpoint.AddressFamily);
+        return given == wanted ? null : $"descriptor {fd} is a {given} socket, but the server is configured for {wanted}";
+    }
+
+    private static string KindName(SocketType type, AddressFamily family)
+        => (type, family) switch
+        {
+            (SocketType.Stream, AddressFamily.Unix) => "Unix stream",
+            (SocketType.Dgram, AddressFamily.Unix) => "Unix datagram",
+            (SocketType.Stream, AddressFamily.InterNetwork or AddressFamily.InterNetworkV6) => "TCP",
+            (SocketType.Dgram, AddressFamily.InterNetwork or AddressFamily.InterNetworkV6) => "UDP",
+            _ => $"{family} {type}",
+        };
 
     /// <summary>Binds, turning the errors an operator meets into plain reasons (the caller names the address).</summary>
     private static void Bind(Socket socket, EndPoint endpoint)

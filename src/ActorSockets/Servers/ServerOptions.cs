@@ -13,6 +13,14 @@ public sealed record ServerOptions
     /// <see cref="UnixDomainSocketEndPoint"/>. socketserver's <c>server_address</c>.</summary>
     public EndPoint Endpoint { get; init; } = new IPEndPoint(IPAddress.Loopback, 0);
 
+    /// <summary>An open listening socket to serve on instead of binding <see cref="Endpoint"/>
+    /// (Kestrel's <c>ListenHandle</c>): one systemd passed (<see cref="SocketActivation"/> sets it)
+    /// or one a predecessor handed over. Its type (stream, datagram) and family (IP, Unix) must be
+    /// those of <see cref="Kind"/> and <see cref="Endpoint"/>; the server owns it from then on and
+    /// closes it, but never removes its Unix path (the manager that made it owns that).
+    /// <c>null</c> (the default): bind.</summary>
+    public int? ListenDescriptor { get; init; }
+
     /// <summary>Stream (TCP, Unix stream) or datagram (UDP, Unix datagram).</summary>
     public SocketKind Kind { get; init; } = SocketKind.Stream;
 
@@ -169,6 +177,8 @@ public sealed record ServerOptions
             throw Bad(nameof(Endpoint), $"port {ip.Port} is outside 0..65535");
         if (!Enum.IsDefined(Kind)) throw Bad(nameof(Kind), $"unknown kind {Kind}");
         if (!Enum.IsDefined(Mode)) throw Bad(nameof(Mode), $"unknown mode {Mode}");
+        if (ListenDescriptor is { } fd && ListeningSocket.Mismatch(fd, this) is { } mismatch)
+            throw Bad(nameof(ListenDescriptor), mismatch);
         int maxPacket = Endpoint is UnixDomainSocketEndPoint ? MaxUnixPacketSize : MaxUdpPacketSize;
         if (MaxPacketSize < 1 || MaxPacketSize > maxPacket)
             throw Bad(nameof(MaxPacketSize), $"must be between 1 and {maxPacket} bytes");

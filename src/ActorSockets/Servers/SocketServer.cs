@@ -46,16 +46,19 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     /// <param name="hooks">Server hooks (verify_request, handle_error, ...); <c>null</c> for the defaults.</param>
     /// <param name="system">The actor system to run in; <c>null</c> creates one the server owns and terminates on dispose.</param>
     /// <param name="name">The server's name (its metrics and logs carry it); unique per actor
-    /// system. The listener actor is <c>/user/actorsockets-listener-&lt;name&gt;</c>.</param>
+    /// system. The listener actor is <c>/user/actorsockets-listener-&lt;name&gt;</c>. When the process
+    /// was socket-activated it also picks the passed socket (<see cref="SocketActivation"/>).</param>
     public SocketServer(ServerOptions options, Props handlerProps, ServerHooks? hooks = null,
         ActorSystem? system = null, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(handlerProps);
+        name ??= $"server-{Interlocked.Increment(ref _serverCount)}";
+        options = SocketActivation.Apply(options, name);
         options.Validate();
         Options = options;
         _ownsSystem = system is null;
-        Name = name ??= $"server-{Interlocked.Increment(ref _serverCount)}";
+        Name = name;
         var forking = options.Mode == ServerMode.Forking ? ForkingMode.Load() : null;
         _system = system ?? DefaultActorSystem.Create(config: forking?.ListenerConfig(options));
         HandlerLauncher launcher = new ChildHandlerLauncher(handlerProps, dispatcher: options.Tls is null ? null : IoDispatcher.TlsId);
@@ -174,6 +177,10 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     /// <summary>Stops accepting without touching the connections being served (ranch's
     /// <c>suspend_listener</c>); new clients wait in the listen backlog until <see cref="ResumeAcceptingAsync"/>.</summary>
     public Task<ServerStats> SuspendAcceptingAsync() => AskListener<ServerStats>(SuspendAccepting.Instance, ControlTimeout);
+
+    /// <summary>The listening socket's handle, for a successor process to take over (null once closed).</summary>
+    internal async Task<System.Runtime.InteropServices.SafeHandle?> GetListeningHandleAsync()
+        => (await AskListener<ListeningHandle>(GetListeningHandle.Instance, ControlTimeout)).Handle;
 
     /// <summary>Accepts again after <see cref="SuspendAcceptingAsync"/>; the clients that waited are served.</summary>
     public Task<ServerStats> ResumeAcceptingAsync() => AskListener<ServerStats>(ResumeAccepting.Instance, ControlTimeout);
