@@ -12,6 +12,8 @@ using Akka.Event;
 //   watch        starts an actor, watches it, stops it: Terminated writes "terminated"
 //   publish TEXT publishes Announcement(TEXT) on the event stream, which the handler subscribed
 //                to: it writes "announced TEXT"
+//   big N        writes N x's and a newline while a Say("after") it told itself arrives: "after"
+//                comes after the whole line, though the long write waits for its flushes
 //   where        "<pid> <kind of connection actor>" (forking: "handoff" or "request")
 // Any other actor can Tell it a Say too; a Say writes at once even while the handler waits.
 
@@ -88,6 +90,10 @@ public sealed class ActorFeaturesHandler : StreamRequestHandler, IWithTimers, IW
                     break;
                 case "publish":
                     Context.System.EventStream.Publish(new Announcement(argument));
+                    break;
+                case "big":
+                    Self.Tell(new Say("after")); // handled while the write below waits for its first flush
+                    await WriteAsync(new string('x', int.Parse(argument)) + "\n");
                     break;
                 case "where":
                     await WriteAsync($"{Environment.ProcessId} {Connection.Path.Name.Split('-')[0]}\n");

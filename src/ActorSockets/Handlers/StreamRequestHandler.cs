@@ -76,30 +76,24 @@ public abstract class StreamRequestHandler : RequestHandler
 
     private async Task WriteInOrderAsync(ReadOnlyMemory<byte> data)
     {
-        while (data.Length > 0)
+        TaskCompletionSource? paused = null;
+        try
         {
-            data = TellChunk(data);
-            if (_unflushed < _flushThreshold) continue;
-            if (data.Length == 0)
+            while (data.Length > 0)
             {
-                await FlushAsync();
-                break;
-            }
-            // A long write waits for the client with bytes still to send: writes made meanwhile go after it.
-            var paused = _paused = new TaskCompletionSource();
-            try
-            {
+                data = TellChunk(data);
+                if (_unflushed < _flushThreshold) continue;
+                // A long write waits for the client with bytes still to send: writes made meanwhile go after them.
+                if (data.Length > 0) _paused = paused ??= new TaskCompletionSource();
                 await FlushAsync();
             }
-            finally
+        }
+        finally
+        {
+            if (paused is not null)
             {
                 _paused = null;
-                paused.SetResult();
-            }
-            if (_paused is not null) // a write queued behind the pause got in first: go behind it
-            {
-                await WriteAfterAsync(_paused.Task, data);
-                break;
+                paused.SetResult(); // the writes held back resume here, in the order they were made
             }
         }
     }
@@ -154,8 +148,9 @@ public abstract class StreamRequestHandler : RequestHandler
     /// <summary>Waits until everything written so far is in the kernel's hands (<c>wfile.flush()</c>).</summary>
     protected async Task FlushAsync()
     {
+        int covered = _unflushed; // a message may write more while this flush waits: those stay counted
         await AskConnectionAsync(Flush.Instance);
-        _unflushed = 0;
+        _unflushed = Math.Max(0, _unflushed - covered);
     }
 
     private async Task<byte[]> ReadAsync(object request)

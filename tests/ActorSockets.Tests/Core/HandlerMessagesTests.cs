@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ActorSockets.Servers;
 using ActorSockets.Tests.Support;
 using Akka.Actor;
@@ -34,20 +33,26 @@ public class HandlerMessagesTests : ServerTestKit
     {
         var (server, client) = await ConnectAsync();
         var handler = await server.Handlers.ResolveOne(Line);
-        // The best of a few tries: one try can lose the CPU on a loaded machine, five in a row do not.
-        var tries = new List<TimeSpan>();
-        for (int i = 0; i < 5 && (tries.Count == 0 || tries.Min() >= TimeSpan.FromMilliseconds(100)); i++)
+        var bound = TimeSpan.FromMilliseconds(100);
+        var tries = await Latency.BestOfAsync(async i =>
         {
-            var sent = Stopwatch.StartNew();
             handler.Tell(new Say($"pushed {i}"));
             Assert.Equal($"pushed {i}\n", await client.ReadLineAsync(Line));
-            tries.Add(sent.Elapsed);
-        }
-        _output.WriteLine($"Tell to line read: {string.Join(", ", tries.Select(t => $"{t.TotalMilliseconds:F1} ms"))}");
-        Assert.True(tries.Min() < TimeSpan.FromMilliseconds(100), $"fastest {tries.Min().TotalMilliseconds} ms");
+        }, bound);
+        _output.WriteLine($"Tell to line read: {Latency.Describe(tries)}");
+        Assert.True(tries.Min() < bound, $"fastest {tries.Min().TotalMilliseconds} ms");
 
         await client.SendAsync("where\n"); // and its HandleAsync still reads the next line
         Assert.EndsWith(" conn\n", await client.ReadLineAsync(Line));
+    }
+
+    [Fact]
+    public async Task A_message_written_while_a_long_write_waits_for_the_client_comes_after_all_of_it()
+    {
+        var (_, client) = await ConnectAsync();
+        await client.SendAsync("big 300000\n"); // past half the write limit: the write waits for a flush midway
+        Assert.Equal(new string('x', 300000) + "\n", await client.ReadLineAsync(Line));
+        Assert.Equal("after\n", await client.ReadLineAsync(Line));
     }
 
     [Fact]
