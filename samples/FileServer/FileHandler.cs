@@ -5,7 +5,7 @@ using ActorSockets.Handlers;
 using Akka.Event;
 
 /// <summary>
-/// One client of seed 002's file server, any number of commands per connection. A header is
+/// One client of the file server, any number of commands per connection. A header is
 /// one read of at most 1024 bytes (the seed's <c>recv(1024)</c>); when it holds a newline the
 /// header ends there and what follows is kept for the next read. Answers carry no newline,
 /// exactly as the seed sends them:

@@ -1,7 +1,7 @@
 using System.Text;
 
 /// <summary>
-/// One command header of seed 002's protocol, <c>cmd|filename|filesize</c> in UTF-8, as a
+/// One command header of the file protocol, <c>cmd|filename|filesize</c> in UTF-8, as a
 /// seed client sends it (with or without a trailing newline). A fourth field <c>sha256</c> on
 /// <c>get</c> asks for the file's SHA-256 in the answer (an extension old clients never send).
 /// </summary>

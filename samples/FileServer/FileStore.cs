@@ -1,7 +1,7 @@
 using System.Text;
 
 /// <summary>
-/// The server's two folders, as in seed 002: <c>upload/</c> receives <c>put</c>, <c>download/</c>
+/// The server's two folders: <c>upload/</c> receives <c>put</c>, <c>download/</c>
 /// serves <c>get</c>. Every client-supplied name passes <see cref="Resolve"/>, which refuses
 /// anything that could name a file outside the folder; uploads go to a hidden temporary file
 /// that is renamed over the real name only when complete.

@@ -1,5 +1,5 @@
-// Seed 002's select-based FTP server, same wire protocol (a client written for the seed works):
-// put/get with cmd|filename|filesize headers, plus list and an opt-in SHA-256. See FileHandler.
+// A file server over a small FTP-like wire protocol (the one of Python's select-based
+// socketserver file-server example, so its client works unchanged): put/get with cmd|filename|filesize headers, plus list and an opt-in SHA-256. See FileHandler.
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using ActorSockets.CommandLine;
@@ -19,7 +19,7 @@ var maxFileSize = new Option<long>("--max-file-size")
 
 string rootPath = ""; // set by the handler factory, which runs before onStarted
 return await ServerCommandLine.RunAsync(args,
-    "Seed 002's file server: put to upload/, get from download/, list; uploads are atomic.",
+    "File server: put to upload/, get from download/, list; uploads are atomic.",
     cli => HandlerProps(rootPath = Path.GetFullPath(cli.Parsed.GetValue(root)!), cli.Parsed.GetValue(maxFileSize)),
     onStarted: _ => new FileStore(rootPath).EnsureFolders(),
     root, maxFileSize);

@@ -5,19 +5,19 @@ using ActorSockets.Handlers;
 
 /// <summary>
 /// One caller of the menu line. Messages are UTF-8 lines; a caller that never sends a newline
-/// (seed 004's client sends bare <c>conn.send(b'0')</c>) is served as the seed served it: one
-/// read is one message. The first read decides which: if it holds a newline the connection is
+/// (a Python client that sends bare <c>conn.send(b'0')</c>) is served one read as one message,
+/// as a plain socketserver handler reading once would serve it. The first read decides which: if it holds a newline the connection is
 /// line-framed from then on, so lines split across TCP segments are joined again.
 /// </summary>
 sealed class MenuHandler : StreamRequestHandler
 {
-    /// <summary>Sent on connect (seed 004's text).</summary>
+    /// <summary>Sent on connect: the menu.</summary>
     public const string Welcome = "欢迎致电10086,请输入1xxx,0转人工服务.";
 
     /// <summary>The answer to <c>0</c>: the call goes to an operator.</summary>
     public const string Operator = "通话可能会被录音,正在为您转接人工服务.";
 
-    /// <summary>The answer to anything else (seed 004's text), after the caller's input quoted back.</summary>
+    /// <summary>The answer to anything else, after the caller's input quoted back.</summary>
     public const string EnterAgain = "请重新输入.";
 
     /// <summary>A line longer than this is answered as it stands instead of growing a buffer.</summary>

@@ -15,9 +15,11 @@
 #     a line on a real socket, and its dependency closure has none of the packages above;
 #   - `dotnet new actorsockets` (installed from the packed folder into a temporary template
 #     hive) builds and its tests pass;
-#   - every ```csharp block of README.md compiles.
+#   - every ```csharp block of README.md and docs/*.md compiles;
+#   - docs/04-configuration.md is current with hocon/reference.conf (docs/gen-configuration.py
+#     --check), and every relative link of the documentation resolves (docs/check-links.py).
 #
-# The snippet rule: every ```csharp block in README.md is a whole Program.cs, as written (its
+# The snippet rule: every ```csharp block in README.md and docs/*.md is a whole Program.cs, as written (its
 # usings included; a project as `dotnet new console` makes it, so implicit usings are on). Each
 # is compiled alone in a console project that references ActorSockets.Hosting,
 # ActorSockets.Cluster and ActorSockets.Prometheus (and so the core) from the packed folder, and
@@ -139,26 +141,29 @@ export NUGET_PACKAGES="$tmp/nuget-cache"
 } >"$tmp/nuget.config"
 
 # --- 3. README's hello world in a new console project ------------------------------------
-extract() { # README.md -> $1/snippet-N.cs for every ```csharp block, hello-world.cs for the marked one
-  python3 - "$repo/README.md" "$1" <<'PY'
-import sys, os
-lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
-out, n, i, marked = sys.argv[2], 0, 0, None
-while i < len(lines):
-    if lines[i].strip() == "```csharp":
-        start, body = i + 1, []
+extract() { # README.md, docs/*.md -> $1/snippet-N.cs for every ```csharp block, hello-world.cs for README's marked one
+  python3 - "$repo" "$1" <<'PY'
+import glob, sys, os
+repo, out, n = sys.argv[1], sys.argv[2], 0
+for path in [os.path.join(repo, "README.md")] + sorted(glob.glob(os.path.join(repo, "docs", "*.md"))):
+    name = os.path.relpath(path, repo)
+    lines = open(path, encoding="utf-8").read().split("\n")
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() == "```csharp":
+            start, body = i + 1, []
+            i += 1
+            while i < len(lines) and lines[i].strip() != "```":
+                body.append(lines[i]); i += 1
+            n += 1
+            prev = next((l.strip() for l in reversed(lines[:start - 1]) if l.strip()), "")
+            text = "\n".join(body) + "\n"
+            # #line: the compiler's messages point at the Markdown file's own lines.
+            open(os.path.join(out, f"snippet-{n}.cs"), "w").write(f'#line {start + 1} "{name}"\n' + text)
+            open(os.path.join(out, f"snippet-{n}.line"), "w").write(f"{name} line {start + 1}\n")
+            if prev == "<!-- snippet: hello-world -->" and name == "README.md":
+                open(os.path.join(out, "hello-world.cs"), "w").write(text)
         i += 1
-        while i < len(lines) and lines[i].strip() != "```":
-            body.append(lines[i]); i += 1
-        n += 1
-        prev = next((l.strip() for l in reversed(lines[:start - 1]) if l.strip()), "")
-        text = "\n".join(body) + "\n"
-        # #line: the compiler's messages point at README.md's own lines.
-        open(os.path.join(out, f"snippet-{n}.cs"), "w").write(f'#line {start + 1} "README.md"\n' + text)
-        open(os.path.join(out, f"snippet-{n}.line"), "w").write(f"{start + 1}\n")
-        if prev == "<!-- snippet: hello-world -->":
-            open(os.path.join(out, "hello-world.cs"), "w").write(text)
-    i += 1
 print(n)
 PY
 }
@@ -240,7 +245,7 @@ else
   pass "dotnet new actorsockets -n MyServer: builds, references ActorSockets.Hosting $version, tests pass ($(grep -Eo 'Passed: *[0-9]+' "$log" | tail -n 1 | tr -s ' '))"
 fi
 
-# --- 5. every ```csharp block of README.md compiles --------------------------------------
+# --- 5. every ```csharp block of README.md and docs/*.md compiles --------------------------
 snippets="$tmp/snippets"
 hosting_version=$(sed -n 's/.*Include="Microsoft.Extensions.Hosting" Version="\([^"]*\)".*/\1/p' Directory.Packages.props)
 mkdir -p "$snippets"
@@ -268,19 +273,31 @@ EOF
 done
 echo "</Solution>" >>"$snippets/Snippets.slnx"
 if [[ $snippet_count -eq 0 ]]; then
-  fail "README.md has C# blocks to compile"
+  fail "README.md and docs/*.md have C# blocks to compile"
 else
   timeout 600 dotnet build "$snippets/Snippets.slnx" -c Release >"$tmp/snippets.log" 2>&1
   for ((n = 1; n <= snippet_count; n++)); do
-    where="README.md line $(cat "$tmp/readme/snippet-$n.line")"
+    where=$(cat "$tmp/readme/snippet-$n.line")
     if [[ -f "$snippets/Snippet$n/bin/Release/net10.0/Snippet$n.dll" ]]; then
-      pass "README C# block $n ($where) compiles"
+      pass "C# block $n ($where) compiles"
     else
       grep "Snippet$n/Snippet$n.csproj" "$tmp/snippets.log" | grep -E 'error|warning' | sort -u >"$tmp/snippet-$n.errors"
       [[ -s "$tmp/snippet-$n.errors" ]] || tail -n 25 "$tmp/snippets.log" >"$tmp/snippet-$n.errors"
-      fail "README C# block $n ($where) compiles" "$tmp/snippet-$n.errors"
+      fail "C# block $n ($where) compiles" "$tmp/snippet-$n.errors"
     fi
   done
+fi
+
+# --- 6. the documentation: the generated configuration chapter is current, links resolve ----
+if python3 docs/gen-configuration.py --check >"$tmp/docs-config.log" 2>&1; then
+  pass "docs/04-configuration.md is current with hocon/reference.conf"
+else
+  fail "docs/04-configuration.md is current with hocon/reference.conf (run python3 docs/gen-configuration.py)" "$tmp/docs-config.log"
+fi
+if python3 docs/check-links.py >"$tmp/docs-links.log" 2>&1; then
+  pass "documentation links resolve: $(tail -n 1 "$tmp/docs-links.log")"
+else
+  fail "documentation links resolve" "$tmp/docs-links.log"
 fi
 
 finish

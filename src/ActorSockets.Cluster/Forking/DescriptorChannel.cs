@@ -204,8 +204,8 @@ internal sealed class DescriptorChannel : IDisposable
     /// block. A thread blocked in <c>recvmsg</c> on a Unix stream socket is woken by every wake-up
     /// of the socket's queue, including "room to write" when the peer reads what this end sent; a
     /// <c>poll</c> for input only is not. Both ends of a link send and read, so each frame one end
-    /// read woke the other's reader for nothing: measured (2026-11-26, perf sched_wakeup, one-shot
-    /// load) 0.2-0.25 wasted wake-ups per request in the listener and in each worker.
+    /// read woke the other's reader for nothing: measured (perf sched_wakeup, one-shot
+    /// load; BENCHMARKS.md) 0.2-0.25 wasted wake-ups per request in the listener and in each worker.
     /// </summary>
     /// <returns>False when interrupted (try again).</returns>
     private unsafe bool WaitReadable()

@@ -100,7 +100,7 @@ internal sealed class WorkerProcesses : UntypedActor, IWithTimers
         // start: 3.3k req/s, against 6.4k with tiering off). Tiering off, though, keeps the
         // ReadyToRun code of a published program forever, which is not as fast as a rejitted method:
         // so tiering stays on, counting calls from the start (no 100 ms delay) and without the
-        // instrumented tier of dynamic PGO. Measured (2026-11-26, compare.sh, one-line connections,
+        // instrumented tier of dynamic PGO. Measured (BENCHMARKS.md; compare.sh, one-line connections,
         // 16 clients, ReadyToRun build, 7 rounds of 5 s): 1.13× the throughput of tiering off; the
         // first 3 s after start 6.5k–7.8k req/s (tiering off: 7.6k–8.1k); start-up unchanged.
         // Any of these set in the listener's environment wins.

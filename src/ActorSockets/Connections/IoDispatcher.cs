@@ -7,7 +7,7 @@ namespace ActorSockets.Connections;
 /// The dispatcher of the actors that own sockets (listeners and plain stream connections; TLS
 /// connections run on <see cref="TlsId"/>): a dedicated
 /// pool of one thread per core, apart from the .NET thread pool that handlers, timers and the
-/// rest of the system use. Chosen by measurement (issue 10, one compare.sh run each): against
+/// rest of the system use. Chosen by measurement (compare.sh, one run each; BENCHMARKS.md): against
 /// Akka's default dispatcher, 64-connection pingpong p99 went from 2.1x to 1.0x plain .NET
 /// sockets unpinned and pinned throughput rose by about a seventh; with the listeners on it too,
 /// UDP rose by about a sixth. These actors never block, so a small fixed pool suits them;
@@ -27,7 +27,7 @@ internal static class IoDispatcher
     /// locally, the connection's run, the handler's run it starts and the connection's write after
     /// it follow on that same thread, as in a plain <c>SslStream</c> echo, instead of waking an
     /// I/O-dispatcher thread, then a handler thread, then the I/O thread again. Measured
-    /// (2026-11-26, C# load generator, 5 interleaved rounds of 3 s, medians, ReadyToRun): TLS
+    /// (BENCHMARKS.md; C# load generator, 5 interleaved rounds of 3 s, medians, ReadyToRun): TLS
     /// pingpong with 64 connections 0.65× → 0.86× a plain .NET SslStream echo, 5.9 → 1.7 context
     /// switches per request; TLS handshakes (16 clients, one line each) 0.77× → 0.93×. Plain
     /// connections stay on <see cref="Id"/>: there the same executor made 64-connection pingpong

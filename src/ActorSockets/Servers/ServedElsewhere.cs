@@ -11,7 +11,7 @@ namespace ActorSockets.Servers;
 /// the drain deadline (<c>Context.Stop</c> calls <see cref="Stop"/>); it tells the listener
 /// <see cref="RequestLifecycle.ChildStopped"/> once, when the request ends, as a child's stop is
 /// told. An actor per handed-off socket cost the listener its creation, a run on another thread
-/// for the hand-off, a run for the end and a stop; measured against it (2026-11-26, compare.sh,
+/// for the hand-off, a run for the end and a stop; measured against it (BENCHMARKS.md; compare.sh,
 /// one line per connection, 16 clients, 2 workers, 5 rounds): forking 0.55× → 0.65× threading
 /// mode, 6.1× → 7.3× Python's ForkingTCPServer; the listener's CPU per request 63 → 51 µs.
 /// </summary>
