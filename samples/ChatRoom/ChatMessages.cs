@@ -1,25 +1,26 @@
-using Akka.Actor;
+// The protocol between a participant's handler and the room. Plain data, so a handler in a
+// worker process speaks it unchanged. A participant is its handler: the room keeps the
+// handler's reference (the Sender of Join) and tells it what to write.
 
-// The protocol between a participant's handler and the room. Plain data (an actor reference
-// and strings), so a handler in a worker process speaks it unchanged.
+/// <summary>Handler → room: a client connected.</summary>
+sealed record Join(string ClientAddress);
 
-/// <summary>A client connected; the room answers <see cref="Joined"/> and from then on writes to
-/// <paramref name="Connection"/> directly (the handler's own mailbox is busy reading).</summary>
-sealed record Join(IActorRef Connection, string ClientAddress);
+/// <summary>Handler → room: a line the participant typed (text or a command).</summary>
+sealed record Said(string Line);
 
-/// <summary>The answer to <see cref="Join"/>: the nickname the participant starts with.</summary>
-sealed record Joined(string Nick);
+/// <summary>Handler → room, as it stops: the participant is gone; <paramref name="CutOff"/> when
+/// the server closed the connection while the handler still read from it (in this room: the
+/// client stopped reading and passed the server's write limit).</summary>
+sealed record Gone(bool CutOff);
 
-/// <summary>A line the participant typed (text or a command); answered with <see cref="Heard"/>
-/// once handled, so a fast typist is paced by the room instead of filling its mailbox.</summary>
-sealed record Said(IActorRef Connection, string Line);
+/// <summary>Room → handler: a line to write to its client.</summary>
+sealed record Deliver(string Line);
 
-/// <summary>The answer to <see cref="Said"/>; <paramref name="Quit"/> when the handler should end
-/// (the participant quit or was dropped).</summary>
-sealed record Heard(bool Quit)
+/// <summary>Room → handler: the participant is out of the room; end the connection once what
+/// was delivered before is sent.</summary>
+sealed record Bye
 {
-    public static readonly Heard Continue = new(false);
-    public static readonly Heard Stop = new(true);
+    public static readonly Bye Instance = new();
 }
 
 /// <summary>Sent by the program when the server is stopping: the room tells everyone and closes

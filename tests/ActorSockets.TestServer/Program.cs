@@ -7,6 +7,7 @@
 //   slow     for each line: logs "READ <line>" to stderr, takes 300 ms, then echoes the line
 //   hang     logs "READ <line>" for the first line, then never finishes
 //   (slow and hang answer "where" like pid does)
+//   actor    timers, Become/Stash, a supervised child, Watch, the event stream (ActorFeaturesHandler.cs)
 //   finish   like pid, and a Finish that runs after Handle threw increments the listener's
 //            counter; the line "finished" answers the counter's value
 // The pid handler ends its process with exit code 3 on the line "exit" (a worker that crashes),
@@ -22,7 +23,7 @@ using ActorSockets.Handlers;
 using ActorSockets.Servers;
 using Akka.Actor;
 
-var handler = new Option<string>("--handler") { Description = "pid | count | total | fail | finish | slow | hang", DefaultValueFactory = _ => "pid" };
+var handler = new Option<string>("--handler") { Description = "pid | count | total | fail | finish | slow | hang | actor", DefaultValueFactory = _ => "pid" };
 return await ServerCommandLine.RunAsync(args, "ActorSockets test server",
     cli => cli.Options.Kind == SocketKind.Datagram ? Props.Create<PidDatagramHandler>() : cli.Parsed.GetValue(handler) switch
     {
@@ -31,6 +32,7 @@ return await ServerCommandLine.RunAsync(args, "ActorSockets test server",
         "slow" => Props.Create(() => new SlowEchoHandler(false)),
         "hang" => Props.Create(() => new SlowEchoHandler(true)),
         "finish" => Props.Create<FinishCountingHandler>(),
+        "actor" => Props.Create<ActorFeaturesHandler>(),
         _ => Props.Create<PidEchoHandler>(),
     },
     onStarted: server => server.System.ActorOf(Props.Create<Counter>(), "counter"),

@@ -40,7 +40,13 @@ internal abstract class HandlerLauncher
 /// <see cref="Connections.IoDispatcher.TlsId"/>, beside their connections); null: as its props say.</param>
 internal sealed class ChildHandlerLauncher(Props handlerProps, bool compactMailbox = true, string? dispatcher = null) : HandlerLauncher
 {
-    private readonly Props _handlerProps = OnDispatcher(compactMailbox ? Connections.CompactMailbox.Apply(handlerProps) : handlerProps, dispatcher);
+    private readonly Props _handlerProps = OnDispatcher(compactMailbox && !RequiresOwnMailbox(handlerProps)
+        ? Connections.CompactMailbox.Apply(handlerProps) : handlerProps, dispatcher);
+
+    /// <summary>A handler that stashes (<c>IWithUnboundedStash</c>) needs a mailbox that can put
+    /// messages back at the front, which the compact one cannot: it keeps the system's default.</summary>
+    private static bool RequiresOwnMailbox(Props props)
+        => props.Type is { } type && type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Akka.Dispatch.IRequiresMessageQueue<>));
 
     private static Props OnDispatcher(Props props, string? dispatcher)
         => dispatcher is null || (!string.IsNullOrEmpty(props.Dispatcher) && props.Dispatcher != Akka.Dispatch.Dispatchers.DefaultDispatcherId)

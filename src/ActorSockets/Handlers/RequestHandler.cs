@@ -12,85 +12,122 @@ namespace ActorSockets.Handlers;
 /// <see cref="HandleAsync"/> (and, when needed, <see cref="SetupAsync"/> / <see cref="FinishAsync"/>).
 /// Finish runs even when Handle threw; the exception is then rethrown so the supervisor
 /// stops this handler and reports it to <see cref="ServerHooks.HandleError"/>.
+/// <para>It is a full actor: it takes messages of its own (<see cref="Receive{T}"/>), at once, even
+/// while a step awaits the client; it may have timers, children, a supervisor strategy, watch
+/// actors and subscribe to the event stream. Its steps' code and its messages take turns on the
+/// actor: a message runs when the step's code awaits.</para>
 /// </summary>
-public abstract class RequestHandler : UntypedActor
+public abstract partial class RequestHandler : UntypedActor
 {
     private ExceptionDispatchInfo? _handleFailure;
     private RequestInfo? _request;
     private IActorRef? _connection;
-    private ReplyChannel? _replies;
+    private ConnectionAnswers? _answers;
+    private HandlerSynchronizationContext? _context;
     private bool _keepAfterFinish;
     private readonly AsyncSteps _asyncSteps;
+
+    // The request's steps (Setup, Handle, Finish) as one task, started by Setup. It runs on the
+    // actor between messages; Finish completes the request once both it and the task are done.
+    private Task? _steps;
+    private bool _finishArrived;
+    private Queue<Setup>? _nextRequests; // a kept handler's requests that came while one runs
 
     /// <summary>Looks up, once per handler type, which lifecycle steps it made asynchronous.</summary>
     protected RequestHandler() => _asyncSteps = AsyncSteps.Of(GetType());
 
-    /// <summary>Runs the lifecycle message's step. Each step is async, and the actor takes no other
-    /// message until it has finished (<c>RunTask</c>), so Setup, Handle and Finish never overlap.
-    /// An untyped actor: a handler is created per request, and a ReceiveActor would build its
-    /// message-handler table again for every one. Sealed: the lifecycle is the base class's to
-    /// keep; a subclass overrides the steps.</summary>
+    /// <summary>Runs each message with the handler's synchronization context, so that whatever its
+    /// code awaits resumes on the actor. The lifecycle's messages start and complete the request;
+    /// the connection's answers resume the step that waits for them; the rest is the handler's own
+    /// (<see cref="Receive{T}"/>). No message waits for a step: the mailbox is never suspended.
+    /// Untyped: a handler is created per request, and one that registers no messages of its own
+    /// builds no table. Sealed: the lifecycle is the base class's to keep.</summary>
     protected sealed override void OnReceive(object message)
+    {
+        var outer = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(_context ??= new HandlerSynchronizationContext(Self));
+        try
+        {
+            Dispatch(message);
+            if (_steps is { IsCompleted: true }) OnStepsDone();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(outer);
+        }
+    }
+
+    private void Dispatch(object message)
     {
         switch (message)
         {
-            case Setup { KeepHandler: true } setup:
-                ServeKept(setup);
+            case Continuation step:
+                step.Callback(step.State);
                 break;
-            case Setup setup when !_asyncSteps.Setup:
-                SetupNow(setup);
+            case Setup setup when _steps is not null:
+                (_nextRequests ??= new()).Enqueue(setup);
                 break;
             case Setup setup:
-                RunTask(() => RunSetupAsync(setup));
+                Start(setup);
                 break;
             case Handle:
-                RunTask(RunHandleAsync);
-                break;
-            case Finish when !_asyncSteps.Finish:
-                FinishNow();
-                break;
+                break; // Setup started every step: Handle follows from it
             case Finish:
-                RunTask(RunFinishAsync);
+                _finishArrived = true;
                 break;
             default:
-                Unhandled(message);
+                if (_answers?.TryComplete(message) != true) ReceiveOwn(message);
                 break;
         }
     }
 
-    /// <summary>A kept handler's request comes as its Setup alone, one message per datagram instead
-    /// of three: Setup, Handle and Finish run here, in order. When Handle completes at once (a
-    /// handler that only writes, as most datagram handlers do) the steps run inline, without
-    /// RunTask's task, continuation and mailbox suspension; otherwise the rest runs as a task.</summary>
-    private void ServeKept(Setup setup)
+    private void Start(Setup setup)
     {
-        if (_asyncSteps.Setup || _asyncSteps.Finish)
-        {
-            RunTask(async () =>
-            {
-                await RunSetupAsync(setup);
-                await RunHandleAsync();
-                await RunFinishAsync();
-            });
-            return;
-        }
-        SetupNow(setup);
-        // Started on the actor's task scheduler, which runs it inline here: any await in it
-        // resumes in this actor, as under RunTask.
-        var handled = Task.Factory.StartNew(RunHandleAsync, CancellationToken.None, TaskCreationOptions.None,
-            ((ActorCell)Context).TaskScheduler).Unwrap();
-        if (handled.IsCompleted) FinishNow();
-        else RunTask(async () =>
-        {
-            await handled;
-            FinishNow();
-        });
+        _finishArrived = setup.KeepHandler; // a kept handler's Setup stands for all three messages
+        _steps = _asyncSteps.Setup ? RunStepsAsync(setup) : RunStepsAfterSetup(setup);
     }
 
-    private async Task RunSetupAsync(Setup setup)
+    /// <summary>A handler that left setup alone: it runs inline, so a failure in it throws here.</summary>
+    private Task RunStepsAfterSetup(Setup setup)
     {
         SetupNow(setup);
-        await SetupAsync();
+        return RunHandleAndFinishAsync();
+    }
+
+    private async Task RunStepsAsync(Setup setup)
+    {
+        SetupNow(setup);
+        await SetupAsync(); // a failure here fails the request before Handle; Finish is not called
+        await RunHandleAndFinishAsync();
+    }
+
+    private async Task RunHandleAndFinishAsync()
+    {
+        try
+        {
+            await HandleAsync();
+        }
+        catch (Exception e)
+        {
+            _handleFailure = ExceptionDispatchInfo.Capture(e);
+        }
+        if (_asyncSteps.Finish) await FinishAsync();
+    }
+
+    /// <summary>The steps' task has ended: once Finish has arrived too, the request is complete.
+    /// Runs in the message's run, outside the task, so a failure throws to the supervisor.</summary>
+    private void OnStepsDone()
+    {
+        if (!_finishArrived) return;
+        var steps = _steps!;
+        _steps = null;
+        if (steps.IsFaulted) ExceptionDispatchInfo.Throw(steps.Exception!.InnerException!);
+        FinishNow();
+        if (_keepAfterFinish && _nextRequests?.TryDequeue(out var next) == true)
+        {
+            Start(next);
+            if (_steps is { IsCompleted: true }) OnStepsDone();
+        }
     }
 
     private void SetupNow(Setup setup)
@@ -104,27 +141,11 @@ public abstract class RequestHandler : UntypedActor
         OnSetup(setup);
     }
 
-    private async Task RunHandleAsync()
-    {
-        try
-        {
-            await HandleAsync();
-        }
-        catch (Exception e)
-        {
-            _handleFailure = ExceptionDispatchInfo.Capture(e);
-        }
-    }
-
-    private async Task RunFinishAsync()
-    {
-        await FinishAsync();
-        FinishNow();
-    }
-
     private void FinishNow()
     {
-        _handleFailure?.Throw();
+        var failure = _handleFailure;
+        _handleFailure = null;
+        failure?.Throw();
         Connection.Tell(HandlerDone.Instance, Self);
         if (!_keepAfterFinish)
         {
@@ -141,24 +162,19 @@ public abstract class RequestHandler : UntypedActor
     private protected virtual void OnRequestOver() { }
 
     /// <summary>Asks the connection (or datagram request) and returns its answer, throwing the
-    /// matching exception for an <see cref="Connections.IoFailed"/>. Answers come back through one
-    /// reply channel per handler, made on first use in the handler's context: no Ask per request.</summary>
+    /// matching exception for an <see cref="Connections.IoFailed"/>. The answer comes to this
+    /// handler's mailbox (<see cref="ConnectionAnswers"/>): no Ask per request.</summary>
     private protected async ValueTask<object> AskConnectionAsync(object request)
         => IoErrors.ThrowIfFailed(await AskConnectionUncheckedAsync(request));
 
     /// <summary><see cref="AskConnectionAsync"/> without the failure check, for callers that do it
     /// themselves: one async step less in the chain an idle connection's handler keeps alive.</summary>
     private protected ValueTask<object> AskConnectionUncheckedAsync(object request)
-    {
-        _replies ??= new ReplyChannel(((ExtendedActorSystem)Context.System).Provider);
-        return _replies.Ask(Connection, request);
-    }
+        => (_answers ??= new ConnectionAnswers()).Ask(Connection, request, Self);
 
-    /// <summary>Releases the reply channel, then calls <see cref="OnStopped"/>. Sealed so that no
-    /// subclass can skip the release.</summary>
+    /// <summary>Calls <see cref="OnStopped"/>; sealed so that every handler stops alike.</summary>
     protected sealed override void PostStop()
     {
-        _replies?.Dispose();
         try
         {
             OnStopped();
@@ -204,8 +220,8 @@ public abstract class RequestHandler : UntypedActor
 
 /// <summary>
 /// Which lifecycle steps a handler type overrides with async code of its own. A step it leaves
-/// alone completes at once, so the handler runs it inline instead of through <c>RunTask</c>
-/// (which costs a task, an unwrap, a continuation and three system messages per step): most
+/// alone completes at once, so the handler runs it inline instead of as an async step (which
+/// costs a state machine and a task per step): most
 /// handlers override only <c>HandleAsync</c>, and one-request-per-connection servers pay the
 /// lifecycle for every connection.
 /// </summary>

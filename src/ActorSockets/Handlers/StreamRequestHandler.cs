@@ -17,6 +17,7 @@ public abstract class StreamRequestHandler : RequestHandler
 
     private int _unflushed;
     private int _flushThreshold = 128 * 1024;
+    private TaskCompletionSource? _paused; // a long write waiting for the client with bytes still to send
     private static readonly ReadAvailable DefaultAvailable = new(4096);
 
     private ReadAvailable _lastAvailable = DefaultAvailable;
@@ -68,22 +69,74 @@ public abstract class StreamRequestHandler : RequestHandler
     }
 
     /// <summary>Sends <paramref name="data"/> to the client (<c>wfile.write</c> / <c>sendall</c>).
-    /// Returns at once unless too much is unsent, then waits for the client to take some.</summary>
-    protected async Task WriteAsync(ReadOnlyMemory<byte> data)
+    /// Returns at once unless too much is unsent, then waits for the client to take some. Writes
+    /// reach the client in the order they were made, whichever code made them.</summary>
+    protected Task WriteAsync(ReadOnlyMemory<byte> data)
+        => _paused is null ? WriteInOrderAsync(data) : WriteAfterAsync(_paused.Task, data);
+
+    private async Task WriteInOrderAsync(ReadOnlyMemory<byte> data)
     {
-        while (data.Length > 0)
+        TaskCompletionSource? paused = null;
+        try
         {
-            // Chunks stay small enough to cross to a worker process in one remoting frame.
-            var chunk = data[..Math.Min(data.Length, Math.Min(_flushThreshold, ReadBuffer.MaxChunk))];
-            Connection.Tell(new Write(chunk.ToArray()), Self);
-            _unflushed += chunk.Length;
-            data = data[chunk.Length..];
-            if (_unflushed >= _flushThreshold) await FlushAsync();
+            while (data.Length > 0)
+            {
+                data = TellChunk(data);
+                if (_unflushed < _flushThreshold) continue;
+                // A long write waits for the client with bytes still to send: writes made meanwhile go after them.
+                if (data.Length > 0) _paused = paused ??= new TaskCompletionSource();
+                await FlushAsync();
+            }
         }
+        finally
+        {
+            if (paused is not null)
+            {
+                _paused = null;
+                paused.SetResult(); // the writes held back resume here, in the order they were made
+            }
+        }
+    }
+
+    private async Task WriteAfterAsync(Task earlier, ReadOnlyMemory<byte> data)
+    {
+        await earlier;
+        await WriteAsync(data);
+    }
+
+    /// <summary>Sends the first chunk of <paramref name="data"/>; returns the rest. Chunks stay small
+    /// enough to cross to a worker process in one remoting frame.</summary>
+    private ReadOnlyMemory<byte> TellChunk(ReadOnlyMemory<byte> data)
+    {
+        var chunk = data[..Math.Min(data.Length, Math.Min(_flushThreshold, ReadBuffer.MaxChunk))];
+        Connection.Tell(new Write(chunk.ToArray()), Self);
+        _unflushed += chunk.Length;
+        return data[chunk.Length..];
     }
 
     /// <summary>Sends <paramref name="text"/> as UTF-8.</summary>
     protected Task WriteAsync(string text) => WriteAsync(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Sends <paramref name="data"/> to the client without waiting: for a message handler
+    /// (<see cref="RequestHandler.Receive{T}"/>), which never waits, as a write to an Akka.IO
+    /// connection is a Tell. It keeps its place in order with every other write, and counts
+    /// towards the same limit: the next <see cref="WriteAsync(ReadOnlyMemory{byte})"/> waits for
+    /// the client first when enough is unsent, and a client that takes nothing while more than
+    /// <c>WriteBufferLimit</c> bytes queue up is cut off (its connection closes and this handler
+    /// stops), so a client that stops reading costs bounded memory and never holds up whoever
+    /// sent the message.</summary>
+    protected void Write(ReadOnlyMemory<byte> data)
+    {
+        if (_paused is not null)
+        {
+            _ = WriteAfterAsync(_paused.Task, data.ToArray()); // behind a long write's rest; never fails: a lost connection ends the handler
+            return;
+        }
+        while (data.Length > 0) data = TellChunk(data);
+    }
+
+    /// <summary>Sends <paramref name="text"/> as UTF-8 without waiting (see <see cref="Write(ReadOnlyMemory{byte})"/>).</summary>
+    protected void Write(string text) => Write(Encoding.UTF8.GetBytes(text));
 
     /// <summary>The connection as a <see cref="Stream"/> (for a <see cref="StreamReader"/>, a
     /// serializer, <c>PipeReader.Create</c>); its reads, writes and flushes are this handler's
@@ -95,8 +148,9 @@ public abstract class StreamRequestHandler : RequestHandler
     /// <summary>Waits until everything written so far is in the kernel's hands (<c>wfile.flush()</c>).</summary>
     protected async Task FlushAsync()
     {
+        int covered = _unflushed; // a message may write more while this flush waits: those stay counted
         await AskConnectionAsync(Flush.Instance);
-        _unflushed = 0;
+        _unflushed = Math.Max(0, _unflushed - covered);
     }
 
     private async Task<byte[]> ReadAsync(object request)

@@ -98,6 +98,20 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     /// <summary>The actor system the server runs in.</summary>
     public ActorSystem System => _system;
 
+    /// <summary>Every live stream handler of this server that runs in this process (sync and
+    /// threading modes): a selection of the handlers under the listener's connections, resolved
+    /// anew at each send, so it needs no registry and a handler that ends meanwhile is simply not
+    /// reached. Tell it a message, or narrow it with a path of your own. Handlers in forking mode's
+    /// workers are in other processes: reach those through an actor they register with.</summary>
+    public ActorSelection Handlers => _system.ActorSelection(HandlersPath(Listener));
+
+    /// <summary>Tells <paramref name="message"/> to every live handler in <see cref="Handlers"/>
+    /// (a handler takes it with <c>Receive&lt;T&gt;</c>, at once, even while it waits for its client).</summary>
+    public void Broadcast(object message, IActorRef? sender = null) => Handlers.Tell(message, sender ?? ActorRefs.NoSender);
+
+    /// <summary>Where a listener's stream handlers are: each connection actor's one handler child.</summary>
+    internal static string HandlersPath(IActorRef listener) => $"{listener.Path.ToStringWithoutAddress()}/conn-*/handler-*";
+
     /// <summary>The bound address, port 0 resolved (socketserver's <c>server_address</c>); null before binding.</summary>
     public EndPoint? ServerAddress { get; private set; }
 

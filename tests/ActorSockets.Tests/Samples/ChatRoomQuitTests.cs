@@ -4,9 +4,9 @@ using Xunit;
 
 namespace ActorSockets.Tests.Samples;
 
-/// <summary>/quit always answers "* bye" before the connection ends, even when it arrives while
-/// an earlier batch to the same participant is still unconfirmed (the outbox race: the bye was
-/// queued behind that batch, and the participant removed together with its outbox).</summary>
+/// <summary>/quit always answers "* bye" before the connection ends, even amid join and leave
+/// notices to the quitter: nothing the room tells a handler after the bye, and the handler's
+/// stop sends everything written before it.</summary>
 public class ChatRoomQuitTests
 {
     [Fact]
