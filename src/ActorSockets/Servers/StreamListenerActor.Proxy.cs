@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using ActorSockets.Connections;
+using Akka.Event;
 
 namespace ActorSockets.Servers;
 
@@ -17,7 +18,7 @@ internal sealed partial class StreamListenerActor
 
     /// <summary>Judges a pending socket's peer, then reads its header; runs off the actor's thread
     /// once started. Returns the header's outcome, or a refusal of the peer itself
-    /// (<paramref name="refusedPeer"/> is then its reason).</summary>
+    /// (<c>RefusedPeer</c> is then its reason).</summary>
     private async Task<(ProxyProtocolReader.Outcome Header, string? RefusedPeer)> ReadHeaderAsync(Socket client)
     {
         var peer = PeerOf(client);
