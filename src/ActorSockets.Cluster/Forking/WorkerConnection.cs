@@ -76,7 +76,7 @@ internal sealed class WorkerConnection : UntypedActor
     {
         switch (message)
         {
-            case ReadLine or ReadAvailable or ReadExactly:
+            case ReadLine or ReadAvailable or ReadExactly or ReadFrame:
                 StartRead(message);
                 break;
             case Write write:

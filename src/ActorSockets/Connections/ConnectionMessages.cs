@@ -15,6 +15,14 @@ public sealed record ReadExactly(int Count);
 /// rest without a newline, then empty. A line over the server's limit fails the read.</summary>
 public sealed record ReadLine;
 
+/// <summary>Read one frame of <paramref name="Format"/> (<see cref="Handlers.StreamRequestHandler.ReadFrameAsync"/>).
+/// Answered with <see cref="FrameResult"/>, or an empty <see cref="ReadResult"/> at end of stream.
+/// Local only: the handler and the actor that answers it are in one process.</summary>
+internal sealed record ReadFrame(Handlers.FrameFormat Format);
+
+/// <summary>The answer to <see cref="ReadFrame"/>: the frame's payload.</summary>
+internal sealed record FrameResult(byte[] Payload);
+
 /// <summary>Queue bytes for the client (<c>wfile.write</c>). Not answered.</summary>
 public sealed record Write(byte[] Data);
 
@@ -53,6 +61,8 @@ public enum IoFailure
     ConnectionLost,
     /// <summary>The handler broke the protocol (for example two reads at once).</summary>
     Misuse,
+    /// <summary>The client's bytes are not a frame of the format read, or the stream ended inside one.</summary>
+    InvalidFrame,
 }
 
 /// <summary>The answer to a read or flush that failed.</summary>

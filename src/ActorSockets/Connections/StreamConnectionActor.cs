@@ -57,7 +57,7 @@ internal sealed partial class StreamConnectionActor : RequestActor
     {
         switch (message)
         {
-            case ReadLine or ReadAvailable or ReadExactly:
+            case ReadLine or ReadAvailable or ReadExactly or ReadFrame:
                 StartRead(message);
                 break;
             case ReadChunk:

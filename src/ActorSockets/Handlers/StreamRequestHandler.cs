@@ -11,7 +11,7 @@ namespace ActorSockets.Handlers;
 /// enough is unsent (so a client that does not read slows the handler down instead of
 /// filling memory). Reads return empty data (or <c>null</c> for text) at end of stream.
 /// </summary>
-public abstract class StreamRequestHandler : RequestHandler
+public abstract partial class StreamRequestHandler : RequestHandler
 {
     private static readonly ReadLine ReadLineRequest = new();
 
