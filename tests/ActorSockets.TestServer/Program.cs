@@ -9,6 +9,7 @@
 //   (slow and hang answer "where" like pid does)
 //   finish   like pid, and a Finish that runs after Handle threw increments the listener's
 //            counter; the line "finished" answers the counter's value
+// The pid handler answers "endpoints" with "<pid> <RemoteEndPoint> <LocalEndPoint>".
 // The pid handler also answers "where" with "<pid> <kind of connection actor>": in forking mode
 // "handoff" for a socket handed to the worker, "request" for a relayed request (its stand-in).
 // With --udp every handler is the datagram form of pid: "<pid> <datagram>"; "boom" throws.
@@ -40,9 +41,12 @@ sealed class PidEchoHandler : StreamRequestHandler
         while (await ReadLineAsync() is { } line)
         {
             if (line == "boom") throw new InvalidOperationException("boom requested");
-            await WriteAsync(line == "where"
-                ? $"{Environment.ProcessId} {Connection.Path.Name.Split('-')[0]}\n"
-                : $"{Environment.ProcessId} {line}\n");
+            await WriteAsync(line switch
+            {
+                "where" => $"{Environment.ProcessId} {Connection.Path.Name.Split('-')[0]}\n",
+                "endpoints" => $"{Environment.ProcessId} {RemoteEndPoint} {LocalEndPoint}\n",
+                _ => $"{Environment.ProcessId} {line}\n",
+            });
         }
     }
 }

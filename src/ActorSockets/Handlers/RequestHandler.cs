@@ -180,6 +180,15 @@ public abstract class RequestHandler : UntypedActor
     /// <summary>The client's address, as <c>host:port</c> or a Unix path.</summary>
     protected string ClientAddress => Request.ClientAddress;
 
+    /// <summary>The client's endpoint, an <see cref="System.Net.IPEndPoint"/> or a
+    /// <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>: the PROXY protocol header's source
+    /// when there is one. The same in a forking worker as in the listener.</summary>
+    protected System.Net.EndPoint? RemoteEndPoint => Request.RemoteEndPoint;
+
+    /// <summary>The endpoint the client connected to (the PROXY protocol header's destination when
+    /// it gave one).</summary>
+    protected System.Net.EndPoint? LocalEndPoint => Request.LocalEndPoint;
+
     /// <summary>The connection actor that owns the socket.</summary>
     protected IActorRef Connection => _connection ?? throw new InvalidOperationException("Setup has not arrived yet.");
 

@@ -16,7 +16,7 @@ internal sealed partial class StreamListenerActor
 {
     private sealed record ProxyHeaderFailed(string Peer, string Error) : IDeadLetterSuppression;
 
-    private readonly ConcurrentDictionary<Socket, IPEndPoint> _proxiedClients = new();
+    private readonly ConcurrentDictionary<Socket, (IPEndPoint Client, IPEndPoint? Destination)> _proxiedClients = new();
     private readonly Channel<Socket> _headersRead = Channel.CreateUnbounded<Socket>();
     private Task<Socket>? _accept;        // touched only by the one ReceiveProxiedAsync in flight
     private Task<bool>? _headerWait;
@@ -59,7 +59,7 @@ internal sealed partial class StreamListenerActor
             var outcome = t.Result;
             if (outcome.Ok)
             {
-                if (outcome.Client is not null) _proxiedClients[client] = outcome.Client;
+                if (outcome.Client is not null) _proxiedClients[client] = (outcome.Client, outcome.Destination);
                 if (_headersRead.Writer.TryWrite(client)) return;
                 ForgetProxied(client); // the listener has stopped
             }
@@ -74,7 +74,9 @@ internal sealed partial class StreamListenerActor
         catch (Exception e) when (e is SocketException or ObjectDisposedException) { return null; }
     }
 
-    private IPEndPoint? ProxiedClient(Socket client) => _proxiedClients.TryGetValue(client, out var real) ? real : null;
+    private IPEndPoint? ProxiedClient(Socket client) => _proxiedClients.TryGetValue(client, out var real) ? real.Client : null;
+
+    private IPEndPoint? ProxiedDestination(Socket client) => _proxiedClients.TryGetValue(client, out var real) ? real.Destination : null;
 
     private void ForgetProxied(Socket client) => _proxiedClients.TryRemove(client, out _);
 

@@ -274,6 +274,24 @@ public class ForkingModeTests(ITestOutputHelper output)
         Assert.Equal(5000, Regex.Matches(server.Stderr, path == Handoff ? "path=handoff" : @"routed handler-\d+ .* \(path=relay\)").Count);
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task A_worker_handler_sees_the_endpoints_of_the_PROXY_header_or_of_the_socket(string path)
+    {
+        using var server = await StartAsync(path, "proxy-protocol = optional");
+        using (var proxied = await TestClient.ConnectAsync(server.Port))
+        {
+            await proxied.SendAsync("PROXY TCP4 203.0.113.7 10.0.0.1 51234 8080\r\nendpoints\n");
+            var (pid, text) = ParseReply(await proxied.ReadLineAsync(Deadline));
+            Assert.NotEqual(server.Pid, pid);
+            Assert.Equal("203.0.113.7:51234 10.0.0.1:8080", text);
+        }
+        using var direct = await TestClient.ConnectAsync(server.Port);
+        await direct.SendAsync("endpoints\n");
+        Assert.Equal($"{direct.Socket.LocalEndPoint} 127.0.0.1:{server.Port}", ParseReply(await direct.ReadLineAsync(Deadline)).Text);
+        Assert.Equal(0, await server.StopAsync());
+    }
+
     /// <summary>Starts the test server in forking mode for <paramref name="path"/>, with
     /// <paramref name="settings"/> (HOCON keys of actorsockets.server-defaults) in a --config file.</summary>
     private static async Task<SampleProcess> StartAsync(string path, string settings, params string[] args)
