@@ -99,6 +99,28 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
         return (object?)AtEnd() ?? (Ended ? Take(Buffered) : null);
     }
 
+    /// <summary>Up to <paramref name="maxBytes"/> of what is buffered in a pooled buffer the reader
+    /// gives back (<see cref="LentRead"/>), end of stream, or null. When the read takes every
+    /// buffered byte (an echo's usual case) the buffer itself changes hands: no copy, and the next
+    /// receive rents another.</summary>
+    public object? TryLend(int maxBytes)
+    {
+        if (maxBytes < 1 || maxBytes > MaxChunk) return Misuse(maxBytes);
+        if (Buffered == 0) return (object?)AtEnd() ?? (Ended ? Take(0) : null);
+        int count = Math.Min(maxBytes, Buffered);
+        if (count == Buffered)
+        {
+            var whole = new LentRead(_buffer!, _start, count);
+            _buffer = null;
+            _start = _end = 0;
+            return whole;
+        }
+        var part = Pool.Rent(count);
+        _buffer.AsSpan(_start, count).CopyTo(part);
+        _start += count;
+        return new LentRead(part, 0, count);
+    }
+
     /// <summary>One frame's payload (<see cref="FrameResult"/>), end of stream (an empty
     /// <see cref="ReadResult"/>), a failure (too long: counted as a line too long; not a frame; cut
     /// by the end of stream), or null (need more bytes).</summary>
@@ -132,6 +154,7 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
         ReadAvailable r => TryTakeAvailable(r.MaxBytes),
         ReadExactly r => TryTakeExactly(r.Count),
         ReadFrame r => TryTakeFrame(r.Format),
+        ReadLent r => TryLend(r.MaxBytes),
         _ => null,
     };
 

@@ -23,6 +23,7 @@ internal static class IoErrors
         IoFailure.Timeout => new ReadTimeoutException(failed.Message),
         IoFailure.ConnectionLost => new ConnectionLostException(failed.Message),
         IoFailure.InvalidFrame => new InvalidDataException(failed.Message),
+        IoFailure.Cancelled => new OperationCanceledException(failed.Message),
         _ => new InvalidOperationException(failed.Message),
     };
 }

@@ -13,10 +13,10 @@ public abstract partial class StreamRequestHandler
     /// format's <see cref="FrameFormat.MaxFrameSize"/> (counted like a line too long),
     /// <see cref="InvalidDataException"/> when the bytes are not such a frame or the stream ends
     /// inside one, and <see cref="ConnectionLostException"/> on a reset.</summary>
-    protected async Task<byte[]?> ReadFrameAsync(FrameFormat format)
+    protected async Task<byte[]?> ReadFrameAsync(FrameFormat format, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(format);
-        var answer = IoErrors.ThrowIfFailed(await AskConnectionUncheckedAsync(new ReadFrame(format)));
+        var answer = await ReadAnswerAsync(new ReadFrame(format), cancellationToken);
         return answer is FrameResult frame ? frame.Payload : null;
     }
 }
