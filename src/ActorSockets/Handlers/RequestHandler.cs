@@ -112,6 +112,12 @@ public abstract class RequestHandler : UntypedActor
         {
             await HandleAsync();
         }
+        catch (OperationCanceledException e) when (_aborted is { IsCancellationRequested: true } && e.CancellationToken == _aborted.Token)
+        {
+            // The handler gave up because the request was aborted (mostly: the client left), which
+            // is the client's doing: reported as a lost connection, at debug level.
+            _handleFailure = ExceptionDispatchInfo.Capture(new ConnectionLostException($"the request was aborted: {e.Message}"));
+        }
         catch (Exception e)
         {
             _handleFailure = ExceptionDispatchInfo.Capture(e);

@@ -50,9 +50,9 @@ public sealed class MemoryEchoHandler : StreamRequestHandler
 
 public sealed class RequestAbortedTests(ITestOutputHelper output) : ServerTestKit(output)
 {
-    private async Task<(SocketServer Server, TestClient Client)> WaitingRequestAsync(ServerOptions? options = null)
+    private async Task<(SocketServer Server, TestClient Client)> WaitingRequestAsync(ServerOptions? options = null, ServerHooks? hooks = null)
     {
-        var server = await ServeAsync(options ?? ServerOptions.Tcp(), Props.Create(() => new AbortWatchingHandler(TestActor)));
+        var server = await ServeAsync(options ?? ServerOptions.Tcp(), Props.Create(() => new AbortWatchingHandler(TestActor)), hooks);
         var client = Track(await TestClient.ConnectAsync(server.Port));
         await client.SendAsync("go\n");
         await ExpectMsgAsync("waiting", Deadline);
@@ -62,9 +62,13 @@ public sealed class RequestAbortedTests(ITestOutputHelper output) : ServerTestKi
     [Fact]
     public async Task It_fires_when_the_client_closes_its_side_while_the_handler_is_not_reading()
     {
-        var (_, client) = await WaitingRequestAsync();
+        var hooks = new CountingHooks();
+        var (_, client) = await WaitingRequestAsync(hooks: hooks);
         client.HalfClose();
         await ExpectMsgAsync("aborted", Deadline);
+        // The handler ended with the token's OperationCanceledException: reported as a lost connection (debug, not a warning).
+        await Eventually.Until(() => hooks.ErrorCount == 1, Deadline, "HandleError");
+        Assert.IsType<ConnectionLostException>(hooks.Errors[0].Error);
     }
 
     [Fact]
