@@ -195,23 +195,19 @@ try:
         print("server:", line.rstrip())
         if line.startswith("LISTENING "): port = int(line.split()[1])
     if port is None: sys.exit("no LISTENING line within 30 s")
+    def line(sock):  # the server's next line (less at its end of stream)
+        got = b""
+        while not got.endswith(b"\n") and (chunk := sock.recv(4096)): got += chunk
+        return got
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         s.sendall(b"hello from the check\n")
-        answer = b""
-        while not answer.endswith(b"\n"):
-            chunk = s.recv(4096)
-            if not chunk: break
-            answer += chunk
+        answer = line(s)
     print("answer:", answer)
     if answer != b"HELLO FROM THE CHECK\n": sys.exit(f"unexpected answer {answer!r}")
     # SIGTERM with a request in flight: the server drains (the request ends cleanly) and exits 0.
     with socket.create_connection(("127.0.0.1", port), timeout=10) as held:
         held.sendall(b"in flight\n")
-        got = b""
-        while not got.endswith(b"\n"):
-            chunk = held.recv(4096)
-            if not chunk: break
-            got += chunk
+        got = line(held)
         proc.send_signal(signal.SIGTERM)
         while chunk := held.recv(4096): got += chunk  # until the server's FIN
     code = proc.wait(30)
