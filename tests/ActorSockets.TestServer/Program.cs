@@ -13,6 +13,8 @@
 // The pid handler ends its process with exit code 3 on the line "exit" (a worker that crashes),
 // and fails fast (Environment.FailFast) on the line "failfast"; on "down-listener" it downs the
 // listener's cluster node from the worker (as a misbehaving node could).
+// The pid handler answers "endpoints" with "<pid> <RemoteEndPoint> <LocalEndPoint>".
+// The pid handler answers "endpoints" with "<pid> <RemoteEndPoint> <LocalEndPoint>".
 // The pid handler also answers "where" with "<pid> <kind of connection actor>": in forking mode
 // "handoff" for a socket handed to the worker, "request" for a relayed request (its stand-in);
 // and "who" with "<pid> cert=<client certificate subject> thumbprint=<its SHA-256>" (none: none).
@@ -57,6 +59,7 @@ sealed class PidEchoHandler : StreamRequestHandler
             {
                 "where" => $"{Environment.ProcessId} {Connection.Path.Name.Split('-')[0]}\n",
                 "who" => $"{Environment.ProcessId} cert={Request.ClientCertificateSubject ?? "none"} thumbprint={Request.ClientCertificateThumbprint ?? "none"}\n",
+                "endpoints" => $"{Environment.ProcessId} {RemoteEndPoint} {LocalEndPoint}\n",
                 _ => $"{Environment.ProcessId} {line}\n",
             });
         }

@@ -12,7 +12,8 @@
 #     System.CommandLine, Microsoft.Extensions.Logging.Console;
 #   - README's hello world (the ```csharp block after `<!-- snippet: hello-world -->`), pasted
 #     as Program.cs into `dotnet new console` + `dotnet add package ActorSockets`, builds, serves
-#     a line on a real socket, and its dependency closure has none of the packages above;
+#     a line on a real socket, drains and exits 0 on SIGTERM with a request in flight, and its
+#     dependency closure has none of the packages above;
 #   - `dotnet new actorsockets` (installed from the packed folder into a temporary template
 #     hive) builds and its tests pass;
 #   - every ```csharp block of README.md and docs/*.md compiles;
@@ -183,7 +184,7 @@ else
   pass "hello world: dotnet new console + dotnet add package ActorSockets $version + README's Program.cs builds"
   # Serve: run it (port 0 in README), read LISTENING <port>, send a line, expect it in upper case.
   if timeout 60 python3 - "$hello/bin/Release/net10.0/Hello.dll" >"$tmp/serve.log" 2>&1 <<'PY'
-import queue, socket, subprocess, sys, threading, time
+import queue, signal, socket, subprocess, sys, threading, time
 proc = subprocess.Popen(["dotnet", sys.argv[1]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 lines = queue.Queue()
 def pump():  # stdout lines to the queue, "" at its end
@@ -199,23 +200,32 @@ try:
         print("server:", line.rstrip())
         if line.startswith("LISTENING "): port = int(line.split()[1])
     if port is None: sys.exit("no LISTENING line within 30 s")
+    def line(sock):  # the server's next line (less at its end of stream)
+        got = b""
+        while not got.endswith(b"\n") and (chunk := sock.recv(4096)): got += chunk
+        return got
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         s.sendall(b"hello from the check\n")
-        answer = b""
-        while not answer.endswith(b"\n"):
-            chunk = s.recv(4096)
-            if not chunk: break
-            answer += chunk
+        answer = line(s)
     print("answer:", answer)
     if answer != b"HELLO FROM THE CHECK\n": sys.exit(f"unexpected answer {answer!r}")
-    print(f"served on port {port}")
+    # SIGTERM with a request in flight: the server drains (the request ends cleanly) and exits 0.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as held:
+        held.sendall(b"in flight\n")
+        got = line(held)
+        proc.send_signal(signal.SIGTERM)
+        while chunk := held.recv(4096): got += chunk  # until the server's FIN
+    code = proc.wait(30)
+    print("in flight:", got, "exit:", code)
+    if got != b"IN FLIGHT\n" or code != 0: sys.exit(f"SIGTERM: got {got!r} and exit {code}, not a drain and exit 0")
+    print(f"served on port {port}, drained on SIGTERM and exited 0")
 finally:
     proc.terminate()
     try: proc.wait(10)
     except subprocess.TimeoutExpired: proc.kill()
 PY
   then pass "hello world serves: $(tail -n 1 "$tmp/serve.log"), a line comes back upper-cased"
-  else fail "hello world serves a line over TCP" "$tmp/serve.log"
+  else fail "hello world serves a line over TCP and drains on SIGTERM" "$tmp/serve.log"
   fi
   # Its dependency closure, from the restore's own record.
   closure=$(python3 - "$hello/obj/project.assets.json" <<'PY'

@@ -202,7 +202,7 @@ internal sealed class WorkerLink(int processId, DescriptorChannel channel)
         try
         {
             Channel.Send(HandoffProtocol.Connection,
-                HandoffProtocol.EncodeConnection(id, request.ClientAddress, request.ServerAddress, request.HandlerName, ServerPath(request.Server)),
+                HandoffProtocol.EncodeConnection(id, request, ServerPath(request.Server)),
                 client.SafeHandle);
         }
         catch

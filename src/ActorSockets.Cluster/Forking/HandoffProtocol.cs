@@ -91,13 +91,17 @@ internal static class HandoffProtocol
         };
     }
 
-    public static byte[] EncodeConnection(long id, string client, string server, string handler, string listenerPath)
-        => new Writer().Long(id).String(client).String(server).String(handler).String(listenerPath).ToArray();
+    /// <summary>A handed-off connection: its request, with both endpoints (the PROXY header's, when
+    /// it had one, which the worker cannot learn from the socket).</summary>
+    public static byte[] EncodeConnection(long id, Handlers.RequestInfo request, string listenerPath)
+        => new Writer().Long(id).String(request.ClientAddress).String(request.ServerAddress).String(request.HandlerName)
+            .String(listenerPath).EndPoint(request.RemoteEndPoint).EndPoint(request.LocalEndPoint).ToArray();
 
-    public static (long Id, string Client, string Server, string Handler, string ListenerPath) DecodeConnection(byte[] payload)
+    public static (long Id, string Client, string Server, string Handler, string ListenerPath, System.Net.EndPoint? Remote, System.Net.EndPoint? Local)
+        DecodeConnection(byte[] payload)
     {
         var r = new Reader(payload);
-        return (r.Long(), r.String(), r.String(), r.String(), r.String());
+        return (r.Long(), r.String(), r.String(), r.String(), r.String(), r.EndPoint(), r.EndPoint());
     }
 
     public static byte[] EncodeId(long id) => new Writer().Long(id).ToArray();
@@ -165,6 +169,8 @@ internal static class HandoffProtocol
 
         public Writer String(string value) => Bytes(Encoding.UTF8.GetBytes(value));
 
+        public Writer EndPoint(System.Net.EndPoint? value) => String(Connections.EndPointText.Format(value));
+
         public byte[] ToArray() => _stream.ToArray();
     }
 
@@ -192,6 +198,8 @@ internal static class HandoffProtocol
         public byte[] Bytes() => Take(Int()).ToArray();
 
         public string String() => Encoding.UTF8.GetString(Take(Int()));
+
+        public System.Net.EndPoint? EndPoint() => Connections.EndPointText.Parse(String());
 
         public bool AtEnd => _at == data.Length;
     }

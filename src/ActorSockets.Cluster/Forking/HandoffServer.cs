@@ -53,8 +53,8 @@ internal static class WorkerLinkClient
                     switch (t)
                     {
                         case HandoffProtocol.Connection:
-                            var (id, client, bound, handler, listener) = HandoffProtocol.DecodeConnection(p);
-                            server.Tell(new Adopt(fd, id, client, bound, handler, listener));
+                            var (id, client, bound, handler, listener, remote, local) = HandoffProtocol.DecodeConnection(p);
+                            server.Tell(new Adopt(fd, id, client, bound, handler, listener) { Remote = remote, Local = local });
                             break;
                         case HandoffProtocol.Close:
                             server.Tell(new CloseHandedOff(HandoffProtocol.DecodeId(p)));
@@ -75,7 +75,11 @@ internal static class WorkerLinkClient
         }) { IsBackground = true, Name = "actorsockets-listener-link" }.Start();
     }
 
-    internal sealed record Adopt(int Descriptor, long Id, string Client, string Server, string Handler, string ListenerPath);
+    internal sealed record Adopt(int Descriptor, long Id, string Client, string Server, string Handler, string ListenerPath)
+    {
+        public System.Net.EndPoint? Remote { get; init; }
+        public System.Net.EndPoint? Local { get; init; }
+    }
 
     /// <summary>Adopts a socket handed over and starts its connection actor, as a child of
     /// <see cref="HandoffServer"/>, which calls it from its own thread.</summary>
@@ -111,7 +115,7 @@ internal static class WorkerLinkClient
             }
             var hooks = new HandoffServer.CapturingHooks();
             var requestSettings = new RequestSettings(_options, hooks, _launcher) { Metrics = _metrics, Tls = _certificate, Totals = new() };
-            var info = new RequestInfo(adopt.Client, adopt.Server, adopt.Handler, _listener);
+            var info = new RequestInfo(adopt.Client, adopt.Server, adopt.Handler, _listener) { RemoteEndPoint = adopt.Remote, LocalEndPoint = adopt.Local };
             var connection = server.ActorOf(
                 new Props(CompactMailbox.ConnectionDeploymentFor(requestSettings), typeof(StreamConnectionActor), socket, info, requestSettings), $"handoff-{adopt.Id}");
             return new HandoffServer.Running(connection, adopt.Id, requestSettings, hooks);

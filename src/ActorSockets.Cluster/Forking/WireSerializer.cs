@@ -20,9 +20,9 @@ namespace ActorSockets.Forking;
 public sealed class WireSerializer : SerializerWithStringManifest
 {
     /// <summary>The wire format's version: bump it whenever any message's layout changes.</summary>
-    public const ushort Version = 1;
+    public const ushort Version = 2;
 
-    private const string V = "1"; // Version as the manifest prefix
+    private const string V = "2"; // Version as the manifest prefix
 
     /// <summary>Created by Akka's serialization extension.</summary>
     public WireSerializer(ExtendedActorSystem system) : base(system) { }
@@ -144,6 +144,7 @@ public sealed class WireSerializer : SerializerWithStringManifest
         writer.String(setup.Request.ClientAddress).String(setup.Request.ServerAddress).String(setup.Request.HandlerName);
         WriteRef(writer, setup.Request.Server);
         WriteRef(writer, setup.Connection);
+        writer.EndPoint(setup.Request.RemoteEndPoint).EndPoint(setup.Request.LocalEndPoint);
         writer.Int(setup.WriteBufferLimit).Bool(setup.Datagram is not null);
         if (setup.Datagram is { } datagram) writer.Bytes(datagram);
     }
@@ -151,7 +152,9 @@ public sealed class WireSerializer : SerializerWithStringManifest
     private Setup ReadSetup(HandoffProtocol.Reader reader)
     {
         var request = new RequestInfo(reader.String(), reader.String(), reader.String(), ReadRef(reader));
-        var setup = new Setup(request, ReadRef(reader), reader.Int());
+        var connection = ReadRef(reader);
+        request = request with { RemoteEndPoint = reader.EndPoint(), LocalEndPoint = reader.EndPoint() };
+        var setup = new Setup(request, connection, reader.Int());
         return reader.Bool() ? setup with { Datagram = reader.Bytes() } : setup;
     }
 

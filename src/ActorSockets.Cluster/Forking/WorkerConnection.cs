@@ -76,8 +76,13 @@ internal sealed class WorkerConnection : UntypedActor
     {
         switch (message)
         {
-            case ReadLine or ReadAvailable or ReadExactly:
+            case ReadLine or ReadAvailable or ReadExactly or ReadFrame or ReadLent:
                 StartRead(message);
+                break;
+            case CancelRead:
+                _pending.Answer(CancelRead.Answer, Self);
+                break;
+            case WatchClient: // relayed: the listener's connection ends the request when the client goes
                 break;
             case Write write:
                 Gather(write.Data);

@@ -15,6 +15,35 @@ public sealed record ReadExactly(int Count);
 /// rest without a newline, then empty. A line over the server's limit fails the read.</summary>
 public sealed record ReadLine;
 
+/// <summary>Read one frame of <paramref name="Format"/> (<see cref="Handlers.StreamRequestHandler.ReadFrameAsync"/>).
+/// Answered with <see cref="FrameResult"/>, or an empty <see cref="ReadResult"/> at end of stream.
+/// Local only: the handler and the actor that answers it are in one process.</summary>
+internal sealed record ReadFrame(Handlers.FrameFormat Format);
+
+/// <summary>The answer to <see cref="ReadFrame"/>: the frame's payload.</summary>
+internal sealed record FrameResult(byte[] Payload);
+
+/// <summary>Read like <see cref="ReadAvailable"/>, answered with <see cref="LentRead"/>: the bytes
+/// in a pooled buffer that the handler gives back at its next read. Local only.</summary>
+internal sealed record ReadLent(int MaxBytes);
+
+/// <summary>The answer to <see cref="ReadLent"/>: <paramref name="Count"/> bytes at
+/// <paramref name="Offset"/> in <paramref name="Buffer"/>, rented from <see cref="InputBuffer.Pool"/>;
+/// the reader returns it there.</summary>
+internal sealed record LentRead(byte[] Buffer, int Offset, int Count);
+
+/// <summary>Handler → connection: cancel <paramref name="Aborted"/> when the client closes its side
+/// or resets (watched from now on, also while no read waits). Local only.</summary>
+internal sealed record WatchClient(CancellationTokenSource Aborted);
+
+/// <summary>Handler → connection: the waiting read's token fired; answer it with
+/// <see cref="IoFailure.Cancelled"/> unless it was answered already.</summary>
+internal sealed record CancelRead
+{
+    public static readonly CancelRead Instance = new();
+    public static readonly IoFailed Answer = new(IoFailure.Cancelled, "the read was cancelled");
+}
+
 /// <summary>Queue bytes for the client (<c>wfile.write</c>). Not answered.</summary>
 public sealed record Write(byte[] Data);
 
@@ -53,6 +82,10 @@ public enum IoFailure
     ConnectionLost,
     /// <summary>The handler broke the protocol (for example two reads at once).</summary>
     Misuse,
+    /// <summary>The read's cancellation token fired before it was answered.</summary>
+    Cancelled,
+    /// <summary>The client's bytes are not a frame of the format read, or the stream ended inside one.</summary>
+    InvalidFrame,
 }
 
 /// <summary>The answer to a read or flush that failed.</summary>

@@ -123,7 +123,7 @@ internal sealed class DatagramReply : MinimalActorRef
                 if (Complete(send: true) && Pooled)
                     _listener.Tell(new DatagramListenerActor.RequestEnded(this), ActorRefs.Nobody);
                 break;
-            case ReadAvailable or ReadLine or ReadExactly:
+            case ReadAvailable or ReadLine or ReadExactly or ReadFrame or ReadLent:
                 sender.Tell(IoRefusals.NoStream, this);
                 break;
         }

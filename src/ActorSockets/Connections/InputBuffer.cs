@@ -99,6 +99,52 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
         return (object?)AtEnd() ?? (Ended ? Take(Buffered) : null);
     }
 
+    /// <summary>Up to <paramref name="maxBytes"/> of what is buffered in a pooled buffer the reader
+    /// gives back (<see cref="LentRead"/>), end of stream, or null. When the read takes every
+    /// buffered byte (an echo's usual case) the buffer itself changes hands: no copy, and the next
+    /// receive rents another.</summary>
+    public object? TryLend(int maxBytes)
+    {
+        if (maxBytes < 1 || maxBytes > MaxChunk) return Misuse(maxBytes);
+        if (Buffered == 0) return (object?)AtEnd() ?? (Ended ? Take(0) : null);
+        int count = Math.Min(maxBytes, Buffered);
+        if (count == Buffered)
+        {
+            var whole = new LentRead(_buffer!, _start, count);
+            _buffer = null;
+            _start = _end = 0;
+            return whole;
+        }
+        var part = Pool.Rent(count);
+        _buffer.AsSpan(_start, count).CopyTo(part);
+        _start += count;
+        return new LentRead(part, 0, count);
+    }
+
+    /// <summary>One frame's payload (<see cref="FrameResult"/>), end of stream (an empty
+    /// <see cref="ReadResult"/>), a failure (too long: counted as a line too long; not a frame; cut
+    /// by the end of stream), or null (need more bytes).</summary>
+    public object? TryTakeFrame(Handlers.FrameFormat format)
+    {
+        int limit = format.MaxFrameSize ?? maxLineLength;
+        if (Buffered > 0)
+        {
+            var match = format.Match(new ReadOnlySequence<byte>(_buffer!, _start, Buffered), limit);
+            if (match.TooLong) return new IoFailed(IoFailure.LineTooLong, $"frame longer than {limit} bytes");
+            if (match.Error is not null) return new IoFailed(IoFailure.InvalidFrame, match.Error);
+            if (match.Consumed > 0)
+            {
+                var payload = _buffer.AsSpan(_start + (int)match.PayloadStart, (int)match.PayloadLength).ToArray();
+                _start += (int)match.Consumed;
+                ReleaseIfEmpty();
+                return new FrameResult(payload);
+            }
+            if (Ended) return _error is not null ? new IoFailed(IoFailure.ConnectionLost, _error.Message)
+                : new IoFailed(IoFailure.InvalidFrame, $"the stream ended inside a frame ({Buffered} bytes of it)");
+        }
+        return (object?)AtEnd() ?? (Ended ? Take(0) : null);
+    }
+
     /// <summary>Answers one of the read requests (<see cref="ReadLine"/>, <see cref="ReadAvailable"/>,
     /// <see cref="ReadExactly"/>) from what is buffered: a <see cref="ReadResult"/>, an
     /// <see cref="IoFailed"/>, or null when more bytes are needed.</summary>
@@ -107,6 +153,8 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
         ReadLine => TryTakeLine(),
         ReadAvailable r => TryTakeAvailable(r.MaxBytes),
         ReadExactly r => TryTakeExactly(r.Count),
+        ReadFrame r => TryTakeFrame(r.Format),
+        ReadLent r => TryLend(r.MaxBytes),
         _ => null,
     };
 

@@ -13,8 +13,12 @@ namespace ActorSockets.Connections;
 /// </summary>
 internal static class ProxyProtocolReader
 {
-    /// <summary>The header's client (null: none given, keep the socket's peer), or why it failed.</summary>
-    internal readonly record struct Outcome(bool Ok, IPEndPoint? Client, string? Error);
+    /// <summary>The header's client (null: none given, keep the socket's peer) and the address
+    /// the client connected to, or why it failed.</summary>
+    internal readonly record struct Outcome(bool Ok, IPEndPoint? Client, string? Error)
+    {
+        public IPEndPoint? Destination { get; init; }
+    }
 
     private const int PeekSize = 512;
 
@@ -47,7 +51,7 @@ internal static class ProxyProtocolReader
                 {
                     case ProxyParseStatus.Complete:
                         await TakeAsync(socket, result.Length - header.Count, null, cancel.Token);
-                        return new(true, result.Source, null);
+                        return new(true, result.Source, null) { Destination = result.Destination };
                     case ProxyParseStatus.NotProxy when mode == ProxyProtocolMode.Optional && header.Count == 0:
                         return new(true, null, null);
                     case ProxyParseStatus.NotProxy:

@@ -29,6 +29,12 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
 
     private readonly InputBuffer _input = new(maxLineLength);
 
+    /// <summary>Bytes received and not yet read by the handler.</summary>
+    public int Buffered => _input.Buffered;
+
+    /// <summary>The client ended its side or reset the connection (bytes before it may remain).</summary>
+    public bool ClientEnded => _input.Ended;
+
     /// <summary>Bytes taken from the client so far (TLS: plaintext).</summary>
     public long Received { get; private set; }
     private bool _waiting;

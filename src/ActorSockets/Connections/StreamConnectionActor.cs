@@ -32,6 +32,7 @@ internal sealed partial class StreamConnectionActor : RequestActor
     private readonly PendingRead _pending = new();
     private int _readGeneration;
     private ICancelable? _readTimer;
+    private CancellationTokenSource? _clientGone; // the handler's RequestAborted, once it asked for it
 
     public StreamConnectionActor(Socket socket, RequestInfo info, RequestSettings settings) : base(info, settings)
     {
@@ -57,7 +58,7 @@ internal sealed partial class StreamConnectionActor : RequestActor
     {
         switch (message)
         {
-            case ReadLine or ReadAvailable or ReadExactly:
+            case ReadLine or ReadAvailable or ReadExactly or ReadFrame or ReadLent:
                 StartRead(message);
                 break;
             case ReadChunk:
@@ -70,6 +71,14 @@ internal sealed partial class StreamConnectionActor : RequestActor
             case ReadBuffer.Readable readable:
                 _reader.OnReadable(readable);
                 TryCompleteRead();
+                WatchForClose();
+                break;
+            case WatchClient watch:
+                _clientGone = watch.Aborted;
+                WatchForClose();
+                break;
+            case CancelRead:
+                if (_pending.Request is not null) ReplyRead(CancelRead.Answer);
                 break;
             case ReadTimedOut timedOut when timedOut.Generation == _readGeneration && _pending.Request is not null:
                 ReplyRead(new IoFailed(IoFailure.Timeout, $"no data within {Settings.Options.ReadTimeout}"));
@@ -186,6 +195,20 @@ internal sealed partial class StreamConnectionActor : RequestActor
         _readTimer = null;
         _readGeneration++;
         _pending.Answer(answer, Self);
+        WatchForClose();
+    }
+
+    /// <summary>While the handler's <c>RequestAborted</c> is in use and no read waits, keeps
+    /// receiving (up to one chunk, which its next read takes) so that the client's end of stream
+    /// or reset is seen while the handler is busy, and fires the token then.</summary>
+    private void WatchForClose()
+    {
+        if (_clientGone is null || _clientGone.IsCancellationRequested) return;
+        bool watching = _pending.Request is null && !_draining && !_closing;
+        if (watching)
+            while (_reader.Buffered < ReadBuffer.MaxChunk && _reader.ReceiveNow()) _timeouts.OnClientActivity(Timers);
+        if (_reader.ClientEnded) _ = _clientGone.CancelAsync(); // callbacks run off this actor's thread
+        else if (watching && _reader.Buffered < ReadBuffer.MaxChunk) _reader.WaitForData(Self);
     }
 
     /// <summary>A limit or timeout gave up on the connection: nothing more is worth sending, so it

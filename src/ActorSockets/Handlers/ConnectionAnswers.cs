@@ -41,7 +41,7 @@ internal sealed class ConnectionAnswers
     {
         switch (message)
         {
-            case ReadResult:
+            case ReadResult or FrameResult or LentRead: // the answers to the reads (bytes, a frame, a lent buffer)
                 _read.Complete(message);
                 return true;
             case Flushed:

@@ -12,13 +12,13 @@ namespace ActorSockets.Handlers;
 /// </summary>
 public sealed class ConnectionStream : Stream
 {
-    private readonly Func<int, Task<byte[]>> _receive;
+    private readonly Func<int, CancellationToken, Task<byte[]>> _receive;
     private readonly Func<ReadOnlyMemory<byte>, Task> _write;
     private readonly Func<Task> _flush;
     private byte[] _rest = [];  // bytes of a read larger than the caller's buffer
     private int _restAt;
 
-    internal ConnectionStream(Func<int, Task<byte[]>> receive, Func<ReadOnlyMemory<byte>, Task> write, Func<Task> flush)
+    internal ConnectionStream(Func<int, CancellationToken, Task<byte[]>> receive, Func<ReadOnlyMemory<byte>, Task> write, Func<Task> flush)
     {
         _receive = receive;
         _write = write;
@@ -33,13 +33,12 @@ public sealed class ConnectionStream : Stream
     public override bool CanSeek => false;
 
     /// <summary>Reads what has arrived (at most <paramref name="buffer"/>'s length), waiting only
-    /// when nothing has; 0 at end of stream.</summary>
+    /// when nothing has; 0 at end of stream. <paramref name="cancellationToken"/> cancels the wait.</summary>
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.IsEmpty) return 0;
         if (_restAt < _rest.Length) return TakeRest(buffer.Span);
-        cancellationToken.ThrowIfCancellationRequested();
-        var data = await _receive(buffer.Length);
+        var data = await _receive(buffer.Length, cancellationToken);
         if (data.Length <= buffer.Length)
         {
             data.CopyTo(buffer);

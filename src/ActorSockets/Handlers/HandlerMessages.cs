@@ -12,6 +12,15 @@ namespace ActorSockets.Handlers;
 /// <param name="Server">The listener actor, for <c>ShutdownServerAsync</c> and similar requests.</param>
 public sealed record RequestInfo(string ClientAddress, string ServerAddress, string HandlerName, IActorRef Server)
 {
+    /// <summary>The client's endpoint (an <see cref="System.Net.IPEndPoint"/> or a
+    /// <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>): the PROXY protocol header's source
+    /// when the connection came with one, else the socket's peer; null for an unnamed Unix client.</summary>
+    public System.Net.EndPoint? RemoteEndPoint { get; init; }
+
+    /// <summary>The endpoint the client connected to: the PROXY protocol header's destination when
+    /// it gave one, else the accepted socket's local endpoint (a datagram server's bound address).</summary>
+    public System.Net.EndPoint? LocalEndPoint { get; init; }
+
     /// <summary>TLS: the subject of the certificate the client presented; null without TLS or certificate.</summary>
     public string? ClientCertificateSubject { get; init; }
 

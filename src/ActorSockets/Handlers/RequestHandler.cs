@@ -26,6 +26,8 @@ public abstract partial class RequestHandler : UntypedActor
     private HandlerSynchronizationContext? _context;
     private bool _keepAfterFinish;
     private readonly AsyncSteps _asyncSteps;
+    private CancellationTokenSource? _aborted;
+    private bool _finished;
 
     // The request's steps (Setup, Handle, Finish) as one task, started by Setup. It runs on the
     // actor between messages; Finish completes the request once both it and the task are done.
@@ -107,6 +109,12 @@ public abstract partial class RequestHandler : UntypedActor
         {
             await HandleAsync();
         }
+        catch (OperationCanceledException e) when (_aborted is { IsCancellationRequested: true } && e.CancellationToken == _aborted.Token)
+        {
+            // The handler gave up because the request was aborted (mostly: the client left), which
+            // is the client's doing: reported as a lost connection, at debug level.
+            _handleFailure = ExceptionDispatchInfo.Capture(new ConnectionLostException($"the request was aborted: {e.Message}"));
+        }
         catch (Exception e)
         {
             _handleFailure = ExceptionDispatchInfo.Capture(e);
@@ -146,6 +154,7 @@ public abstract partial class RequestHandler : UntypedActor
         var failure = _handleFailure;
         _handleFailure = null;
         failure?.Throw();
+        _finished = true;
         Connection.Tell(HandlerDone.Instance, Self);
         if (!_keepAfterFinish)
         {
@@ -155,10 +164,13 @@ public abstract partial class RequestHandler : UntypedActor
         // Kept for the next request (ReusableHandlerAttribute): nothing of this one stays.
         _request = null;
         _connection = null;
+        _aborted = null;
+        _finished = false;
         OnRequestOver();
     }
 
-    /// <summary>A kept handler's request is over: forget what belonged to it.</summary>
+    /// <summary>A kept handler's request is over, or the handler stopped: forget (give back) what
+    /// belonged to the request.</summary>
     private protected virtual void OnRequestOver() { }
 
     /// <summary>Asks the connection (or datagram request) and returns its answer, throwing the
@@ -175,6 +187,8 @@ public abstract partial class RequestHandler : UntypedActor
     /// <summary>Calls <see cref="OnStopped"/>; sealed so that every handler stops alike.</summary>
     protected sealed override void PostStop()
     {
+        if (!_finished) _aborted?.CancelAsync(); // stopped before finishing: callbacks run off this thread
+        OnRequestOver();
         try
         {
             OnStopped();
@@ -195,6 +209,46 @@ public abstract partial class RequestHandler : UntypedActor
 
     /// <summary>The client's address, as <c>host:port</c> or a Unix path.</summary>
     protected string ClientAddress => Request.ClientAddress;
+
+    /// <summary>The client's endpoint, an <see cref="System.Net.IPEndPoint"/> or a
+    /// <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>: the PROXY protocol header's source
+    /// when there is one. The same in a forking worker as in the listener.</summary>
+    protected System.Net.EndPoint? RemoteEndPoint => Request.RemoteEndPoint;
+
+    /// <summary>The endpoint the client connected to (the PROXY protocol header's destination when
+    /// it gave one).</summary>
+    protected System.Net.EndPoint? LocalEndPoint => Request.LocalEndPoint;
+
+    /// <summary>
+    /// Fires when the request is aborted, for the handler to cancel its own work (a database call,
+    /// an HTTP request) and its reads (each takes a token). It fires when:
+    /// <list type="bullet">
+    /// <item>the client closes its side (end of stream) or resets the connection, even while the
+    /// handler is not reading: from the first use of this property, the connection keeps receiving
+    /// (up to 64 KiB, which later reads take) to see it. A client that half-closes after sending
+    /// its request counts as gone, as in Kestrel;</item>
+    /// <item>the server cuts the request: <c>CutRequestsAsync</c>, the drain's grace period
+    /// (<c>drain-timeout</c>) running out, a limit giving up on it (<c>write-buffer-limit</c>);</item>
+    /// <item><c>request-deadline</c> passes.</item>
+    /// </list>
+    /// A drain alone does not fire it (the handler finishes the request it holds), nor does the
+    /// request ending normally. When it fires because the request was stopped, the handler itself
+    /// is already stopped: the token ends work it started elsewhere. Datagram requests and
+    /// requests relayed to a worker node (not a worker process) see only the stop causes.
+    /// Available from Setup on, in every step.
+    /// </summary>
+    protected CancellationToken RequestAborted
+    {
+        get
+        {
+            if (_aborted is null)
+            {
+                _aborted = new CancellationTokenSource();
+                Connection.Tell(new Connections.WatchClient(_aborted), Self);
+            }
+            return _aborted.Token;
+        }
+    }
 
     /// <summary>The connection actor that owns the socket.</summary>
     protected IActorRef Connection => _connection ?? throw new InvalidOperationException("Setup has not arrived yet.");

@@ -22,6 +22,8 @@ internal static class IoErrors
         IoFailure.LineTooLong => new LineTooLongException(failed.Message),
         IoFailure.Timeout => new ReadTimeoutException(failed.Message),
         IoFailure.ConnectionLost => new ConnectionLostException(failed.Message),
+        IoFailure.InvalidFrame => new InvalidDataException(failed.Message),
+        IoFailure.Cancelled => new OperationCanceledException(failed.Message),
         _ => new InvalidOperationException(failed.Message),
     };
 }

@@ -11,7 +11,7 @@ namespace ActorSockets.Handlers;
 /// enough is unsent (so a client that does not read slows the handler down instead of
 /// filling memory). Reads return empty data (or <c>null</c> for text) at end of stream.
 /// </summary>
-public abstract class StreamRequestHandler : RequestHandler
+public abstract partial class StreamRequestHandler : RequestHandler
 {
     private static readonly ReadLine ReadLineRequest = new();
 
@@ -29,14 +29,14 @@ public abstract class StreamRequestHandler : RequestHandler
     /// <summary>Reads one line including its <c>\n</c> (<c>rfile.readline()</c>); at end of stream
     /// the remaining bytes, then an empty array. Throws <see cref="LineTooLongException"/>
     /// past the server's <c>MaxLineLength</c>.</summary>
-    protected Task<byte[]> ReadLineBytesAsync() => ReadAsync(ReadLineRequest);
+    protected Task<byte[]> ReadLineBytesAsync(CancellationToken cancellationToken = default) => ReadAsync(ReadLineRequest, cancellationToken);
 
     /// <summary>Reads one UTF-8 line without its line ending (<c>\n</c> or <c>\r\n</c>);
     /// <c>null</c> at end of stream. Throws <see cref="InvalidDataException"/> (naming the client)
     /// when the line is not valid UTF-8, and <see cref="LineTooLongException"/> past <c>MaxLineLength</c>.</summary>
-    protected async Task<string?> ReadLineAsync()
+    protected async Task<string?> ReadLineAsync(CancellationToken cancellationToken = default)
     {
-        var line = await ReadLineBytesAsync();
+        var line = await ReadLineBytesAsync(cancellationToken);
         if (line.Length == 0) return null;
         int length = line.Length;
         if (line[length - 1] == '\n') length--;
@@ -46,22 +46,22 @@ public abstract class StreamRequestHandler : RequestHandler
 
     /// <summary>Reads whatever has arrived, at most <paramref name="maxBytes"/>, waiting only when
     /// nothing has (<c>request.recv(n)</c>); empty at end of stream.</summary>
-    protected Task<byte[]> ReceiveAsync(int maxBytes = 4096)
+    protected Task<byte[]> ReceiveAsync(int maxBytes = 4096, CancellationToken cancellationToken = default)
     {
         maxBytes = Math.Min(maxBytes, ReadBuffer.MaxChunk);
         if (_lastAvailable.MaxBytes != maxBytes) _lastAvailable = new ReadAvailable(maxBytes); // messages are immutable: reuse
-        return ReadAsync(_lastAvailable);
+        return ReadAsync(_lastAvailable, cancellationToken);
     }
 
     /// <summary>Reads exactly <paramref name="count"/> bytes, fewer only at end of stream (<c>rfile.read(n)</c>).</summary>
-    protected async Task<byte[]> ReadExactlyAsync(int count)
+    protected async Task<byte[]> ReadExactlyAsync(int count, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (count <= ReadBuffer.MaxChunk) return await ReadAsync(new ReadExactly(count));
+        if (count <= ReadBuffer.MaxChunk) return await ReadAsync(new ReadExactly(count), cancellationToken);
         using var collected = new MemoryStream(count);
         while (collected.Length < count)
         {
-            var chunk = await ReadAsync(new ReadExactly((int)Math.Min(ReadBuffer.MaxChunk, count - collected.Length)));
+            var chunk = await ReadAsync(new ReadExactly((int)Math.Min(ReadBuffer.MaxChunk, count - collected.Length)), cancellationToken);
             if (chunk.Length == 0) break;
             collected.Write(chunk);
         }
@@ -141,7 +141,7 @@ public abstract class StreamRequestHandler : RequestHandler
     /// <summary>The connection as a <see cref="Stream"/> (for a <see cref="StreamReader"/>, a
     /// serializer, <c>PipeReader.Create</c>); its reads, writes and flushes are this handler's
     /// own, with the same limits, timeouts and backpressure. The same instance on every call.</summary>
-    protected ConnectionStream GetStream() => _stream ??= new ConnectionStream(max => ReceiveAsync(max), data => WriteAsync(data), FlushAsync);
+    protected ConnectionStream GetStream() => _stream ??= new ConnectionStream(ReceiveAsync, data => WriteAsync(data), FlushAsync);
 
     private ConnectionStream? _stream;
 
@@ -153,6 +153,6 @@ public abstract class StreamRequestHandler : RequestHandler
         _unflushed = Math.Max(0, _unflushed - covered);
     }
 
-    private async Task<byte[]> ReadAsync(object request)
-        => ((ReadResult)IoErrors.ThrowIfFailed(await AskConnectionUncheckedAsync(request))).Data;
+    private async Task<byte[]> ReadAsync(object request, CancellationToken cancellationToken)
+        => ((ReadResult)await ReadAnswerAsync(request, cancellationToken)).Data;
 }

@@ -109,6 +109,8 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
 
     protected override EndPoint? ClientOf(Datagram datagram) => datagram.Client;
 
+    protected override EndPoint? LocalOf(Datagram datagram) => BoundAddress;
+
     protected override bool IsServable(Datagram datagram)
     {
         if (!datagram.Oversize) return true;

@@ -187,7 +187,10 @@ internal abstract partial class ListenerActor<TRequest>
             return null;
         }
         long id = ++_requestCount;
-        var info = new RequestInfo(Admission.Describe(client), _boundDescription, $"handler-{id}", Self);
+        var info = new RequestInfo(Admission.Describe(client), _boundDescription, $"handler-{id}", Self)
+        {
+            RemoteEndPoint = client, LocalEndPoint = LocalOf(request),
+        };
         var actor = StartRequest(request, _socket!, info, id);
         if (WatchesRequests) Context.Watch(actor);
         _requests.Add(actor);

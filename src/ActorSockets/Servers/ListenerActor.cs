@@ -83,6 +83,9 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     /// <summary>The client a request came from, for admission and for handlers.</summary>
     protected abstract EndPoint? ClientOf(TRequest request);
 
+    /// <summary>The endpoint the request's client reached (<see cref="RequestInfo.LocalEndPoint"/>).</summary>
+    protected abstract EndPoint? LocalOf(TRequest request);
+
     /// <summary>Starts the actor that serves one admitted request (<c>process_request</c>).</summary>
     protected abstract IActorRef StartRequest(TRequest request, Socket socket, RequestInfo info, long id);
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Net;
 using ActorSockets.Handlers;
 using ActorSockets.Connections;
@@ -151,8 +152,31 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Serves clients until <see cref="ShutdownAsync"/> is called or
-    /// <paramref name="cancellationToken"/> fires (<c>serve_forever</c>).</summary>
+    /// <paramref name="cancellationToken"/> fires (<c>serve_forever</c>). Given no token that can
+    /// fire, it stops on the process's first SIGTERM or Ctrl-C (SIGINT) instead, as the standard
+    /// command line does: the signal does not end the process, so the program goes on to close
+    /// the server, which drains (<c>await using</c> does it), and exits 0; a second signal ends the
+    /// process at once. A program that handles signals itself (a Generic Host) passes its token.</summary>
     public async Task ServeForeverAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            await ServeUntilAsync(cancellationToken);
+            return;
+        }
+        using var stop = new CancellationTokenSource();
+        void Graceful(PosixSignalContext signal)
+        {
+            if (stop.IsCancellationRequested) return; // the second signal: its default, the end of the process
+            signal.Cancel = true;
+            stop.Cancel();
+        }
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Graceful);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Graceful);
+        await ServeUntilAsync(stop.Token);
+    }
+
+    private async Task ServeUntilAsync(CancellationToken cancellationToken)
     {
         var stopped = AskListener<ServeStopped>(ServeForever.Instance, Timeout.InfiniteTimeSpan);
         await using (cancellationToken.Register(() => Listener.Tell(Shutdown.Instance)))
@@ -161,7 +185,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
 
     /// <summary>Starts serving in the background and returns at once (a daemon
     /// <c>serve_forever</c> thread in socketserver terms). The returned task ends when serving stops.</summary>
-    public Task Start() => ServeForeverAsync();
+    public Task Start() => ServeUntilAsync(CancellationToken.None);
 
     /// <summary>Serves exactly one request (<c>handle_request</c>), waiting at most the shorter of
     /// <paramref name="timeout"/> and <see cref="ServerOptions.Timeout"/>; on timeout calls

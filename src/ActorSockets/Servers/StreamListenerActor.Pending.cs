@@ -18,7 +18,7 @@ internal sealed partial class StreamListenerActor
 {
     /// <summary>The wait of pending socket <paramref name="Client"/> ended: <paramref name="Error"/>
     /// is null when it is ready; <paramref name="Proxied"/> is its PROXY header's client, if any.</summary>
-    private sealed record WaitEnded(Socket Client, IPEndPoint? Proxied, string? Error, bool InTls, bool PeerRefused = false) : IDeadLetterSuppression;
+    private sealed record WaitEnded(Socket Client, IPEndPoint? Proxied, string? Error, bool InTls, bool PeerRefused = false, IPEndPoint? ProxiedTo = null) : IDeadLetterSuppression;
 
     private readonly HashSet<Socket> _ready = []; // left the pending stage, not yet served or dropped
     private PendingHandshakes<Socket>? _pending;  // null: nothing to wait for (no TLS, no PROXY)
@@ -50,17 +50,17 @@ internal sealed partial class StreamListenerActor
     /// Touches nothing of the actor's but its immutable options.</summary>
     private async Task<WaitEnded> WaitUntilLiveAsync(Socket client)
     {
-        IPEndPoint? proxied = null;
+        IPEndPoint? proxied = null, proxiedTo = null;
         if (Options.ProxyProtocol != ProxyProtocolMode.Off)
         {
             var (header, refusedPeer) = await ReadHeaderAsync(client);
             if (refusedPeer is not null) return new(client, null, refusedPeer, InTls: false, PeerRefused: true);
             if (!header.Ok) return new(client, null, header.Error, InTls: false);
-            proxied = header.Client;
+            (proxied, proxiedTo) = (header.Client, header.Destination);
         }
         if (Options.Tls is { } tls && await ClientHelloWait.WaitAsync(client, tls.HandshakeTimeout) is { } why)
             return new(client, proxied, why, InTls: true);
-        return new(client, proxied, null, InTls: false);
+        return new(client, proxied, null, InTls: false, ProxiedTo: proxiedTo);
     }
 
     /// <summary>Called on the actor's thread when a pending socket's wait ended.</summary>
@@ -69,7 +69,7 @@ internal sealed partial class StreamListenerActor
         if (_pending is null || !_pending.Remove(ended.Client)) return; // given up meanwhile: already closed
         if (ended.Error is not { } error)
         {
-            HeaderRead(ended.Client, ended.Proxied);
+            HeaderRead(ended.Client, ended.Proxied, ended.ProxiedTo);
             _ready.Add(ended.Client);
             Deliver(ended.Client);
             return;

@@ -14,7 +14,7 @@ namespace ActorSockets.Servers;
 // be in ProxyProtocolTrusted: otherwise any client could name itself an allowed address.
 internal sealed partial class StreamListenerActor
 {
-    private readonly ConcurrentDictionary<Socket, IPEndPoint> _proxiedClients = new();
+    private readonly ConcurrentDictionary<Socket, (IPEndPoint Client, IPEndPoint? Destination)> _proxiedClients = new();
 
     /// <summary>Judges a pending socket's peer, then reads its header; runs off the actor's thread
     /// once started. Returns the header's outcome, or a refusal of the peer itself
@@ -30,9 +30,9 @@ internal sealed partial class StreamListenerActor
     }
 
     /// <summary>Called on the actor's thread when a pending socket's header was read.</summary>
-    private void HeaderRead(Socket client, IPEndPoint? real)
+    private void HeaderRead(Socket client, IPEndPoint? real, IPEndPoint? destination)
     {
-        if (real is not null) _proxiedClients[client] = real;
+        if (real is not null) _proxiedClients[client] = (real, destination);
     }
 
     /// <summary>Called on the actor's thread when a pending socket's header failed; the caller
@@ -75,7 +75,9 @@ internal sealed partial class StreamListenerActor
         catch (Exception e) when (e is SocketException or ObjectDisposedException) { return null; }
     }
 
-    private IPEndPoint? ProxiedClient(Socket client) => _proxiedClients.TryGetValue(client, out var real) ? real : null;
+    private IPEndPoint? ProxiedClient(Socket client) => _proxiedClients.TryGetValue(client, out var real) ? real.Client : null;
+
+    private IPEndPoint? ProxiedDestination(Socket client) => _proxiedClients.TryGetValue(client, out var real) ? real.Destination : null;
 
     private void ForgetProxied(Socket client) => _proxiedClients.TryRemove(client, out _);
 }

@@ -26,6 +26,8 @@ internal sealed partial class StreamListenerActor(ServerOptions options, ServerH
 
     protected override EndPoint? ClientOf(Socket client) => ProxiedClient(client) ?? client.RemoteEndPoint;
 
+    protected override EndPoint? LocalOf(Socket client) => ProxiedDestination(client) ?? client.LocalEndPoint;
+
     protected override IActorRef StartRequest(Socket client, Socket listening, RequestInfo info, long id)
     {
         ForgetProxied(client);

@@ -38,7 +38,7 @@ public class DescriptorChannelTests
                 using var accepted = await tcp.AcceptAsync().WaitAsync(Deadline);
                 // A frame without a descriptor between ones with: each descriptor still goes to its own frame.
                 sender.Send(HandoffProtocol.Close, HandoffProtocol.EncodeId(i));
-                sender.Send(HandoffProtocol.Connection, HandoffProtocol.EncodeConnection(i, "c", "s", $"handler-{i}", "p"), accepted.SafeHandle);
+                sender.Send(HandoffProtocol.Connection, HandoffProtocol.EncodeConnection(i, new ActorSockets.Handlers.RequestInfo("c", "s", $"handler-{i}", Akka.Actor.ActorRefs.Nobody), "p"), accepted.SafeHandle);
             } // the sender's copies are closed: only the receiver's descriptors keep the connections
 
             for (int i = 0; i < count; i++)

@@ -275,6 +275,24 @@ public class ForkingModeTests(ITestOutputHelper output)
         Assert.Equal(5000, Regex.Matches(server.Stderr, path == Handoff ? "path=handoff" : @"routed handler-\d+ .* \(path=relay\)").Count);
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task A_worker_handler_sees_the_endpoints_of_the_PROXY_header_or_of_the_socket(string path)
+    {
+        using var server = await ForkingServers.StartAsync(path, "proxy-protocol = optional\n proxy-protocol-trusted = [\"127.0.0.0/8\"]");
+        using (var proxied = await TestClient.ConnectAsync(server.Port))
+        {
+            await proxied.SendAsync("PROXY TCP4 203.0.113.7 10.0.0.1 51234 8080\r\nendpoints\n");
+            var (pid, text) = ParseReply(await proxied.ReadLineAsync(Deadline));
+            Assert.NotEqual(server.Pid, pid);
+            Assert.Equal("203.0.113.7:51234 10.0.0.1:8080", text);
+        }
+        using var direct = await TestClient.ConnectAsync(server.Port);
+        await direct.SendAsync("endpoints\n");
+        Assert.Equal($"{direct.Socket.LocalEndPoint} 127.0.0.1:{server.Port}", ParseReply(await direct.ReadLineAsync(Deadline)).Text);
+        Assert.Equal(0, await server.StopAsync());
+    }
+
     private static (int Pid, string Text) ParseReply(string line)
     {
         var match = Regex.Match(line, @"^(\d+) (.*)\n$");

@@ -72,7 +72,7 @@ public class WireSerializerTests() : TestKit(ActorSockets.Tests.Support.TestTime
     }
 
     [Theory]
-    [InlineData("2W")]
+    [InlineData("1W")]
     [InlineData("0ST")]
     [InlineData("W")]
     [InlineData("12W")]

@@ -39,7 +39,7 @@ public class ProxyProtocolReaderTests
         using var pair = await SocketPair.ConnectAsync();
         await SendAsync(pair.Client, "PROXY TCP4 203.0.113.7 10.0.0.1 51234 8080\r\nhello\n");
         var outcome = await Read(pair, mode, Long);
-        Assert.Equal(new ProxyProtocolReader.Outcome(true, IPEndPoint.Parse("203.0.113.7:51234"), null), outcome);
+        Assert.Equal(new ProxyProtocolReader.Outcome(true, IPEndPoint.Parse("203.0.113.7:51234"), null) { Destination = IPEndPoint.Parse("10.0.0.1:8080") }, outcome);
         await AssertRestIs(pair, "hello\n");
     }
 
@@ -50,7 +50,7 @@ public class ProxyProtocolReaderTests
         byte[] header = [.. ProxyProtocol.V2Signature, 0x21, 0x11, 0, 12, 198, 51, 100, 9, 10, 0, 0, 1, 0, 7, 0, 80];
         await pair.Client.SendAsync((byte[])[.. header, .. "data"u8]);
         var outcome = await Read(pair, ProxyProtocolMode.On, Long);
-        Assert.Equal(new ProxyProtocolReader.Outcome(true, IPEndPoint.Parse("198.51.100.9:7"), null), outcome);
+        Assert.Equal(new ProxyProtocolReader.Outcome(true, IPEndPoint.Parse("198.51.100.9:7"), null) { Destination = IPEndPoint.Parse("10.0.0.1:80") }, outcome);
         await AssertRestIs(pair, "data");
     }
 
@@ -64,7 +64,7 @@ public class ProxyProtocolReaderTests
         await pair.ServerHasAsync(0); // the first piece is surely the header's: taken
         Assert.False(reading.IsCompleted);
         await SendAsync(pair.Client, "10.0.0.1 55 80\r\nwho\n");
-        Assert.Equal(new ProxyProtocolReader.Outcome(true, IPEndPoint.Parse("192.0.2.5:55"), null), await reading);
+        Assert.Equal(new ProxyProtocolReader.Outcome(true, IPEndPoint.Parse("192.0.2.5:55"), null) { Destination = IPEndPoint.Parse("10.0.0.1:80") }, await reading);
         await AssertRestIs(pair, "who\n");
     }
 
@@ -76,7 +76,7 @@ public class ProxyProtocolReaderTests
         await pair.ServerHasAsync(4);
         var reading = Read(pair, ProxyProtocolMode.Optional, Long);
         await SendAsync(pair.Client, "Y TCP6 2001:db8::1 2001:db8::2 4000 443\r\nhi");
-        Assert.Equal(new ProxyProtocolReader.Outcome(true, IPEndPoint.Parse("[2001:db8::1]:4000"), null), await reading);
+        Assert.Equal(new ProxyProtocolReader.Outcome(true, IPEndPoint.Parse("[2001:db8::1]:4000"), null) { Destination = IPEndPoint.Parse("[2001:db8::2]:443") }, await reading);
         await AssertRestIs(pair, "hi");
     }
 
