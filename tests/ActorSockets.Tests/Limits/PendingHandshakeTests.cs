@@ -47,9 +47,9 @@ public class PendingHandshakeTests(ITestOutputHelper output) : ServerTestKit(out
     public async Task Sockets_that_send_only_PROXY_hold_at_most_the_budget_and_the_oldest_go_first()
     {
         const int budget = 64, flood = 3000, batch = 200;
-        var options = ServerOptions.Tcp() with { ProxyProtocol = ProxyProtocolMode.On, MaxPendingHandshakes = budget };
+        var options = ServerOptions.Tcp() with { ProxyProtocol = ProxyProtocolMode.On, ProxyProtocolTrusted = ServerOptions.AnyPeer, MaxPendingHandshakes = budget };
         var server = await ServeAsync(options, Props.Create<LineEchoHandler>());
-        using var metrics = new MetricsCollector(server.Listener.Path.Name);
+        using var metrics = new MetricsCollector(server.Name);
         int mostPending = 0, mostOpen = 0;
         var flooders = new List<Socket>(flood);
         try
