@@ -104,7 +104,7 @@ internal sealed class HandoffLinks : IDisposable
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
                 if (_disposed) return;
-                _log.Warning("Accepting a worker link failed: {0}", e.Message);
+                _log.Warning("Accepting a worker link failed: {Reason}", e.Message);
                 continue;
             }
             new Thread(() => Serve(new DescriptorChannel(accepted))) { IsBackground = true, Name = "actorsockets-worker-link" }.Start();
@@ -137,7 +137,7 @@ internal sealed class HandoffLinks : IDisposable
         }
         catch (Exception e) when (e is IOException or FormatException or SocketException)
         {
-            if (!_disposed) _log.Warning("Link to worker process {0} failed: {1}", link?.ProcessId, e.Message);
+            if (!_disposed) _log.Warning("Link to worker process {Pid} failed: {Reason}", link?.ProcessId, e.Message);
         }
         finally
         {

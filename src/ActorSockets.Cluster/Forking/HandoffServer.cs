@@ -105,7 +105,7 @@ internal static class WorkerLinkClient
             catch (SocketException e)
             {
                 DescriptorChannel.CloseDescriptor(adopt.Descriptor);
-                log.Warning("Cannot adopt the socket of {0}: {1}", adopt.Handler, e.Message);
+                log.Warning("Cannot adopt the socket of {Handler}: {Reason}", adopt.Handler, e.Message);
                 throw;
             }
             if (adopt.ListenerPath != _listenerPath)

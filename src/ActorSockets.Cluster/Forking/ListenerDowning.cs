@@ -88,14 +88,14 @@ internal sealed class ListenerDowning(TimeSpan stableAfter) : UntypedActor, IWit
         if (!state.Unreachable.Any(m => m.UniqueAddress.Equals(member))) return; // reachable or gone meanwhile
         if (IsListener)
         {
-            _log.Warning("Worker node {0} still unreachable {1:F0} s after it was found so: removed from the cluster", member.Address, stableAfter.TotalSeconds);
+            _log.Warning("Worker node {Worker} still unreachable {Seconds} s after it was found so: removed from the cluster", member.Address, Math.Round(stableAfter.TotalSeconds));
             _cluster.Down(member.Address);
             return;
         }
         bool listenerReachable = state.Members.Any(m => m.HasRole(ForkingConfig.ListenerRole) && m.Status == MemberStatus.Up
                                                          && !state.Unreachable.Contains(m));
         if (listenerReachable) return;
-        _log.Warning("Worker node {0}: the listener {1} still unreachable {2:F0} s after it was found so; leaving", _cluster.SelfAddress, member.Address, stableAfter.TotalSeconds);
+        _log.Warning("Worker node {Worker}: the listener {Listener} still unreachable {Seconds} s after it was found so; leaving", _cluster.SelfAddress, member.Address, Math.Round(stableAfter.TotalSeconds));
         _cluster.Down(_cluster.SelfAddress);
     }
 }

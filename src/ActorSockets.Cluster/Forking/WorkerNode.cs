@@ -53,7 +53,7 @@ public static class WorkerNode
         int exitCode = 0;
         Action<string> refused = why =>
         {
-            log.Error("Worker {0} refused: {1}; exiting", Environment.ProcessId, why);
+            log.Error("Worker {Pid} refused: {Reason}; exiting", Environment.ProcessId, why);
             exitCode = 1;
             _ = system.Terminate();
         };
@@ -69,11 +69,11 @@ public static class WorkerNode
         cluster.RegisterOnMemberUp(() =>
         {
             joined = true;
-            log.Info("Worker node {0} (pid {1}) joined the cluster of {2}", cluster.SelfAddress, Environment.ProcessId, string.Join(", ", seedNodes));
+            log.Info("Worker node {Worker} (pid {Pid}) joined the cluster of {Seeds}", cluster.SelfAddress, Environment.ProcessId, string.Join(", ", seedNodes));
         });
         cluster.RegisterOnMemberRemoved(() =>
         {
-            log.Info("Worker node {0} (pid {1}) left the cluster", cluster.SelfAddress, Environment.ProcessId);
+            log.Info("Worker node {Worker} (pid {Pid}) left the cluster", cluster.SelfAddress, Environment.ProcessId);
             _ = system.Terminate();
         });
         system.ActorOf(Props.Create(() => new ListenerWatch(leave)), "actorsockets-listener-watch");
@@ -97,7 +97,7 @@ public static class WorkerNode
             }
             catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or FormatException)
             {
-                log.Error("Worker {0} cannot use the listener's link {1}: {2}; exiting", Environment.ProcessId, linkPath, e.Message);
+                log.Error("Worker {Pid} cannot use the listener's link {Link}: {Reason}; exiting", Environment.ProcessId, linkPath, e.Message);
                 exitCode = 1;
                 await system.Terminate();
             }
@@ -119,7 +119,7 @@ public static class WorkerNode
             await Task.WhenAny(Task.Delay(UnreachableSeedInterval), system.WhenTerminated);
             if (joined() || system.WhenTerminated.IsCompleted) return;
             waited += UnreachableSeedInterval;
-            log.Warning("Worker {0} cannot reach seed node {1} after {2:F0} s; still trying", Environment.ProcessId, string.Join(", ", seeds), waited.TotalSeconds);
+            log.Warning("Worker {Pid} cannot reach seed node {Seeds} after {Seconds} s; still trying", Environment.ProcessId, string.Join(", ", seeds), Math.Round(waited.TotalSeconds));
         }
     }
 

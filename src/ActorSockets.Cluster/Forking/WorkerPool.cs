@@ -100,7 +100,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
                     // Serves at once: a handed-off socket needs the link, not cluster membership,
                     // which takes a worker seconds longer (a restarted worker served 1-3 s sooner).
                     _links[up.Link.ProcessId] = up.Link;
-                    _log.Info("Worker process {0} takes sockets over its link", up.Link.ProcessId);
+                    _log.Info("Worker process {Pid} takes sockets over its link", up.Link.ProcessId);
                     DrainWaiting();
                 }
                 break;
@@ -172,7 +172,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     private void Attach(Worker worker, WorkerLink link)
     {
         worker.Link = link;
-        _log.Info("Worker process {0} takes sockets over its link ({1})", link.ProcessId, worker.Address);
+        _log.Info("Worker process {Pid} takes sockets over its link ({Worker})", link.ProcessId, worker.Address);
         DrainWaiting();
         AnswerReadyWaiters();
     }
@@ -202,7 +202,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
         {
             using var process = System.Diagnostics.Process.GetProcessById(worker.Info.ProcessId);
             process.Kill();
-            _log.Warning("Worker process {0} was unreachable and is killed, to be started again", worker.Info.ProcessId);
+            _log.Warning("Worker process {Pid} was unreachable and is killed, to be started again", worker.Info.ProcessId);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {

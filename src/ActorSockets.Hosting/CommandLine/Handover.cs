@@ -34,15 +34,15 @@ internal sealed class Handover(Predecessor? predecessor, CancellationTokenSource
     {
         var drain = Stopwatch.StartNew();
         var stats = await server.SuspendAcceptingAsync();
-        system.Log.Info("Process {0} took over: stopped accepting; serving the {1} open connections until they close, for up to {2}",
+        system.Log.Info("Process {Successor} took over: stopped accepting; serving the {Connections} open connections until they close, for up to {DrainTimeout}",
             successor, stats.ActiveConnections, server.Options.DrainTimeout);
         while (stats.ActiveConnections > 0 && drain.Elapsed < server.Options.DrainTimeout)
         {
             await Task.Delay(Poll);
             stats = await server.GetStatsAsync();
         }
-        system.Log.Info("Handed over to process {0}: drained in {1:F2} s, {2} connections still open", successor,
-            drain.Elapsed.TotalSeconds, stats.ActiveConnections);
+        system.Log.Info("Handed over to process {Successor}: drained in {Seconds} s, {Connections} connections still open", successor,
+            Math.Round(drain.Elapsed.TotalSeconds, 2), stats.ActiveConnections);
         await stop.CancelAsync(); // the usual stop: what is still open gets the drain of a SIGTERM
     }
 }

@@ -334,7 +334,7 @@ public static class ServerCommandLine
         async Task CutAsync(SocketServer server)
         {
             int cut = await server.CutRequestsAsync();
-            system?.Log.Warning("Second stop signal: stopped at once, {0} requests still in flight were cut", cut);
+            system?.Log.Warning("Second stop signal: stopped at once, {Requests} requests still in flight were cut", cut);
         }
     }
 

@@ -9,10 +9,13 @@ namespace ActorSockets.Hosting;
 /// association with the listener; Akka's endpoint supervisor then logs "Disassociated" as an
 /// error and the gating of the address as a warning, while the worker pool already says, once and
 /// in its own words, that the worker ended (or left, on a clean stop). Remoting's notes of its own
-/// start and stop are Debug too: the server says the same in its terms (its CLUSTER line, "closed").
+/// start and stop are Debug too: the server says the same in its terms (its CLUSTER line, "closed"),
+/// and so is DotNetty's note that a channel already closed by that stop could not be removed again.
 /// </summary>
 internal static class ForkingNoise
 {
+    private const string ChannelRemovalNote = "Unable to REMOVE channel";
+
     private const string GatedTemplate = "Association with remote system {0} has failed; address is now gated for {1} ms. Reason is: [{2}]";
 
     private static readonly HashSet<string> RemotingNotes =
@@ -36,6 +39,11 @@ internal static class ForkingNoise
         }
         if (level < LogLevel.Warning) return level;
         if (IsDisassociated(logEvent.Cause)) return LogLevel.Debug;
+        // DotNetty's channel group, closing under a remoting shutdown that already closed the
+        // channel: a stop's race with nothing left to shut down.
+        var text = logEvent.Message is LogMessage warning ? warning.Format : logEvent.Message?.ToString();
+        if (text?.StartsWith(ChannelRemovalNote, StringComparison.Ordinal) == true)
+            return LogLevel.Debug;
         if (logEvent.Message is LogMessage { Format: GatedTemplate } message && message.Parameters().Any(IsDisassociated))
             return LogLevel.Debug;
         return level;

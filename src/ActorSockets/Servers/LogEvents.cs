@@ -51,11 +51,28 @@ public static class LogEvents
         ["Started worker process {Pid} (slot {Slot})"] = (3010, "WorkerProcessStarted"),
         ["Worker process {Pid} exited with code {ExitCode}; restarting it"] = (3011, "WorkerProcessExited"),
         ["Cannot start worker process {Command}"] = (3012, "WorkerProcessStartFailed"),
+        ["Worker process {Pid} takes sockets over its link"] = (3013, "WorkerProcessLinked"),
+        ["Worker process {Pid} takes sockets over its link ({Worker})"] = (3014, "WorkerProcessLinkedAs"),
+        ["Worker process {Pid} was unreachable and is killed, to be started again"] = (3015, "UnreachableWorkerKilled"),
+        ["Cannot adopt the socket of {Handler}: {Reason}"] = (3020, "SocketAdoptionFailed"),
+        ["Worker node {Worker} still unreachable {Seconds} s after it was found so: removed from the cluster"] = (3030, "UnreachableWorkerDowned"),
+        ["Worker node {Worker}: the listener {Listener} still unreachable {Seconds} s after it was found so; leaving"] = (3031, "ListenerUnreachable"),
+        ["Worker {Pid} refused: {Reason}; exiting"] = (3040, "WorkerRefused"),
+        ["Worker node {Worker} (pid {Pid}) joined the cluster of {Seeds}"] = (3041, "WorkerNodeJoined"),
+        ["Worker node {Worker} (pid {Pid}) left the cluster"] = (3042, "WorkerNodeLeft"),
+        ["Worker {Pid} cannot use the listener's link {Link}: {Reason}; exiting"] = (3043, "WorkerLinkFailed"),
+        ["Worker {Pid} cannot reach seed node {Seeds} after {Seconds} s; still trying"] = (3044, "SeedUnreachable"),
+        ["Accepting a worker link failed: {Reason}"] = (3050, "LinkAcceptFailed"),
+        ["Link to worker process {Pid} failed: {Reason}"] = (3051, "LinkFailed"),
 
         ["Stopping server {Server}: refusing new connections, draining requests in flight for up to {DrainTimeout}"] = (4000, "ServerStopping"),
         ["Server {Server} did not finish draining within the shutdown phase; stopping it"] = (4001, "ServerDrainCutShort"),
         ["{Setting} ({Phase}) does not cover {ServersPath}.{Server}.drain-timeout ({DrainTimeout}): a stopping host will cut requests " +
          "short. Raise the phase timeout, or add HOCON before WithActorSocketServer so it is raised for you."] = (4002, "DrainPhaseTooShort"),
+        ["Took over the listening socket; the previous process stopped accepting"] = (4010, "TookOver"),
+        ["Process {Successor} took over: stopped accepting; serving the {Connections} open connections until they close, for up to {DrainTimeout}"] = (4011, "HandedOver"),
+        ["Handed over to process {Successor}: drained in {Seconds} s, {Connections} connections still open"] = (4012, "HandoverDrained"),
+        ["Second stop signal: stopped at once, {Requests} requests still in flight were cut"] = (4013, "SecondStopSignal"),
     };
 
     /// <summary>The id and name of the event logged with <paramref name="template"/>, if it is one of ActorSockets'.</summary>
