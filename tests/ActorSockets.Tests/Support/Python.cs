@@ -26,7 +26,7 @@ public static class Python
         var stderr = process.StandardError.ReadToEndAsync();
         try
         {
-            await process.WaitForExitAsync().Within(TimeSpan.FromSeconds(60), $"python3 {what}");
+            await process.WaitForExitAsync().Within(TimeSpan.FromSeconds(60 * TestTime.Factor), $"python3 {what}");
         }
         catch (TimeoutException)
         {
