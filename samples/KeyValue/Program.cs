@@ -1,6 +1,6 @@
 // KeyValue: a subset of Redis over RESP2, so redis-cli, redis-benchmark and any Redis client
 // can drive it: PING, ECHO, SET (EX/PX/NX/XX), GET, DEL, EXISTS, INCR, INCRBY, MGET, EXPIRE,
-// TTL, DBSIZE, QUIT, COMMAND. Inline and multibulk requests, pipelining. Every connection's
+// TTL, DBSIZE, QUIT, COMMAND, and SETEX, PSETEX, DECR, DECRBY, PTTL, which clients send for their own calls. Inline and multibulk requests, pipelining. Every connection's
 // handler sends its commands to one store actor (StoreLocator), which holds every key.
 using ActorSockets.CommandLine;
 using Akka.Actor;

@@ -39,9 +39,15 @@ static class RespCommands
         ("EXISTS"u8.ToArray(), -2, a => new Exists(Keys(a))),
         ("INCR"u8.ToArray(), 2, a => new IncrBy(Key(a[1]), 1)),
         ("INCRBY"u8.ToArray(), 3, a => RespNumbers.TryParse(a[2].Span, out long by) ? new IncrBy(Key(a[1]), by) : NotInteger),
+        ("DECR"u8.ToArray(), 2, a => new IncrBy(Key(a[1]), -1)),
+        ("DECRBY"u8.ToArray(), 3, a => !RespNumbers.TryParse(a[2].Span, out long by) ? NotInteger
+            : by == long.MinValue ? new ErrorReply("ERR decrement would overflow") : new IncrBy(Key(a[1]), -by)),
+        ("SETEX"u8.ToArray(), 4, a => ParseSetWithTtl(a, "setex", seconds: true)),
+        ("PSETEX"u8.ToArray(), 4, a => ParseSetWithTtl(a, "psetex", seconds: false)),
         ("MGET"u8.ToArray(), -2, a => new MGet(Keys(a))),
         ("EXPIRE"u8.ToArray(), -3, ParseExpire),
         ("TTL"u8.ToArray(), 2, a => new Ttl(Key(a[1]))),
+        ("PTTL"u8.ToArray(), 2, a => new Ttl(Key(a[1]), InMilliseconds: true)),
         ("DBSIZE"u8.ToArray(), 1, _ => DbSize.Instance),
         ("QUIT"u8.ToArray(), -1, _ => QuitReply.Instance),
         // Enough for redis-cli, which asks COMMAND DOCS for its hints and does without them.
@@ -94,13 +100,28 @@ static class RespCommands
             else if ((isEx || isPx) && ttl == 0 && i + 1 < args.Count)
             {
                 if (!RespNumbers.TryParse(args[++i].Span, out long amount)) return NotInteger;
-                if (amount <= 0 || (isEx && amount > long.MaxValue / 1000) || ToMilliseconds(amount, isEx) > long.MaxValue - NowMs())
-                    return new ErrorReply("ERR invalid expire time in 'set' command");
-                ttl = ToMilliseconds(amount, isEx);
+                if (!TryTtl(amount, isEx, out ttl)) return new ErrorReply("ERR invalid expire time in 'set' command");
             }
             else return Syntax;
         }
         return new Set(Key(args[1]), args[2].ToArray(), ttl, when);
+    }
+
+    /// <summary>SETEX and PSETEX: key, time to live, value.</summary>
+    private static object ParseSetWithTtl(IReadOnlyList<ReadOnlyMemory<byte>> args, string name, bool seconds)
+    {
+        if (!RespNumbers.TryParse(args[2].Span, out long amount)) return NotInteger;
+        if (!TryTtl(amount, seconds, out long ttl)) return new ErrorReply($"ERR invalid expire time in '{name}' command");
+        return new Set(Key(args[1]), args[3].ToArray(), ttl, SetCondition.Always);
+    }
+
+    /// <summary>A positive TTL that, added to now in milliseconds, does not overflow.</summary>
+    private static bool TryTtl(long amount, bool seconds, out long milliseconds)
+    {
+        milliseconds = 0;
+        if (amount <= 0 || (seconds && amount > long.MaxValue / 1000)) return false;
+        milliseconds = seconds ? amount * 1000 : amount;
+        return milliseconds <= long.MaxValue - NowMs();
     }
 
     private static object ParseExpire(IReadOnlyList<ReadOnlyMemory<byte>> args)
@@ -124,8 +145,6 @@ static class RespCommands
             return new ErrorReply("ERR invalid expire time in 'expire' command");
         return new Expire(Key(args[1]), seconds * 1000, when);
     }
-
-    private static long ToMilliseconds(long amount, bool seconds) => seconds ? amount * 1000 : amount;
 
     private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 

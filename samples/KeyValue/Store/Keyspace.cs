@@ -94,6 +94,7 @@ sealed class Keyspace(Func<long> now)
     {
         null => new IntegerReply(-2),
         { ExpiresAt: 0 } => new IntegerReply(-1),
+        { } entry when ttl.InMilliseconds => new IntegerReply(entry.ExpiresAt - now()),
         { } entry => new IntegerReply((entry.ExpiresAt - now() + 500) / 1000),
     };
 

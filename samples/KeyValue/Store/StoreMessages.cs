@@ -40,8 +40,9 @@ sealed record IncrBy(string Key, long By) : IStoreCommand;
 /// when set, 0 when the key is missing or the condition failed.</summary>
 sealed record Expire(string Key, long TtlMilliseconds, ExpireCondition When) : IStoreCommand;
 
-/// <summary>TTL: <see cref="IntegerReply"/>, seconds left, -1 without a TTL, -2 when missing.</summary>
-sealed record Ttl(string Key) : IStoreCommand;
+/// <summary>TTL (PTTL with <paramref name="InMilliseconds"/>): <see cref="IntegerReply"/>, seconds
+/// (milliseconds) left, -1 without a TTL, -2 when missing.</summary>
+sealed record Ttl(string Key, bool InMilliseconds = false) : IStoreCommand;
 
 /// <summary>DBSIZE: <see cref="IntegerReply"/>, how many keys.</summary>
 sealed record DbSize : IStoreCommand
