@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace ActorSockets.Tests.Support;
 
 /// <summary>Runs a program installed on the machine (python3, redis-cli, redis-benchmark) as an
-/// independent client, with what it reads on stdin, and kills it past its deadline.</summary>
+/// independent client, with what it reads on stdin (else the test host's), and kills it past its deadline.</summary>
 public static class ExternalTool
 {
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, IEnumerable<string> arguments,
@@ -11,15 +11,18 @@ public static class ExternalTool
     {
         var info = new ProcessStartInfo(program)
         {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null, UseShellExecute = false,
         };
         foreach (var arg in arguments) info.ArgumentList.Add(arg);
         customize?.Invoke(info);
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close(); // end of input: the tool runs what it read, then exits
+        }
         try
         {
             await process.WaitForExitAsync().Within(within, $"{program} {string.Join(' ', arguments)}");
