@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace ActorSockets.Tests.Support;
 
 /// <summary>Runs a Python 3 client script from tests/clients as an independent client.</summary>
@@ -16,23 +14,8 @@ public static class Python
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunCodeAsync(string code, params string[] args)
         => Run(["-c", code, .. args], "python3 -c");
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> Run(string[] arguments, string what)
-    {
-        var info = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in arguments) info.ArgumentList.Add(arg);
-        info.Environment.Remove("PYTHONOPTIMIZE"); // the clients check with explicit raises, but never run them optimised
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().Within(TimeSpan.FromSeconds(60 * TestTime.Factor), $"python3 {what}");
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int ExitCode, string Stdout, string Stderr)> Run(string[] arguments, string what)
+        // The clients check with explicit raises, but never run them optimised.
+        => ExternalTool.RunAsync("python3", arguments, TimeSpan.FromSeconds(60 * TestTime.Factor),
+            customize: info => info.Environment.Remove("PYTHONOPTIMIZE"));
 }

@@ -1,0 +1,23 @@
+using ActorSockets.Servers;
+using Akka.Actor;
+
+namespace KeyValue.Store;
+
+/// <summary>
+/// Where handlers find "the store": the actor named <see cref="Name"/> under <c>/user</c> of the
+/// listener's actor system. The program decides at start which store that is (the in-memory
+/// <see cref="MemoryStore"/> here); handlers only speak the messages of <c>StoreMessages.cs</c>
+/// to it, so another store (keys replicated across a cluster) takes its place unchanged.
+/// </summary>
+static class StoreLocator
+{
+    /// <summary>The store actor's name.</summary>
+    public const string Name = "kv-store";
+
+    /// <summary>Starts <paramref name="store"/> as the store in <paramref name="system"/>.</summary>
+    public static IActorRef Start(ActorSystem system, Props store) => system.ActorOf(store, Name);
+
+    /// <summary>The store of the server <paramref name="server"/> belongs to.</summary>
+    public static Task<IActorRef> ResolveAsync(IActorContext context, IActorRef server, TimeSpan timeout)
+        => context.ActorSelection(server.Path.Root / "user" / Name).ResolveOne(timeout);
+}
