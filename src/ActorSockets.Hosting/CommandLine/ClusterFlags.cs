@@ -26,7 +26,7 @@ internal static class ClusterFlags
             if (forking)
                 throw new ArgumentException("--seed-nodes: a forking-mode listener is its workers' seed and joins no other cluster " +
                                             "(listener nodes in one cluster run in threading or sync mode; workers take --worker --seed-nodes)");
-            var seeds = parsed.GetValue(ServerCommandLine.SeedNodes) ?? [];
+            var seeds = Seeds(parsed);
             foreach (var seed in seeds) ForkingConfig.CheckSeedNode(seed);
             nodes = nodes with { Enabled = true, SeedNodes = seeds };
         }
@@ -37,4 +37,8 @@ internal static class ClusterFlags
             throw new ArgumentException($"--cluster-port: {nodes.Port} is outside 0..65535");
         return nodes;
     }
+
+    /// <summary><c>--seed-nodes</c>: addresses given one per argument, comma-separated, or both.</summary>
+    public static string[] Seeds(ParseResult parsed)
+        => [.. (parsed.GetValue(ServerCommandLine.SeedNodes) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
 }

@@ -127,7 +127,7 @@ public static class ServerCommandLine
     /// for a server in threading or sync mode, the seed nodes of its cluster of listener nodes.</summary>
     public static readonly Option<string[]> SeedNodes = new("--seed-nodes")
     {
-        Description = "With --worker: the listener's cluster address(es), e.g. akka.tcp://actorsockets@127.0.0.1:4053. " +
+        Description = "With --worker: the listener's cluster address(es), e.g. akka.tcp://actorsockets@127.0.0.1:4053 (several: separated by spaces or commas). " +
                       "A threading or sync server: join the cluster of listener nodes these seeds belong to (the same list on every node; " +
                       "with --cluster-port alone the node seeds itself); wins over cluster.seed-nodes (default: none)",
         AllowMultipleArgumentsPerToken = true,
@@ -220,7 +220,7 @@ public static class ServerCommandLine
         }
         if (parsed.GetValue(Worker))
         {
-            if (parsed.GetValue(SeedNodes) is not { Length: > 0 } seeds)
+            if (ClusterFlags.Seeds(parsed) is not { Length: > 0 } seeds)
             {
                 Console.Error.WriteLine("--worker needs --seed-nodes ADDRESS (the listener prints it as 'CLUSTER <address>').");
                 return UsageError;
