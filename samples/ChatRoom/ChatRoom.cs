@@ -1,5 +1,7 @@
 using System.Text;
+using ActorSockets.Nodes;
 using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 
 /// <summary>
@@ -7,6 +9,9 @@ using Akka.Event;
 /// room tells it each line to write and never waits for it, so a slow or dead participant cannot
 /// hold up the others. The room has no flow control of its own: a handler whose client stops
 /// reading is cut off by the server's write limit, and tells the room it is gone.
+/// On listener nodes of a cluster (<c>--cluster-port</c>, <c>--seed-nodes</c>) each node has its
+/// room, for its own participants, and the rooms share every line through DistributedPubSub:
+/// the room is cluster-wide, nicknames and /who stay the node's.
 /// </summary>
 sealed class ChatRoom : ReceiveActor
 {
@@ -18,8 +23,12 @@ sealed class ChatRoom : ReceiveActor
 
     private const int MaxNickLength = 24;
 
+    /// <summary>The pub/sub topic every node's room publishes its lines to and hears the others' on.</summary>
+    private const string Topic = "chat-room";
+
     private readonly Dictionary<IActorRef, string> _nicks = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IActorRef? _pubSub = ClusterNode.IsNode(Context.System) ? Context.System.PubSub() : null;
     private int _guests;
 
     public ChatRoom()
@@ -31,7 +40,13 @@ sealed class ChatRoom : ReceiveActor
         // had one, may still be on the way from another process, so this goes behind it.
         Receive<Terminated>(t => Self.Tell(new Gone(CutOff: false), t.ActorRef));
         Receive<ServerStopping>(_ => CloseAll());
+        // Another node's room: a line for this node's participants (a plain string, which crosses
+        // nodes as it is). Our own publications come back too; they were delivered already.
+        Receive<string>(line => { if (!Sender.Equals(Self)) DeliverHere(line); });
+        Receive<SubscribeAck>(_ => { });
     }
+
+    protected override void PreStart() => _pubSub?.Tell(new Subscribe(Topic, Self));
 
     private void OnJoin(Join join)
     {
@@ -108,6 +123,12 @@ sealed class ChatRoom : ReceiveActor
     }
 
     private void Broadcast(string text, IActorRef? except = null)
+    {
+        DeliverHere(text, except);
+        _pubSub?.Tell(new Publish(Topic, text), Self);
+    }
+
+    private void DeliverHere(string text, IActorRef? except = null)
     {
         var deliver = new Deliver(text); // one message shared by every participant
         foreach (var who in _nicks.Keys)

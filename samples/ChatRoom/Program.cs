@@ -1,7 +1,8 @@
 // A chat room: every connection is a participant; a line from one goes to all others with the
 // sender's nickname. /nick NAME, /who, /quit. One room actor owns all state and tells each
 // participant's handler what to write, so no locks; a participant that stops reading is cut off
-// by the server's write limit (write-buffer-limit) without slowing anyone.
+// by the server's write limit (write-buffer-limit) without slowing anyone. Started as listener
+// nodes of one cluster (--cluster-port, --seed-nodes), the rooms of all nodes share their lines.
 using System.Runtime.InteropServices;
 using ActorSockets.CommandLine;
 using Akka.Actor;

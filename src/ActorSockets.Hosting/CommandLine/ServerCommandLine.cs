@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using ActorSockets.Configuration;
 using ActorSockets.Forking;
 using ActorSockets.Hosting;
+using ActorSockets.Nodes;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Configuration;
@@ -111,7 +112,8 @@ public static class ServerCommandLine
     /// <summary><c>--cluster-port P</c>: the listener's cluster port in forking mode.</summary>
     public static readonly Option<int> ClusterPort = new("--cluster-port")
     {
-        Description = "Forking mode: the listener's cluster port, which worker nodes join; 0 picks a free one; wins over forking.cluster-port in --config",
+        Description = "Forking mode: the listener's cluster port, which worker nodes join; 0 picks a free one; wins over forking.cluster-port in --config. " +
+                      "Threading or sync mode: this server is a listener node, in a cluster of servers, on this port (see --seed-nodes); wins over cluster.port",
         DefaultValueFactory = _ => 0,
     };
 
@@ -121,10 +123,13 @@ public static class ServerCommandLine
         Description = "Run as a forking-mode worker node that joins --seed-nodes (the listener starts its own workers this way) (default: off)",
     };
 
-    /// <summary><c>--seed-nodes ADDRESS...</c>: the listener's cluster address, for <c>--worker</c>.</summary>
+    /// <summary><c>--seed-nodes ADDRESS...</c>: the listener's cluster address, for <c>--worker</c>; or,
+    /// for a server in threading or sync mode, the seed nodes of its cluster of listener nodes.</summary>
     public static readonly Option<string[]> SeedNodes = new("--seed-nodes")
     {
-        Description = "With --worker: the listener's cluster address(es), e.g. akka.tcp://actorsockets@127.0.0.1:4053 (default: none)",
+        Description = "With --worker: the listener's cluster address(es), e.g. akka.tcp://actorsockets@127.0.0.1:4053 (several: separated by spaces or commas). " +
+                      "A threading or sync server: join the cluster of listener nodes these seeds belong to (the same list on every node; " +
+                      "with --cluster-port alone the node seeds itself); wins over cluster.seed-nodes (default: none)",
         AllowMultipleArgumentsPerToken = true,
     };
 
@@ -169,12 +174,14 @@ public static class ServerCommandLine
 
         ServerOptions options;
         Config config;
+        ClusterNodeOptions nodes;
         try
         {
             config = ServiceOptions.LoadConfig(parsed);
             options = ServiceOptions.Resolve(parsed, config);
             ServiceOptions.Validate(parsed, options);
             ServiceOptions.CheckedMetricsPort(parsed);
+            nodes = parsed.GetValue(Worker) ? new ClusterNodeOptions() : ClusterFlags.Resolve(parsed, config, options);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or ConfigurationException)
         {
@@ -213,7 +220,7 @@ public static class ServerCommandLine
         }
         if (parsed.GetValue(Worker))
         {
-            if (parsed.GetValue(SeedNodes) is not { Length: > 0 } seeds)
+            if (ClusterFlags.Seeds(parsed) is not { Length: > 0 } seeds)
             {
                 Console.Error.WriteLine("--worker needs --seed-nodes ADDRESS (the listener prints it as 'CLUSTER <address>').");
                 return UsageError;
@@ -231,7 +238,7 @@ public static class ServerCommandLine
             return await WorkerNode.RunAsync(handlerProps, seeds, options.Forking.ClusterHost,
                 config => ServerActorSystem.Create("actorsockets", workerLogs, config));
         }
-        return await ServeAsync(parsed, config, options, handlerProps, onStarted, predecessor);
+        return await ServeAsync(parsed, config, options, nodes, handlerProps, onStarted, predecessor);
     }
 
     /// <summary>Parses <paramref name="args"/>. When the program should exit at once — bad arguments
@@ -282,8 +289,8 @@ public static class ServerCommandLine
     public static ServerOptions BuildOptions(ParseResult parsed)
         => ServiceOptions.Resolve(parsed, ServiceOptions.LoadConfig(parsed));
 
-    private static async Task<int> ServeAsync(ParseResult parsed, Config config, ServerOptions options, Props handlerProps,
-        Action<SocketServer>? onStarted, Predecessor? predecessor)
+    private static async Task<int> ServeAsync(ParseResult parsed, Config config, ServerOptions options, ClusterNodeOptions nodes,
+        Props handlerProps, Action<SocketServer>? onStarted, Predecessor? predecessor)
     {
         using var stop = new CancellationTokenSource();
         SocketServer? started = null;
@@ -297,11 +304,14 @@ public static class ServerCommandLine
         var systemConfig = ServiceOptions.ActorSystemConfig(parsed, config);
         if (options.Mode == ServerMode.Forking) // the listener is the cluster's seed node
             systemConfig = systemConfig.WithFallback(ForkingConfig.Listener(options.Forking.ClusterHost, options.Forking.ClusterPort));
+        else if (nodes.Enabled) // a listener node: joins (or seeds) the cluster while the server binds
+            systemConfig = systemConfig.WithFallback(ClusterNode.Config(nodes));
         system = ServerActorSystem.Create(loggerFactory: loggerFactory, config: systemConfig);
+        var nodeAddress = nodes.Enabled ? ClusterNode.Join(system) : null;
         var exitCode = 1;
         try
         {
-            return exitCode = await ServeAsync(system, parsed, options, handlerProps, server =>
+            return exitCode = await ServeAsync(system, parsed, options, nodeAddress, handlerProps, server =>
             {
                 started = server;
                 onStarted?.Invoke(server);
@@ -338,7 +348,7 @@ public static class ServerCommandLine
         }
     }
 
-    private static async Task<int> ServeAsync(ActorSystem system, ParseResult parsed, ServerOptions options,
+    private static async Task<int> ServeAsync(ActorSystem system, ParseResult parsed, ServerOptions options, string? nodeAddress,
         Props handlerProps, Action<SocketServer>? onStarted, Handover handover, CancellationToken stop)
     {
         SocketServer server;
@@ -371,7 +381,7 @@ public static class ServerCommandLine
                 Console.Error.WriteLine($"Could not start serving: {e.Message}");
                 return RuntimeFailure;
             }
-            if (server.ClusterAddress is { } cluster) Console.Error.WriteLine($"CLUSTER {cluster}");
+            if ((server.ClusterAddress ?? nodeAddress) is { } cluster) Console.Error.WriteLine($"CLUSTER {cluster}");
             Stdout.WriteLine($"LISTENING {bound}");
             Stdout.Flush();
             var serving = server.ServeForeverAsync(stop);
@@ -414,6 +424,8 @@ public static class ServerCommandLine
         => CoordinatedShutdown.Get(system).ShutdownReason switch
         {
             null => null,
+            CoordinatedShutdown.ClusterDowningReason when ClusterNode.IsNode(system)
+                => "This node was removed from its cluster (downed: the split-brain resolver kept the other side); exiting with code 1",
             CoordinatedShutdown.ClusterDowningReason => "The listener was removed from its forking-mode cluster (downed by another node); exiting with code 1",
             var reason => $"The actor system shut down unasked ({reason.GetType().Name}); exiting with code 1",
         };

@@ -17,7 +17,7 @@ namespace ActorSockets.Hosting;
 /// Microsoft.Extensions.Logging <see cref="ILogger"/>, structured:
 /// <list type="bullet">
 /// <item>the category is <c>ActorSockets.Server</c>, <c>ActorSockets.Connection</c>,
-/// <c>ActorSockets.Forking</c>, <c>ActorSockets.Hosting</c> for ActorSockets' own events, and the
+/// <c>ActorSockets.Forking</c>, <c>ActorSockets.Cluster</c> (listener nodes), <c>ActorSockets.Hosting</c> for ActorSockets' own events, and the
 /// logging class's full name for everything else (Akka's own events keep Akka categories, a
 /// handler's <c>Context.GetLogger()</c> its handler type);</item>
 /// <item>the state is the message template with its named arguments (<c>{Client}</c>,
@@ -78,6 +78,7 @@ public sealed class ActorSocketsLogger : ActorBase, IRequiresMessageQueue<ILogge
         "ActorSockets.Servers" => "ActorSockets.Server",
         "ActorSockets.Connections" => "ActorSockets.Connection",
         "ActorSockets.Forking" => "ActorSockets.Forking",
+        "ActorSockets.Nodes" => "ActorSockets.Cluster",
         "ActorSockets.Hosting" => "ActorSockets.Hosting",
         "ActorSockets.CommandLine" => "ActorSockets.CommandLine",
         "ActorSockets.Handlers" => "ActorSockets.Handler",

@@ -258,7 +258,8 @@ public static partial class ServerConfig
         }
     }
 
-    private static Config Section(Config config, string path)
+    /// <summary>The object at <paramref name="path"/>, empty when absent; anything else there is a bad setting.</summary>
+    internal static Config Section(Config config, string path)
     {
         if (!config.HasPath(path)) return Config.Empty;
         try

@@ -7,7 +7,7 @@ namespace ActorSockets.Servers;
 /// looks the template up here to attach the id and name. Ids never change meaning; a template
 /// may be reworded as long as its entry here is reworded with it (a test checks that every
 /// ActorSockets log line seen in the tests has an id). 1xxx: server, 2xxx: connection,
-/// 3xxx: forking, 4xxx: hosting.
+/// 3xxx: forking, 4xxx: hosting, 5xxx: listener nodes in a cluster.
 /// </summary>
 public static class LogEvents
 {
@@ -73,6 +73,10 @@ public static class LogEvents
         ["Process {Successor} took over: stopped accepting; serving the {Connections} open connections until they close, for up to {DrainTimeout}"] = (4011, "HandedOver"),
         ["Handed over to process {Successor}: drained in {Seconds} s, {Connections} connections still open"] = (4012, "HandoverDrained"),
         ["Second stop signal: stopped at once, {Requests} requests still in flight were cut"] = (4013, "SecondStopSignal"),
+
+        ["Node {Node} joined the cluster; {Nodes} nodes up"] = (5000, "NodeJoined"),
+        ["Node {Node} left the cluster ({How}); {Nodes} nodes up"] = (5001, "NodeLeft"),
+        ["Node {Node} is unreachable; the split-brain resolver decides in {Seconds} s if it stays so"] = (5002, "NodeUnreachable"),
     };
 
     /// <summary>The id and name of the event logged with <paramref name="template"/>, if it is one of ActorSockets'.</summary>
