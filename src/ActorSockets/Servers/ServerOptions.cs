@@ -202,6 +202,9 @@ public sealed record ServerOptions
         {
             if (Kind == SocketKind.Datagram)
                 throw Bad("Tls.Certificate", "TLS needs a stream server (TCP or Unix stream); a datagram server cannot use it");
+            if (Mode == ServerMode.Forking && Tls.FromCode() is { } fromCode)
+                throw Bad($"Tls.{fromCode}", "is an object from code, which forking-mode workers (other processes) cannot be given: " +
+                    "use certificate files or StoreCertificate, or threading mode");
             Tls.Validate();
         }
         if (!Enum.IsDefined(ProxyProtocol)) throw Bad(nameof(ProxyProtocol), $"unknown mode {ProxyProtocol}");
