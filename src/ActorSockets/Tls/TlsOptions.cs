@@ -26,7 +26,8 @@ public enum ClientCertificateMode
 /// stream from settings sent as data: files and <see cref="StoreCertificate"/> work there (read
 /// by the worker), objects from code (<see cref="ServerCertificate"/>,
 /// <see cref="ServerCertificateSelector"/>, <see cref="ClientCertificateValidation"/>) cannot
-/// cross a process and fail the server's start with one line saying so.</remarks>
+/// cross a process and fail the server's start with one line saying so, unless
+/// <c>Forking.SocketHandoff</c> is off (TLS then runs in the listener, workers get plain bytes).</remarks>
 public sealed record TlsOptions
 {
     /// <summary>The server certificate: a PEM file (with <see cref="Key"/>, or holding the key

@@ -176,6 +176,8 @@ public class TlsFromCodeTests(ITestOutputHelper output) : ServerTestKit(output)
         Assert.Equal("Tls.ServerCertificate", error.ParamName);
         Assert.Contains("forking-mode workers", error.Message);
 
+        (forking with { Forking = forking.Forking with { SocketHandoff = false } }).Validate(); // TLS stays in the listener: fine
+
         var selector = forking with { Tls = new TlsOptions { ServerCertificateSelector = _ => certificate } };
         Assert.Equal("Tls.ServerCertificateSelector", Assert.Throws<ArgumentException>(selector.Validate).ParamName);
 
