@@ -16,7 +16,9 @@
 #     dependency closure has none of the packages above;
 #   - `dotnet new actorsockets` (installed from the packed folder into a temporary template
 #     hive) builds and its tests pass;
-#   - every ```csharp block of README.md and docs/*.md compiles;
+#   - every ```csharp block of README.md and docs/*.md compiles, and each one marked
+#     `<!-- snippet: serves "LINE" -> "ANSWER" -->` runs as the hello world does: LISTENING <port>,
+#     LINE answered with ANSWER over a real socket, SIGTERM with a connection open, drain, exit 0;
 #   - docs/04-configuration.md is current with hocon/reference.conf (docs/gen-configuration.py
 #     --check), and every relative link of the documentation resolves (docs/check-links.py).
 #
@@ -141,10 +143,56 @@ export NUGET_PACKAGES="$tmp/nuget-cache"
   echo '</configuration>'
 } >"$tmp/nuget.config"
 
+# Runs a server program (a .dll) as a user would and checks it the way a client and an operator
+# would: it prints LISTENING <port>; a line sent is answered; SIGTERM with a connection open
+# (a line answered on it) drains it: the connection ends cleanly and the program exits 0.
+cat >"$tmp/serve.py" <<'PY'
+import queue, signal, socket, subprocess, sys, threading, time
+program, sent, expected = sys.argv[1], sys.argv[2].encode() + b"\n", sys.argv[3].encode() + b"\n"
+proc = subprocess.Popen(["dotnet", program], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+lines = queue.Queue()
+def pump():  # stdout lines to the queue, "" at its end
+    for l in proc.stdout: lines.put(l)
+    lines.put("")
+threading.Thread(target=pump, daemon=True).start()
+try:
+    deadline, port = time.time() + 30, None
+    while port is None and time.time() < deadline:
+        try: line = lines.get(timeout=1)
+        except queue.Empty: continue
+        if not line: break
+        print("server:", line.rstrip())
+        if line.startswith("LISTENING "): port = int(line.split()[1])
+    if port is None: sys.exit("no LISTENING line within 30 s")
+    def line(sock):  # the server's next line (less at its end of stream)
+        got = b""
+        while not got.endswith(b"\n") and (chunk := sock.recv(4096)): got += chunk
+        return got
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(sent)
+        answer = line(s)
+    print("answer:", answer)
+    if answer != expected: sys.exit(f"unexpected answer {answer!r}, not {expected!r}")
+    # SIGTERM with a request in flight: the server drains (the request ends cleanly) and exits 0.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as held:
+        held.sendall(sent)
+        got = line(held)
+        proc.send_signal(signal.SIGTERM)
+        while chunk := held.recv(4096): got += chunk  # until the server's FIN
+    code = proc.wait(30)
+    print("in flight:", got, "exit:", code)
+    if got != expected or code != 0: sys.exit(f"SIGTERM: got {got!r} and exit {code}, not a drain and exit 0")
+    print(f"served on port {port}, drained on SIGTERM and exited 0")
+finally:
+    proc.terminate()
+    try: proc.wait(10)
+    except subprocess.TimeoutExpired: proc.kill()
+PY
+
 # --- 3. README's hello world in a new console project ------------------------------------
 extract() { # README.md, docs/*.md -> $1/snippet-N.cs for every ```csharp block, hello-world.cs for README's marked one
   python3 - "$repo" "$1" <<'PY'
-import glob, sys, os
+import glob, sys, os, re
 repo, out, n = sys.argv[1], sys.argv[2], 0
 for path in [os.path.join(repo, "README.md")] + sorted(glob.glob(os.path.join(repo, "docs", "*.md"))):
     name = os.path.relpath(path, repo)
@@ -162,6 +210,9 @@ for path in [os.path.join(repo, "README.md")] + sorted(glob.glob(os.path.join(re
             # #line: the compiler's messages point at the Markdown file's own lines.
             open(os.path.join(out, f"snippet-{n}.cs"), "w").write(f'#line {start + 1} "{name}"\n' + text)
             open(os.path.join(out, f"snippet-{n}.line"), "w").write(f"{name} line {start + 1}\n")
+            serves = re.fullmatch(r'<!-- snippet: serves "(.*)" -> "(.*)" -->', prev)
+            if serves:
+                open(os.path.join(out, f"snippet-{n}.serves"), "w").write(serves[1] + "\n" + serves[2] + "\n")
             if prev == "<!-- snippet: hello-world -->" and name == "README.md":
                 open(os.path.join(out, "hello-world.cs"), "w").write(text)
         i += 1
@@ -183,47 +234,7 @@ elif ! { timeout 120 dotnet new console -o "$hello" -n Hello --no-restore \
 else
   pass "hello world: dotnet new console + dotnet add package ActorSockets $version + README's Program.cs builds"
   # Serve: run it (port 0 in README), read LISTENING <port>, send a line, expect it in upper case.
-  if timeout 60 python3 - "$hello/bin/Release/net10.0/Hello.dll" >"$tmp/serve.log" 2>&1 <<'PY'
-import queue, signal, socket, subprocess, sys, threading, time
-proc = subprocess.Popen(["dotnet", sys.argv[1]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-lines = queue.Queue()
-def pump():  # stdout lines to the queue, "" at its end
-    for l in proc.stdout: lines.put(l)
-    lines.put("")
-threading.Thread(target=pump, daemon=True).start()
-try:
-    deadline, port = time.time() + 30, None
-    while port is None and time.time() < deadline:
-        try: line = lines.get(timeout=1)
-        except queue.Empty: continue
-        if not line: break
-        print("server:", line.rstrip())
-        if line.startswith("LISTENING "): port = int(line.split()[1])
-    if port is None: sys.exit("no LISTENING line within 30 s")
-    def line(sock):  # the server's next line (less at its end of stream)
-        got = b""
-        while not got.endswith(b"\n") and (chunk := sock.recv(4096)): got += chunk
-        return got
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(b"hello from the check\n")
-        answer = line(s)
-    print("answer:", answer)
-    if answer != b"HELLO FROM THE CHECK\n": sys.exit(f"unexpected answer {answer!r}")
-    # SIGTERM with a request in flight: the server drains (the request ends cleanly) and exits 0.
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as held:
-        held.sendall(b"in flight\n")
-        got = line(held)
-        proc.send_signal(signal.SIGTERM)
-        while chunk := held.recv(4096): got += chunk  # until the server's FIN
-    code = proc.wait(30)
-    print("in flight:", got, "exit:", code)
-    if got != b"IN FLIGHT\n" or code != 0: sys.exit(f"SIGTERM: got {got!r} and exit {code}, not a drain and exit 0")
-    print(f"served on port {port}, drained on SIGTERM and exited 0")
-finally:
-    proc.terminate()
-    try: proc.wait(10)
-    except subprocess.TimeoutExpired: proc.kill()
-PY
+  if timeout 60 python3 "$tmp/serve.py" "$hello/bin/Release/net10.0/Hello.dll" "hello from the check" "HELLO FROM THE CHECK" >"$tmp/serve.log" 2>&1
   then pass "hello world serves: $(tail -n 1 "$tmp/serve.log"), a line comes back upper-cased"
   else fail "hello world serves a line over TCP and drains on SIGTERM" "$tmp/serve.log"
   fi
@@ -290,6 +301,15 @@ else
     where=$(cat "$tmp/readme/snippet-$n.line")
     if [[ -f "$snippets/Snippet$n/bin/Release/net10.0/Snippet$n.dll" ]]; then
       pass "C# block $n ($where) compiles"
+      if [[ -f "$tmp/readme/snippet-$n.serves" ]]; then
+        { read -r sent; read -r expected; } <"$tmp/readme/snippet-$n.serves"
+        if timeout 90 python3 "$tmp/serve.py" "$snippets/Snippet$n/bin/Release/net10.0/Snippet$n.dll" "$sent" "$expected" \
+             >"$tmp/snippet-$n.serve.log" 2>&1; then
+          pass "C# block $n ($where) serves: $(tail -n 1 "$tmp/snippet-$n.serve.log"), \"$sent\" answered \"$expected\""
+        else
+          fail "C# block $n ($where) serves \"$sent\" -> \"$expected\", drains on SIGTERM and exits 0" "$tmp/snippet-$n.serve.log"
+        fi
+      fi
     else
       grep "Snippet$n/Snippet$n.csproj" "$tmp/snippets.log" | grep -E 'error|warning' | sort -u >"$tmp/snippet-$n.errors"
       [[ -s "$tmp/snippet-$n.errors" ]] || tail -n 25 "$tmp/snippets.log" >"$tmp/snippet-$n.errors"

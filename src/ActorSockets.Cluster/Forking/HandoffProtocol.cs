@@ -29,7 +29,9 @@ internal static class HandoffProtocol
 
     /// <summary>What a worker needs to serve the server's connections as the listener would,
     /// TLS included: a handed-off socket is wrapped in the worker, with the listener's
-    /// certificate files (absolute paths: read by the worker, renewals picked up the same way).</summary>
+    /// certificate files (absolute paths: read by the worker, renewals picked up the same way)
+    /// or store certificate (found in the worker's store). Objects from code cannot be sent:
+    /// <c>ServerOptions.Validate</c> refuses them in forking mode.</summary>
     internal sealed record ServerSettings(string ServerName, string Transport, int MaxLineLength,
         int WriteBufferLimit, TimeSpan? ReadTimeout, TimeSpan? IdleTimeout, TimeSpan? FirstByteTimeout, TimeSpan? RequestDeadline,
         TlsOptions? Tls = null)
@@ -71,7 +73,10 @@ internal static class HandoffProtocol
             .Span(s.RequestDeadline).Bool(s.Tls is not null);
         if (s.Tls is { } tls)
             w.String(tls.Certificate).String(tls.Key).String(tls.Password).String(tls.Ca)
-                .Int((int)tls.ClientCertificate).Int((int)tls.Protocols).Span(tls.HandshakeTimeout);
+                .Int((int)tls.ClientCertificate).Int((int)tls.Protocols).Span(tls.HandshakeTimeout)
+                .Bool(tls.StoreCertificate is not null);
+        if (s.Tls?.StoreCertificate is { } store)
+            w.Int((int)store.StoreName).Int((int)store.Location).String(store.Thumbprint).String(store.Subject);
         return w.ToArray();
     }
 
@@ -80,15 +85,23 @@ internal static class HandoffProtocol
         var r = new Reader(payload);
         var settings = new ServerSettings(r.String(), r.String(), r.Int(), r.Int(), r.Span(), r.Span(), r.Span(), r.Span());
         if (!r.Bool()) return settings;
-        return settings with
+        var tls = new TlsOptions
         {
-            Tls = new TlsOptions
-            {
-                Certificate = r.String(), Key = r.String(), Password = r.String(), Ca = r.String(),
-                ClientCertificate = (ClientCertificateMode)r.Int(), Protocols = (System.Security.Authentication.SslProtocols)r.Int(),
-                HandshakeTimeout = r.Span() ?? new TlsOptions().HandshakeTimeout, // always sent; the default keeps one copy
-            },
+            Certificate = r.String(), Key = r.String(), Password = r.String(), Ca = r.String(),
+            ClientCertificate = (ClientCertificateMode)r.Int(), Protocols = (System.Security.Authentication.SslProtocols)r.Int(),
+            HandshakeTimeout = r.Span() ?? new TlsOptions().HandshakeTimeout, // always sent; the default keeps one copy
         };
+        if (r.Bool()) // a store certificate: the worker finds it in its own store
+            tls = tls with
+            {
+                StoreCertificate = new StoreCertificate
+                {
+                    StoreName = (System.Security.Cryptography.X509Certificates.StoreName)r.Int(),
+                    Location = (System.Security.Cryptography.X509Certificates.StoreLocation)r.Int(),
+                    Thumbprint = r.String(), Subject = r.String(),
+                },
+            };
+        return settings with { Tls = tls };
     }
 
     /// <summary>A handed-off connection: its request, with both endpoints (the PROXY header's, when

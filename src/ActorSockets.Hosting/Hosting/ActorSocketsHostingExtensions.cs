@@ -12,7 +12,9 @@ namespace ActorSockets.Hosting;
 /// <summary>
 /// Akka.Hosting integration: add ActorSockets servers to an actor system built with
 /// <c>services.AddAkka(...)</c>. Each server binds when the host starts and drains through
-/// CoordinatedShutdown when it stops.
+/// CoordinatedShutdown when it stops. Each also has a health check (with
+/// <c>services.AddHealthChecks()</c>), <c>actorsockets-&lt;name&gt;</c> tagged <c>actorsockets</c>:
+/// Healthy while it listens, Degraded while it drains, Unhealthy when it does not listen.
 /// </summary>
 /// <example><code>
 /// builder.Services.AddAkka("app", akka => akka
@@ -113,6 +115,8 @@ public static class ActorSocketsHostingExtensions
         if (!names.Add(server.Name))
             throw new ArgumentException($"An ActorSockets server named '{server.Name}' was already added to this actor system.", "name");
         CoverDrainInShutdown(builder, server);
+        builder.WithHealthCheck(ServerHealth.CheckName(server.Name), (system, _, cancel) => ServerHealth.CheckAsync(system, server.Name, cancel),
+            tags: [ServerHealth.Tag]);
         return builder.WithActors(new ActorStarter(async (system, registry) =>
         {
             ServerConfig.CheckServerNames(system.Settings.Config, names); // every server is added by now

@@ -39,6 +39,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     private readonly DescriptorBudget _descriptors = new();
     private readonly Queue<TRequest> _arrivedEarly = new();
     private readonly List<IActorRef> _closeWaiters = [];
+    private ServerState _state = ServerState.Unbound; // follows Become, for ServerStats.State
     private Socket? _socket;
     private long _requestCount;
     private CancellationTokenSource? _receiveCancel; // set while the state wants requests
@@ -131,6 +132,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                         : "Server took the passed socket on {Address} ({Kind}, {Mode} mode)", Admission.Describe(BoundAddress), Options.Kind, Options.Mode);
                     if (HoldsDescriptors) CheckDescriptors();
                     Sender.Tell(new Bound(BoundAddress!));
+                    _state = ServerState.Bound;
                     Become(Idle);
                 }
                 catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
@@ -159,6 +161,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
             case ServeForever:
                 _serveWaiter = Sender;
                 Timers.StartPeriodicTimer(nameof(ServiceTick), new ServiceTick(), Options.ServiceInterval);
+                _state = ServerState.Serving;
                 Become(Serving);
                 ReceiveNext();
                 break;
@@ -166,6 +169,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                 _oneRequestWaiter = Sender;
                 var timeout = Shorter(one.Timeout, Options.Timeout);
                 if (timeout is { } t) Timers.StartSingleTimer(nameof(OneRequestTimedOut), new OneRequestTimedOut(), t);
+                _state = ServerState.Serving;
                 Become(HandlingOne);
                 ReceiveNext();
                 break;
@@ -319,6 +323,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
         _serveWaiter.Tell(ServeStopped.Instance);
         _serveWaiter = ActorRefs.Nobody;
         Log.Info("Server on {Address} stopped serving", Admission.Describe(BoundAddress));
+        _state = ServerState.Bound;
         Become(Idle);
     }
 
@@ -328,6 +333,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
         _oneRequestWaiter.Tell(new OneRequestHandled(outcome));
         _oneRequestWaiter = ActorRefs.Nobody;
         _oneRequestActor = null;
+        _state = ServerState.Bound;
         Become(Idle);
     }
 
@@ -338,6 +344,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
         if (!KeepsSocketWhileDraining) ReleaseSocket();
         DropWaiting();
         Log.Info("Server on {Address} closing, {Requests} requests in flight", Admission.Describe(BoundAddress), _requests.Count);
+        _state = ServerState.Draining;
         Become(Closing);
         if (!Options.BlockOnClose)
             foreach (var request in _requests) Context.Stop(request);
@@ -410,7 +417,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
             default:
                 return false;
         }
-        Sender.Tell(Settings.Counters.Snapshot(_requests.Count, _gate.MaxConnections, _gate.Suspended, PendingCount));
+        Sender.Tell(Settings.Counters.Snapshot(_requests.Count, _gate.MaxConnections, _gate.Suspended, PendingCount) with { State = _state });
         return true;
     }
 

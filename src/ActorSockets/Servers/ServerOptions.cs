@@ -202,6 +202,10 @@ public sealed record ServerOptions
         {
             if (Kind == SocketKind.Datagram)
                 throw Bad("Tls.Certificate", "TLS needs a stream server (TCP or Unix stream); a datagram server cannot use it");
+            // A handed-off socket's TLS runs in the worker process, which gets its settings as data.
+            if (Mode == ServerMode.Forking && Forking.SocketHandoff && Tls.FromCode() is { } fromCode)
+                throw Bad($"Tls.{fromCode}", "is an object from code, which forking-mode workers (other processes) cannot be given: " +
+                    "use certificate files or StoreCertificate, Forking.SocketHandoff = false (TLS then stays in the listener), or threading mode");
             Tls.Validate();
         }
         if (!Enum.IsDefined(ProxyProtocol)) throw Bad(nameof(ProxyProtocol), $"unknown mode {ProxyProtocol}");

@@ -45,6 +45,10 @@ public sealed record ServerStats(
     long OversizeDatagrams,
     long HandlerFailures)
 {
+    /// <summary>Where the server is in its life: serving (its socket accepting), draining, or
+    /// bound and not serving. A stopped server answers no stats (the ask fails).</summary>
+    public ServerState State { get; init; }
+
     /// <summary>TLS connections closed because their handshake failed or took longer than
     /// <c>Tls.HandshakeTimeout</c>; no handler ran for them.</summary>
     public long TlsHandshakeFailures { get; init; }
@@ -64,6 +68,21 @@ public sealed record ServerStats(
     /// <summary>Connections closed as soon as accepted because the process held all the client
     /// sockets its open-file limit allows (less a reserve for the runtime).</summary>
     public long DescriptorLimitRejections { get; init; }
+}
+
+/// <summary>Where a server is in its life (<see cref="ServerStats.State"/>).</summary>
+public enum ServerState
+{
+    /// <summary>Its address is not bound yet.</summary>
+    Unbound,
+    /// <summary>Bound, not serving: the kernel queues clients in the backlog, nobody accepts
+    /// them (before <c>ServeForever</c>, after <c>Shutdown</c>).</summary>
+    Bound,
+    /// <summary>Serving: accepting clients (unless <see cref="ServerStats.Suspended"/>).</summary>
+    Serving,
+    /// <summary>Closing: the listening socket is released, requests in flight finish (up to the
+    /// drain timeout); the server stops once they have.</summary>
+    Draining,
 }
 
 /// <summary>Set the connection limit at runtime (<c>null</c>: no limit of its own). Lowering it

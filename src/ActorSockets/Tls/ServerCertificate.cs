@@ -1,15 +1,17 @@
 using System.Net.Security;
+using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace ActorSockets.Tls;
 
 /// <summary>
-/// A TLS server's certificate and handshake settings, read from its files. Each new connection
-/// asks <see cref="Current"/>, which compares the files' modification times with those it loaded
-/// and reads them again when they changed, so a renewed certificate is served without a restart.
-/// A file that does not load (half written) leaves the previous certificate in use, and is
-/// tried again on the next connection. Safe to call from any thread.
+/// A TLS server's certificate and handshake settings. Each new connection asks
+/// <see cref="Current"/>. From files, it compares the files' modification times with those it
+/// loaded and reads them again when they changed, so a renewed certificate is served without a
+/// restart; a file that does not load (half written) leaves the previous certificate in use, and
+/// is tried again on the next connection. A certificate object or a store's is fixed. Safe to
+/// call from any thread.
 /// </summary>
 internal sealed class ServerCertificate
 {
@@ -24,7 +26,7 @@ internal sealed class ServerCertificate
         _options = options;
         _ca = options.Ca.Length > 0 ? LoadCa(options.Ca) : null;
         _stamp = Stamp();
-        _current = Build(Load(options));
+        _current = Build(LoadDefault(options));
     }
 
     /// <summary>The last reload that failed; null when the files loaded.</summary>
@@ -47,6 +49,7 @@ internal sealed class ServerCertificate
     /// <summary>The handshake settings for a new connection, with the certificate as it is on disk now.</summary>
     public SslServerAuthenticationOptions Current()
     {
+        if (_options.Certificate.Length == 0) return _current; // not from files: nothing to reload
         var stamp = Stamp();
         lock (_lock)
         {
@@ -66,13 +69,13 @@ internal sealed class ServerCertificate
     }
 
     private (DateTime, DateTime) Stamp()
-        => (File.GetLastWriteTimeUtc(_options.Certificate),
+        => _options.Certificate.Length == 0 ? default : (File.GetLastWriteTimeUtc(_options.Certificate),
             _options.Key.Length > 0 ? File.GetLastWriteTimeUtc(_options.Key) : default);
 
-    private SslServerAuthenticationOptions Build(X509Certificate2 certificate)
+    private SslServerAuthenticationOptions Build(X509Certificate2? certificate)
     {
         var intermediates = new X509Certificate2Collection();
-        if (IsPem(_options.Certificate))
+        if (certificate is not null && _options.Certificate.Length > 0 && IsPem(_options.Certificate))
         {
             var all = new X509Certificate2Collection();
             all.ImportFromPemFile(_options.Certificate);
@@ -81,11 +84,15 @@ internal sealed class ServerCertificate
         }
         var options = new SslServerAuthenticationOptions
         {
-            ServerCertificateContext = SslStreamCertificateContext.Create(certificate, intermediates, offline: true),
             EnabledSslProtocols = _options.Protocols,
             ClientCertificateRequired = _options.ClientCertificate != ClientCertificateMode.None,
             CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
         };
+        if (_options.ServerCertificateSelector is { } select)
+            options.ServerCertificateSelectionCallback = (_, hostName) => select(hostName) ?? certificate
+                ?? throw new AuthenticationException($"no certificate for host name '{hostName}'");
+        else
+            options.ServerCertificateContext = SslStreamCertificateContext.Create(certificate!, intermediates, offline: true);
         if (_options.ClientCertificate != ClientCertificateMode.None)
             options.RemoteCertificateValidationCallback = ValidateClient;
         return options;
@@ -94,6 +101,15 @@ internal sealed class ServerCertificate
     private bool ValidateClient(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (certificate is null) return _options.ClientCertificate == ClientCertificateMode.Optional;
+        bool trusted = Chains(certificate, chain, errors);
+        if (_options.ClientCertificateValidation is not { } decide) return trusted;
+        var found = trusted ? SslPolicyErrors.None : errors == SslPolicyErrors.None ? SslPolicyErrors.RemoteCertificateChainErrors : errors;
+        return decide(certificate as X509Certificate2 ?? new X509Certificate2(certificate), chain, found);
+    }
+
+    /// <summary>Whether a client's certificate chains to the configured CA, or to the system's roots without one.</summary>
+    private bool Chains(X509Certificate certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
         if (_ca is null) return errors == SslPolicyErrors.None;
         using var own = new X509Chain();
         own.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
@@ -103,6 +119,12 @@ internal sealed class ServerCertificate
             foreach (var element in chain.ChainElements) own.ChainPolicy.ExtraStore.Add(element.Certificate);
         return own.Build(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
     }
+
+    /// <summary>The default certificate: from the files, the object, or the store; null when only a
+    /// selector gives them. Throws <see cref="ArgumentException"/> naming the problem.</summary>
+    public static X509Certificate2? LoadDefault(TlsOptions options)
+        => options.Certificate.Length > 0 ? Load(options)
+            : options.ServerCertificate ?? options.StoreCertificate?.Find();
 
     /// <summary>Reads the certificate with its private key; throws <see cref="ArgumentException"/>
     /// naming the file and what is wrong with it.</summary>

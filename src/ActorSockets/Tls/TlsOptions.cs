@@ -1,4 +1,6 @@
+using System.Net.Security;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 
 namespace ActorSockets.Tls;
 
@@ -15,8 +17,17 @@ public enum ClientCertificateMode
 
 /// <summary>
 /// TLS for a stream server (TCP or Unix), over <see cref="System.Net.Security.SslStream"/>.
-/// The certificate is read again for new connections when its file changes on disk.
+/// The server certificate comes from one of: files (<see cref="Certificate"/>, the HOCON and
+/// command-line way: read again for new connections when a file changes on disk), an object
+/// (<see cref="ServerCertificate"/>), a certificate store (<see cref="StoreCertificate"/>), or a
+/// selector by host name (<see cref="ServerCertificateSelector"/>, over any of the others).
 /// </summary>
+/// <remarks>Forking mode hands each connection to a worker process, which makes its own TLS
+/// stream from settings sent as data: files and <see cref="StoreCertificate"/> work there (read
+/// by the worker), objects from code (<see cref="ServerCertificate"/>,
+/// <see cref="ServerCertificateSelector"/>, <see cref="ClientCertificateValidation"/>) cannot
+/// cross a process and fail the server's start with one line saying so, unless
+/// <c>Forking.SocketHandoff</c> is off (TLS then runs in the listener, workers get plain bytes).</remarks>
 public sealed record TlsOptions
 {
     /// <summary>The server certificate: a PEM file (with <see cref="Key"/>, or holding the key
@@ -28,6 +39,31 @@ public sealed record TlsOptions
 
     /// <summary>The PFX password, or the password of an encrypted PEM key; empty for none.</summary>
     public string Password { get; init; } = "";
+
+    /// <summary>The server certificate, with its private key, made or loaded in code; instead of
+    /// <see cref="Certificate"/>. Threading and sync modes.</summary>
+    public X509Certificate2? ServerCertificate { get; init; }
+
+    /// <summary>The server certificate from a certificate store, found once at start; instead of
+    /// <see cref="Certificate"/>.</summary>
+    public StoreCertificate? StoreCertificate { get; init; }
+
+    /// <summary>Chooses the certificate for each connection from the host name the client asked
+    /// for (SNI; null when it sent none), as Kestrel's <c>ServerCertificateSelector</c>. Called
+    /// on the handshake's thread, for every handshake: keep it fast (a dictionary look-up) and
+    /// thread-safe. Null from it serves the default certificate (<see cref="Certificate"/>,
+    /// <see cref="ServerCertificate"/> or <see cref="StoreCertificate"/>); with no default, the
+    /// handshake fails. Threading and sync modes.</summary>
+    public Func<string?, X509Certificate2?>? ServerCertificateSelector { get; init; }
+
+    /// <summary>Decides whether a client's certificate is accepted, as Kestrel's
+    /// <c>ClientCertificateValidation</c>: called with the certificate, its chain, and
+    /// <see cref="SslPolicyErrors.None"/> when the certificate chains to <see cref="Ca"/> (the
+    /// system's roots when empty), else the errors found. False (or an exception) fails the
+    /// handshake: the connection is closed, logged and counted, and no handler runs. Not called
+    /// for a client without a certificate (<see cref="ClientCertificateMode.Optional"/> serves it).
+    /// Needs <see cref="ClientCertificate"/> Optional or Required. Threading and sync modes.</summary>
+    public Func<X509Certificate2, X509Chain?, SslPolicyErrors, bool>? ClientCertificateValidation { get; init; }
 
     /// <summary>Whether clients are asked for a certificate.</summary>
     public ClientCertificateMode ClientCertificate { get; init; } = ClientCertificateMode.None;
@@ -48,14 +84,31 @@ public sealed record TlsOptions
     /// whose ParamName is <c>Tls.&lt;Property&gt;</c>.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(Certificate)) throw Bad(nameof(Certificate), "a certificate file is required for TLS");
+        int sources = (Certificate.Length > 0 ? 1 : 0) + (ServerCertificate is null ? 0 : 1) + (StoreCertificate is null ? 0 : 1);
+        if (sources == 0 && ServerCertificateSelector is null)
+            throw Bad(nameof(Certificate), "a certificate file is required for TLS (or, from code, ServerCertificate, StoreCertificate or ServerCertificateSelector)");
+        if (sources > 1)
+            throw Bad(nameof(Certificate), "give one server certificate: a file, ServerCertificate or StoreCertificate (ServerCertificateSelector may add to any)");
+        if (Certificate.Length == 0 && Key.Length > 0) throw Bad(nameof(Key), "is used only with a certificate file");
+        if (ServerCertificate is { HasPrivateKey: false })
+            throw Bad(nameof(ServerCertificate), $"'{ServerCertificate.Subject}' has no private key");
         if (!Enum.IsDefined(ClientCertificate)) throw Bad(nameof(ClientCertificate), $"unknown mode {ClientCertificate}");
         if (HandshakeTimeout <= TimeSpan.Zero) throw Bad(nameof(HandshakeTimeout), "must be positive");
         if (Ca.Length > 0 && ClientCertificate == ClientCertificateMode.None)
             throw Bad(nameof(Ca), "is used only with client-certificate = optional or required");
-        ServerCertificate.Load(this); // throws naming the file and the problem
-        if (Ca.Length > 0) ServerCertificate.LoadCa(Ca);
+        if (ClientCertificateValidation is not null && ClientCertificate == ClientCertificateMode.None)
+            throw Bad(nameof(ClientCertificateValidation), "is used only with ClientCertificate = Optional or Required (else no client sends one)");
+        Tls.ServerCertificate.LoadDefault(this); // throws naming the file or store and the problem
+        if (Ca.Length > 0) Tls.ServerCertificate.LoadCa(Ca);
     }
+
+    /// <summary>The first setting that is an object from code, which a forking-mode worker (another
+    /// process) cannot be given; null when every setting is data.</summary>
+    internal string? FromCode()
+        => ServerCertificate is not null ? nameof(ServerCertificate)
+            : ServerCertificateSelector is not null ? nameof(ServerCertificateSelector)
+            : ClientCertificateValidation is not null ? nameof(ClientCertificateValidation)
+            : null;
 
     internal static ArgumentException Bad(string property, string why)
         => Servers.ServerOptions.Bad($"Tls.{property}", why);

@@ -274,12 +274,28 @@ public sealed class TlsClient : IAsyncDisposable
         _reader = new StreamReader(ssl, Encoding.UTF8);
     }
 
-    public static async Task<TlsClient> ConnectAsync(int port)
+    /// <summary>Connects and shakes hands asking for <paramref name="hostName"/> (SNI), showing
+    /// <paramref name="clientCertificate"/> when the server asks for one; any server certificate is accepted.</summary>
+    public static async Task<TlsClient> ConnectAsync(int port, string hostName = "localhost",
+        System.Security.Cryptography.X509Certificates.X509Certificate2? clientCertificate = null)
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", port);
         var ssl = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
-        await ssl.AuthenticateAsClientAsync("localhost").WaitAsync(TimeSpan.FromSeconds(10));
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = hostName,
+                ClientCertificates = clientCertificate is null ? null : [clientCertificate],
+            }).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch
+        {
+            await ssl.DisposeAsync();
+            tcp.Dispose();
+            throw;
+        }
         return new TlsClient(tcp, ssl);
     }
 

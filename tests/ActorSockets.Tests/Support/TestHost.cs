@@ -16,13 +16,20 @@ public static class TestHost
 
     /// <summary>As the other overload, with services of the test's own registered first.</summary>
     public static IHost Build(Action<IServiceCollection> services, Action<AkkaConfigurationBuilder> akka, LogCollector? logs = null)
+        => BuildPlain(builder =>
+        {
+            services(builder.Services);
+            builder.Services.AddAkka($"test-{Guid.NewGuid():N}", akka);
+        }, logs);
+
+    /// <summary>A host with only what <paramref name="configure"/> adds (no actor system of the test's making).</summary>
+    public static IHost BuildPlain(Action<HostApplicationBuilder> configure, LogCollector? logs = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        services(builder.Services);
         builder.Services.AddSingleton<IHostLifetime, QuietLifetime>();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         if (logs is not null) builder.Logging.AddProvider(logs);
-        builder.Services.AddAkka($"test-{Guid.NewGuid():N}", akka);
+        configure(builder);
         return builder.Build();
     }
 
