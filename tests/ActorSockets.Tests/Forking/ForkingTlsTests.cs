@@ -9,7 +9,7 @@ namespace ActorSockets.Tests.Forking;
 /// that worker with the server's certificate files; on the relay path the listener's connection
 /// keeps the TLS session and the handler runs in a worker on plain bytes. Either way a bad
 /// handshake is counted and logged by the listener and never reaches a handler.</summary>
-[Collection(WorkerProcesses.Collection)]
+[Collection(ForkingCollections.Serving)]
 public class ForkingTlsTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Paths => ForkingServers.Paths;

@@ -17,7 +17,7 @@ namespace ActorSockets.Tests.Forking;
 /// Every wait is well under the 30 s drain timeout, so a leaked request fails here, by name,
 /// instead of holding a later shutdown.
 /// </summary>
-[Collection(Support.WorkerProcesses.Collection)]
+[Collection(ForkingCollections.Workers)]
 public class WorkerDeathTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Paths => ForkingServers.Paths;
