@@ -1,58 +1,11 @@
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
-using ActorSockets.Tests.Core;
 using ActorSockets.Tests.Support;
 using Akka.Actor;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace ActorSockets.Tests.Datagrams;
-
-/// <summary>Answers "actor|datagram|client|request name"; throws on "boom"; waits on "wait"
-/// until <see cref="Gate"/> opens. Declares it keeps no state, so the server reuses it.</summary>
-[ReusableHandler]
-public sealed class KeptEchoHandler : DatagramRequestHandler
-{
-    public static TaskCompletionSource Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    protected override async Task HandleAsync()
-    {
-        if (Text == "boom") throw new InvalidOperationException("boom");
-        if (Text == "wait") await Gate.Task;
-        await WriteAsync($"{Self.Path.Name}|{Text}|{ClientAddress}|{Request.HandlerName}");
-    }
-}
-
-/// <summary>The same answer without the attribute: one actor per datagram, the default.</summary>
-public sealed class FreshEchoHandler : DatagramRequestHandler
-{
-    protected override Task HandleAsync() => WriteAsync($"{Self.Path.Name}|{Text}|{ClientAddress}|{Request.HandlerName}");
-}
-
-/// <summary>Answers "N" with N bytes; reusable, for the write limit.</summary>
-[ReusableHandler]
-public sealed class KeptBigReplyHandler : DatagramRequestHandler
-{
-    protected override Task HandleAsync() => WriteAsync(new byte[int.Parse(Text)]);
-}
-
-/// <summary>Kept, with an asynchronous Finish: Handle writes "h:DATA" (and then throws on
-/// "boom"), Finish yields and appends "|f", so the reply shows that Finish ran after Handle.</summary>
-[ReusableHandler]
-public sealed class KeptFinishingHandler : DatagramRequestHandler
-{
-    protected override async Task HandleAsync()
-    {
-        await WriteAsync("h:" + Text);
-        if (Text == "boom") throw new InvalidOperationException("boom");
-    }
-
-    protected override async Task FinishAsync()
-    {
-        await Task.Yield();
-        await WriteAsync("|f");
-    }
-}
 
 public class ReusedDatagramHandlerTests(ITestOutputHelper output) : ServerTestKit(output)
 {
@@ -209,5 +162,51 @@ public class ReusedDatagramHandlerTests(ITestOutputHelper output) : ServerTestKi
         KeptEchoHandler.Gate.SetResult();
         Assert.Equal("wait", Fields(await client.ReceiveAsync())[1]);
         await closing.Within(Deadline, "close after the drain");
+    }
+
+    /// <summary>Answers "actor|datagram|client|request name"; throws on "boom"; waits on "wait"
+    /// until <see cref="Gate"/> opens. Declares it keeps no state, so the server reuses it.</summary>
+    [ReusableHandler]
+    public sealed class KeptEchoHandler : DatagramRequestHandler
+    {
+        public static TaskCompletionSource Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        protected override async Task HandleAsync()
+        {
+            if (Text == "boom") throw new InvalidOperationException("boom");
+            if (Text == "wait") await Gate.Task;
+            await WriteAsync($"{Self.Path.Name}|{Text}|{ClientAddress}|{Request.HandlerName}");
+        }
+    }
+
+    /// <summary>The same answer without the attribute: one actor per datagram, the default.</summary>
+    public sealed class FreshEchoHandler : DatagramRequestHandler
+    {
+        protected override Task HandleAsync() => WriteAsync($"{Self.Path.Name}|{Text}|{ClientAddress}|{Request.HandlerName}");
+    }
+
+    /// <summary>Answers "N" with N bytes; reusable, for the write limit.</summary>
+    [ReusableHandler]
+    public sealed class KeptBigReplyHandler : DatagramRequestHandler
+    {
+        protected override Task HandleAsync() => WriteAsync(new byte[int.Parse(Text)]);
+    }
+
+    /// <summary>Kept, with an asynchronous Finish: Handle writes "h:DATA" (and then throws on
+    /// "boom"), Finish yields and appends "|f", so the reply shows that Finish ran after Handle.</summary>
+    [ReusableHandler]
+    public sealed class KeptFinishingHandler : DatagramRequestHandler
+    {
+        protected override async Task HandleAsync()
+        {
+            await WriteAsync("h:" + Text);
+            if (Text == "boom") throw new InvalidOperationException("boom");
+        }
+
+        protected override async Task FinishAsync()
+        {
+            await Task.Yield();
+            await WriteAsync("|f");
+        }
     }
 }

@@ -92,7 +92,7 @@ public class ForkingTlsTests(ITestOutputHelper output)
         {
             // A .NET client on a connection of its own, timed from connect to its answer.
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            await using (var good = await Security.TlsClient.ConnectAsync(server.Port))
+            await using (var good = await TlsClient.ConnectAsync(server.Port))
                 Assert.EndsWith(" served", await good.RequestLineAsync("served"));
             output.WriteLine($"good client served in {clock.ElapsedMilliseconds} ms behind 200 silent sockets");
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the good client waited {clock.Elapsed}");

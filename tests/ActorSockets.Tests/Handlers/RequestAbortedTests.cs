@@ -9,46 +9,6 @@ using Xunit.Abstractions;
 
 namespace ActorSockets.Tests.Handlers;
 
-/// <summary>Reads a line, tells the probe "waiting", then waits on <c>RequestAborted</c> (work that
-/// never ends by itself); the token's callback tells the probe "aborted".</summary>
-public sealed class AbortWatchingHandler(IActorRef probe) : StreamRequestHandler
-{
-    protected override async Task HandleAsync()
-    {
-        await ReadLineAsync();
-        RequestAborted.Register(() => probe.Tell("aborted"));
-        probe.Tell("waiting");
-        await Task.Delay(Timeout.Infinite, RequestAborted);
-    }
-}
-
-/// <summary>A read with a token that fires, then a plain read: the connection still serves it.</summary>
-public sealed class CancelledReadHandler(IActorRef probe) : StreamRequestHandler
-{
-    protected override async Task HandleAsync()
-    {
-        using var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        try
-        {
-            await ReadLineAsync(soon.Token);
-        }
-        catch (OperationCanceledException e) when (e.CancellationToken == soon.Token)
-        {
-            probe.Tell("read cancelled");
-        }
-        await WriteAsync($"then {await ReadLineAsync()}\n");
-    }
-}
-
-/// <summary>Echoes with the lending read until end of stream.</summary>
-public sealed class MemoryEchoHandler : StreamRequestHandler
-{
-    protected override async Task HandleAsync()
-    {
-        while (await ReceiveMemoryAsync() is { Length: > 0 } data) await WriteAsync(data);
-    }
-}
-
 public sealed class RequestAbortedTests(ITestOutputHelper output) : ServerTestKit(output)
 {
     private async Task<(SocketServer Server, TestClient Client)> WaitingRequestAsync(ServerOptions? options = null, ServerHooks? hooks = null)
@@ -130,5 +90,45 @@ public sealed class RequestAbortedTests(ITestOutputHelper output) : ServerTestKi
         for (int at = 0; at < sent.Length; at += 30_000) await client.SendAsync(sent[at..Math.Min(sent.Length, at + 30_000)]);
         client.HalfClose();
         Assert.Equal(sent, await client.ReadToEndBytesAsync());
+    }
+
+    /// <summary>Reads a line, tells the probe "waiting", then waits on <c>RequestAborted</c> (work that
+    /// never ends by itself); the token's callback tells the probe "aborted".</summary>
+    public sealed class AbortWatchingHandler(IActorRef probe) : StreamRequestHandler
+    {
+        protected override async Task HandleAsync()
+        {
+            await ReadLineAsync();
+            RequestAborted.Register(() => probe.Tell("aborted"));
+            probe.Tell("waiting");
+            await Task.Delay(Timeout.Infinite, RequestAborted);
+        }
+    }
+
+    /// <summary>A read with a token that fires, then a plain read: the connection still serves it.</summary>
+    public sealed class CancelledReadHandler(IActorRef probe) : StreamRequestHandler
+    {
+        protected override async Task HandleAsync()
+        {
+            using var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            try
+            {
+                await ReadLineAsync(soon.Token);
+            }
+            catch (OperationCanceledException e) when (e.CancellationToken == soon.Token)
+            {
+                probe.Tell("read cancelled");
+            }
+            await WriteAsync($"then {await ReadLineAsync()}\n");
+        }
+    }
+
+    /// <summary>Echoes with the lending read until end of stream.</summary>
+    public sealed class MemoryEchoHandler : StreamRequestHandler
+    {
+        protected override async Task HandleAsync()
+        {
+            while (await ReceiveMemoryAsync() is { Length: > 0 } data) await WriteAsync(data);
+        }
     }
 }

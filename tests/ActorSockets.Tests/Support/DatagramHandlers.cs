@@ -5,7 +5,7 @@ using Akka.Actor;
 namespace ActorSockets.Tests.Support;
 
 /// <summary>socketserver's classic UDP echo: the reply is the datagram. Throws on "boom".</summary>
-public sealed class DatagramEchoHandler : DatagramRequestHandler
+public sealed class EchoOrBoomDatagramHandler : DatagramRequestHandler
 {
     protected override async Task HandleAsync()
     {

@@ -1,0 +1,54 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using ActorSockets.Configuration;
+using ActorSockets.Handlers;
+using ActorSockets.Servers;
+using ActorSockets.Tests.Support;
+using ActorSockets.Tls;
+using Akka.Actor;
+using Akka.Configuration;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorSockets.Tests.Support;
+
+/// <summary>A .NET SslStream client that trusts any server certificate (the Python tests check trust).</summary>
+public sealed class TlsClient : IAsyncDisposable
+{
+    private readonly TcpClient _tcp;
+    private readonly SslStream _ssl;
+    private readonly StreamReader _reader;
+
+    private TlsClient(TcpClient tcp, SslStream ssl)
+    {
+        _tcp = tcp;
+        _ssl = ssl;
+        _reader = new StreamReader(ssl, Encoding.UTF8);
+    }
+
+    public static async Task<TlsClient> ConnectAsync(int port)
+    {
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", port);
+        var ssl = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+        await ssl.AuthenticateAsClientAsync("localhost").WaitAsync(TimeSpan.FromSeconds(10));
+        return new TlsClient(tcp, ssl);
+    }
+
+    /// <summary>SHA-256 of the certificate the server presented.</summary>
+    public string ServerThumbprint => _ssl.RemoteCertificate!.GetCertHashString(HashAlgorithmName.SHA256);
+
+    public async Task<string> RequestLineAsync(string line)
+    {
+        await _ssl.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"));
+        return await _reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)) ?? "<end of stream>";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _ssl.DisposeAsync();
+        _tcp.Dispose();
+    }
+}
