@@ -8,7 +8,7 @@ namespace ActorSockets.Tests.Connections;
 /// <summary>The pool side of <see cref="InputBuffer"/>: memory is rented only while bytes wait,
 /// grows by doubling within the limit, and every array goes back. Installs a process-wide
 /// counting pool, so it runs alone.</summary>
-[Collection(Measurements.Name)]
+[Collection(Measurements.Name), Trait("Category", UnitsCollection.Category)]
 public class InputBufferPoolTests
 {
     [Fact]

@@ -10,7 +10,7 @@ namespace ActorSockets.Tests.Connections;
 
 /// <summary>The receive side's pooled memory: none held while nothing waits to be read, and
 /// all given back on dispose. Installs a process-wide counting pool, so it runs alone.</summary>
-[Collection(Measurements.Name)]
+[Collection(Measurements.Name), Trait("Category", UnitsCollection.Category)]
 public class ReadBufferPoolTests
 {
     [Fact]

@@ -7,7 +7,8 @@ namespace ActorSockets.Tests.Support;
 /// ordinary run). A mutation run needs that: in one test run Stryker gives each test its own
 /// mutant through a process-wide field, switched as each test starts, so tests running at once
 /// would run under each other's mutants (and their coverage would mix). Its classes also carry
-/// the trait <c>Category=Unit</c>, which the scoped mutation run (stryker-units.json) filters on.
+/// the trait <c>Category=Unit</c>, which the scoped mutation run (stryker-units.json) filters on
+/// (as do the buffer pools' unit tests, which run in the measurements collection).
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class UnitsCollection
