@@ -134,36 +134,6 @@ public class ReusedDatagramHandlerTests(ITestOutputHelper output) : ServerTestKi
         KeptEchoHandler.Gate.SetResult();
     }
 
-    [Fact]
-    public async Task A_reply_over_the_write_limit_is_dropped_and_the_next_datagram_served()
-    {
-        var options = ServerOptions.Udp() with { WriteBufferLimit = 4096 };
-        var server = await ServeAsync(options, Props.Create<KeptBigReplyHandler>());
-        using var client = DatagramClient.Udp(server.Port);
-
-        await client.SendAsync("10000");
-        await server.StatsWhenAsync(s => s.WriteLimitFailures == 1 && s.ActiveConnections == 0, "the write limit to end the request");
-        Assert.Equal(100, (await client.RoundTripAsync("100")).Length);
-        Assert.Equal(0, client.Socket.Available);
-    }
-
-    [Fact]
-    public async Task Close_waits_for_a_kept_handlers_requests_and_their_replies_go_out()
-    {
-        var server = await ServeAsync(ServerOptions.Udp(), Props.Create<KeptEchoHandler>());
-        using var client = DatagramClient.Udp(server.Port);
-        KeptEchoHandler.Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        await client.SendAsync("wait");
-        await server.StatsWhenAsync(s => s.Accepted == 1, "the request taken");
-
-        var closing = server.CloseAsync();
-        var early = await Task.WhenAny(closing, Task.Delay(300)); // an absence check, as ExpectNoMsg: a close that waits shows nothing
-        Assert.NotSame(closing, early);
-        KeptEchoHandler.Gate.SetResult();
-        Assert.Equal("wait", Fields(await client.ReceiveAsync())[1]);
-        await closing.Within(Deadline, "close after the drain");
-    }
-
     /// <summary>Answers "actor|datagram|client|request name"; throws on "boom"; waits on "wait"
     /// until <see cref="Gate"/> opens. Declares it keeps no state, so the server reuses it.</summary>
     [ReusableHandler]
@@ -183,13 +153,6 @@ public class ReusedDatagramHandlerTests(ITestOutputHelper output) : ServerTestKi
     public sealed class FreshEchoHandler : DatagramRequestHandler
     {
         protected override Task HandleAsync() => WriteAsync($"{Self.Path.Name}|{Text}|{ClientAddress}|{Request.HandlerName}");
-    }
-
-    /// <summary>Answers "N" with N bytes; reusable, for the write limit.</summary>
-    [ReusableHandler]
-    public sealed class KeptBigReplyHandler : DatagramRequestHandler
-    {
-        protected override Task HandleAsync() => WriteAsync(new byte[int.Parse(Text)]);
     }
 
     /// <summary>Kept, with an asynchronous Finish: Handle writes "h:DATA" (and then throws on

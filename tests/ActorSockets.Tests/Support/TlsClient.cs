@@ -2,15 +2,6 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using ActorSockets.Configuration;
-using ActorSockets.Handlers;
-using ActorSockets.Servers;
-using ActorSockets.Tests.Support;
-using ActorSockets.Tls;
-using Akka.Actor;
-using Akka.Configuration;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace ActorSockets.Tests.Support;
 
