@@ -1,4 +1,3 @@
-using System.Text;
 using ActorSockets.Connections;
 using ActorSockets.Tests.Support;
 using Xunit;

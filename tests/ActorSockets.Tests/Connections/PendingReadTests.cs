@@ -1,9 +1,5 @@
-using System.Net.Sockets;
-using System.Text;
 using ActorSockets.Connections;
-using ActorSockets.Metrics;
 using ActorSockets.Tests.Support;
-using Akka.Actor;
 using Xunit;
 
 namespace ActorSockets.Tests.Connections;

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using ActorSockets.Servers;
 using ActorSockets.Tests.Support;
 using Xunit;

@@ -1,11 +1,7 @@
-using System.Diagnostics;
-using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
 using ActorSockets.Tests.Support;
 using Akka.Actor;
-using Akka.Event;
 using Xunit;
 
 namespace ActorSockets.Tests.Limits;
