@@ -1,14 +1,8 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
-using ActorSockets.Configuration;
 using ActorSockets.Connections;
-using ActorSockets.Servers;
 using ActorSockets.Tests.Support;
-using Akka.Actor;
-using Akka.Configuration;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace ActorSockets.Tests.Security;
 
