@@ -6,7 +6,7 @@ namespace ActorSockets.Tests.Datagrams;
 
 /// <summary>socketserver's ForkingUDPServer: datagram handlers in worker processes, replies still
 /// sent by the listener (which owns the socket).</summary>
-[Collection(WorkerProcesses.Collection)]
+[Collection(ForkingCollections.Workers)]
 public class ForkingDatagramTests
 {
     [Fact]

@@ -1,58 +1,11 @@
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
-using ActorSockets.Tests.Core;
 using ActorSockets.Tests.Support;
 using Akka.Actor;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace ActorSockets.Tests.Datagrams;
-
-/// <summary>Answers "actor|datagram|client|request name"; throws on "boom"; waits on "wait"
-/// until <see cref="Gate"/> opens. Declares it keeps no state, so the server reuses it.</summary>
-[ReusableHandler]
-public sealed class KeptEchoHandler : DatagramRequestHandler
-{
-    public static TaskCompletionSource Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    protected override async Task HandleAsync()
-    {
-        if (Text == "boom") throw new InvalidOperationException("boom");
-        if (Text == "wait") await Gate.Task;
-        await WriteAsync($"{Self.Path.Name}|{Text}|{ClientAddress}|{Request.HandlerName}");
-    }
-}
-
-/// <summary>The same answer without the attribute: one actor per datagram, the default.</summary>
-public sealed class FreshEchoHandler : DatagramRequestHandler
-{
-    protected override Task HandleAsync() => WriteAsync($"{Self.Path.Name}|{Text}|{ClientAddress}|{Request.HandlerName}");
-}
-
-/// <summary>Answers "N" with N bytes; reusable, for the write limit.</summary>
-[ReusableHandler]
-public sealed class KeptBigReplyHandler : DatagramRequestHandler
-{
-    protected override Task HandleAsync() => WriteAsync(new byte[int.Parse(Text)]);
-}
-
-/// <summary>Kept, with an asynchronous Finish: Handle writes "h:DATA" (and then throws on
-/// "boom"), Finish yields and appends "|f", so the reply shows that Finish ran after Handle.</summary>
-[ReusableHandler]
-public sealed class KeptFinishingHandler : DatagramRequestHandler
-{
-    protected override async Task HandleAsync()
-    {
-        await WriteAsync("h:" + Text);
-        if (Text == "boom") throw new InvalidOperationException("boom");
-    }
-
-    protected override async Task FinishAsync()
-    {
-        await Task.Yield();
-        await WriteAsync("|f");
-    }
-}
 
 public class ReusedDatagramHandlerTests(ITestOutputHelper output) : ServerTestKit(output)
 {
@@ -181,33 +134,42 @@ public class ReusedDatagramHandlerTests(ITestOutputHelper output) : ServerTestKi
         KeptEchoHandler.Gate.SetResult();
     }
 
-    [Fact]
-    public async Task A_reply_over_the_write_limit_is_dropped_and_the_next_datagram_served()
+    /// <summary>Answers "actor|datagram|client|request name"; throws on "boom"; waits on "wait"
+    /// until <see cref="Gate"/> opens. Declares it keeps no state, so the server reuses it.</summary>
+    [ReusableHandler]
+    public sealed class KeptEchoHandler : DatagramRequestHandler
     {
-        var options = ServerOptions.Udp() with { WriteBufferLimit = 4096 };
-        var server = await ServeAsync(options, Props.Create<KeptBigReplyHandler>());
-        using var client = DatagramClient.Udp(server.Port);
+        public static TaskCompletionSource Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        await client.SendAsync("10000");
-        await server.StatsWhenAsync(s => s.WriteLimitFailures == 1 && s.ActiveConnections == 0, "the write limit to end the request");
-        Assert.Equal(100, (await client.RoundTripAsync("100")).Length);
-        Assert.Equal(0, client.Socket.Available);
+        protected override async Task HandleAsync()
+        {
+            if (Text == "boom") throw new InvalidOperationException("boom");
+            if (Text == "wait") await Gate.Task;
+            await WriteAsync($"{Self.Path.Name}|{Text}|{ClientAddress}|{Request.HandlerName}");
+        }
     }
 
-    [Fact]
-    public async Task Close_waits_for_a_kept_handlers_requests_and_their_replies_go_out()
+    /// <summary>The same answer without the attribute: one actor per datagram, the default.</summary>
+    public sealed class FreshEchoHandler : DatagramRequestHandler
     {
-        var server = await ServeAsync(ServerOptions.Udp(), Props.Create<KeptEchoHandler>());
-        using var client = DatagramClient.Udp(server.Port);
-        KeptEchoHandler.Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        await client.SendAsync("wait");
-        await server.StatsWhenAsync(s => s.Accepted == 1, "the request taken");
+        protected override Task HandleAsync() => WriteAsync($"{Self.Path.Name}|{Text}|{ClientAddress}|{Request.HandlerName}");
+    }
 
-        var closing = server.CloseAsync();
-        var early = await Task.WhenAny(closing, Task.Delay(300)); // an absence check, as ExpectNoMsg: a close that waits shows nothing
-        Assert.NotSame(closing, early);
-        KeptEchoHandler.Gate.SetResult();
-        Assert.Equal("wait", Fields(await client.ReceiveAsync())[1]);
-        await closing.Within(Deadline, "close after the drain");
+    /// <summary>Kept, with an asynchronous Finish: Handle writes "h:DATA" (and then throws on
+    /// "boom"), Finish yields and appends "|f", so the reply shows that Finish ran after Handle.</summary>
+    [ReusableHandler]
+    public sealed class KeptFinishingHandler : DatagramRequestHandler
+    {
+        protected override async Task HandleAsync()
+        {
+            await WriteAsync("h:" + Text);
+            if (Text == "boom") throw new InvalidOperationException("boom");
+        }
+
+        protected override async Task FinishAsync()
+        {
+            await Task.Yield();
+            await WriteAsync("|f");
+        }
     }
 }

@@ -8,7 +8,7 @@ namespace ActorSockets.Tests.Forking;
 /// the same full actor as in the listener's process: its own messages while it waits for input,
 /// timers, Become/Stash, a child under its own supervisor strategy, death watch and the worker's
 /// event stream (<see cref="ActorFeaturesHandler"/>, run by the test server in its workers).</summary>
-[Collection(WorkerProcesses.Collection)]
+[Collection(ForkingCollections.Serving)]
 public class ForkingActorHandlerTests
 {
     private static readonly TimeSpan Line = TimeSpan.FromSeconds(30);

@@ -9,7 +9,7 @@ namespace ActorSockets.Tests.Forking;
 /// What an operator sees of forking mode's start and stop: a busy port is one line, a clean stop
 /// is quiet, and a killed listener leaves no worker behind for long.
 /// </summary>
-[Collection(WorkerProcesses.Collection)]
+[Collection(ForkingCollections.Serving)]
 public class ForkingLifecycleTests(ITestOutputHelper output)
 {
     private const string Program = "ActorSockets.TestServer";

@@ -11,7 +11,7 @@ namespace ActorSockets.Tests.Forking;
 /// relay: Finish after Handle throws, the line limit, the read timeout, the request deadline and
 /// the drain deadline. Each first checks which path served it.
 /// </summary>
-[Collection(WorkerProcesses.Collection)]
+[Collection(ForkingCollections.Workers)]
 public class ForkingLimitsTests
 {
     private static readonly TimeSpan Deadline = ForkingServers.Deadline;

@@ -16,7 +16,7 @@ namespace ActorSockets.Tests.Forking;
 /// worker process, the default) and <c>relay</c> (<c>forking.socket-handoff = off</c>: bytes cross
 /// as messages, as for worker nodes started by hand); each checks which path served it.
 /// </summary>
-[Collection(WorkerProcesses.Collection)]
+[Collection(ForkingCollections.Serving)]
 public class ForkingModeTests(ITestOutputHelper output)
 {
     private const string Program = ForkingServers.Program, Handoff = ForkingServers.Handoff, Relay = ForkingServers.Relay;

@@ -9,7 +9,7 @@ namespace ActorSockets.Tests.Forking;
 /// that worker with the server's certificate files; on the relay path the listener's connection
 /// keeps the TLS session and the handler runs in a worker on plain bytes. Either way a bad
 /// handshake is counted and logged by the listener and never reaches a handler.</summary>
-[Collection(WorkerProcesses.Collection)]
+[Collection(ForkingCollections.Serving)]
 public class ForkingTlsTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Paths => ForkingServers.Paths;
@@ -92,10 +92,13 @@ public class ForkingTlsTests(ITestOutputHelper output)
         {
             // A .NET client on a connection of its own, timed from connect to its answer.
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            await using (var good = await Security.TlsClient.ConnectAsync(server.Port))
+            await using (var good = await TlsClient.ConnectAsync(server.Port))
                 Assert.EndsWith(" served", await good.RequestLineAsync("served"));
             output.WriteLine($"good client served in {clock.ElapsedMilliseconds} ms behind 200 silent sockets");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the good client waited {clock.Elapsed}");
+            // A listener that queued the good client behind the silent handshakes would hold it for
+            // their 10 s handshake-timeout; served at once it takes about 0.2 s quiet, 1.2 s at load 60.
+            var bound = TimeSpan.FromSeconds(2) * TestTime.Factor;
+            Assert.True(clock.Elapsed < bound, $"the good client waited {clock.Elapsed}");
         }
         finally
         {

@@ -7,7 +7,7 @@ namespace ActorSockets.Tests.Forking;
 /// <summary>Forking mode on Unix sockets, with real worker processes: a stream connection is
 /// handed to the worker whole; a datagram is handled in the worker and its reply reaches the
 /// path the client bound.</summary>
-[Collection(Support.WorkerProcesses.Collection)]
+[Collection(ForkingCollections.Workers)]
 public class ForkingUnixTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);

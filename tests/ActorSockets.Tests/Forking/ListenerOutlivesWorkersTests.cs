@@ -15,7 +15,7 @@ namespace ActorSockets.Tests.Forking;
 /// every <c>ACTORSOCKETS_CRASH_LOOP_INTERVAL_MS</c> (default 250); by hand, 60 and 1000 give
 /// "one a second for a minute".</para>
 /// </summary>
-[Collection(WorkerProcesses.Collection)]
+[Collection(ForkingCollections.Workers)]
 public class ListenerOutlivesWorkersTests(ITestOutputHelper output)
 {
     private const string Program = "ActorSockets.TestServer";

@@ -11,9 +11,10 @@ namespace ActorSockets.Tests.Forking;
 
 /// <summary>
 /// What the worker settings do, over real processes: <c>restart-delay</c> holds a dead worker's
-/// replacement back, <c>worker-wait-timeout</c> closes a request no worker takes in time.
+/// replacement back, <c>worker-wait-timeout</c> closes a request no worker takes in time,
+/// <c>stop-timeout</c> bounds how long a stop waits for a worker that does not exit.
 /// </summary>
-[Collection(Support.WorkerProcesses.Collection)]
+[Collection(ForkingCollections.Workers)]
 public class WorkerSettingsTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Paths => ForkingServers.Paths;
@@ -65,6 +66,45 @@ public class WorkerSettingsTests(ITestOutputHelper output)
         finally
         {
             await server.DisposeAsync().AsTask().Within(TimeSpan.FromSeconds(60), "server close");
+        }
+    }
+
+    [Fact]
+    public async Task Stop_timeout_kills_a_worker_that_does_not_exit_and_the_stop_finishes()
+    {
+        var stopTimeout = TimeSpan.FromSeconds(2);
+        var options = ForkingServers.Options(workers: 1, maxChildren: 2, handoff: true);
+        options = options with { Forking = options.Forking with { StopTimeout = stopTimeout } };
+        var server = await SocketServer.StartAsync(options, Props.Empty, name: $"stop-{Guid.NewGuid():N}");
+        _ = server.ServeForeverAsync();
+        int worker = 0;
+        try
+        {
+            using (var client = await TestClient.ConnectAsync(server.Port))
+            {
+                await client.SendAsync("hello\n");
+                worker = int.Parse((await client.ReadLineAsync(Deadline)).Split(' ')[0]);
+            }
+            // Idle first: a request still in flight would hold the close in its drain, before the workers are stopped.
+            await server.StatsWhenAsync(s => s.ActiveConnections == 0, "the request to end");
+            // A stopped process cannot act on SIGTERM: only the stop-timeout's kill ends it.
+            Process.Start("kill", $"-STOP {worker}")!.WaitForExit();
+            var stopping = Stopwatch.StartNew();
+            var closing = server.DisposeAsync().AsTask();
+            await Eventually.Until(() => !SampleModes.IsAlive(worker), Deadline, $"the stopped worker {worker} to be killed");
+            var killedAfter = stopping.Elapsed;
+            await closing.Within(Deadline, "the server's stop, with its worker stopped by SIGSTOP");
+            output.WriteLine($"worker killed {killedAfter.TotalMilliseconds:F0} ms, stop done {stopping.ElapsedMilliseconds} ms after the stop began; stop-timeout {stopTimeout}");
+            Assert.True(killedAfter >= stopTimeout - TimeSpan.FromMilliseconds(100), $"the worker was killed {killedAfter} after the stop began, before the {stopTimeout} stop-timeout");
+            // Not scaled by the time factor: without the stop-timeout's kill, the worker dies only by
+            // the stop's fallback, 5 s past stop-timeout; the kill comes within 2 s of it under load.
+            Assert.True(killedAfter < stopTimeout + TimeSpan.FromSeconds(4), $"the worker was killed {killedAfter} after the stop began, well past the {stopTimeout} stop-timeout");
+            Assert.True(stopping.Elapsed < killedAfter + TimeSpan.FromSeconds(5 * TestTime.Factor), $"the stop finished {stopping.Elapsed - killedAfter} after the worker was killed");
+        }
+        finally
+        {
+            if (worker != 0 && SampleModes.IsAlive(worker)) Process.Start("kill", $"-KILL {worker}")!.WaitForExit();
+            await server.DisposeAsync().AsTask().Within(Deadline, "server close");
         }
     }
 }

@@ -9,16 +9,6 @@ using Xunit.Abstractions;
 
 namespace ActorSockets.Tests.Handlers;
 
-/// <summary>Answers a line with its endpoints: "remote-type remote local-type local".</summary>
-public sealed class EndPointHandler : StreamRequestHandler
-{
-    protected override async Task HandleAsync()
-    {
-        await ReadLineAsync();
-        await WriteAsync($"{RemoteEndPoint?.GetType().Name} {RemoteEndPoint} {LocalEndPoint?.GetType().Name} {LocalEndPoint}\n");
-    }
-}
-
 public sealed class EndPointTests(ITestOutputHelper output) : ServerTestKit(output)
 {
     [Fact]
@@ -52,5 +42,15 @@ public sealed class EndPointTests(ITestOutputHelper output) : ServerTestKit(outp
         using var client = await TestClient.ConnectAsync(server.Port);
         await client.SendAsync("PROXY TCP4 203.0.113.7 10.0.0.1 51234 8080\r\n?\n");
         Assert.Equal("IPEndPoint 203.0.113.7:51234 IPEndPoint 10.0.0.1:8080\n", await client.ReadLineAsync());
+    }
+
+    /// <summary>Answers a line with its endpoints: "remote-type remote local-type local".</summary>
+    public sealed class EndPointHandler : StreamRequestHandler
+    {
+        protected override async Task HandleAsync()
+        {
+            await ReadLineAsync();
+            await WriteAsync($"{RemoteEndPoint?.GetType().Name} {RemoteEndPoint} {LocalEndPoint?.GetType().Name} {LocalEndPoint}\n");
+        }
     }
 }

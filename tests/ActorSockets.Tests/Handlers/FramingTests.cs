@@ -10,24 +10,6 @@ using Xunit.Abstractions;
 
 namespace ActorSockets.Tests.Handlers;
 
-/// <summary>A test protocol: every frame's payload is answered as a text line; a failed read is told to the probe.</summary>
-public sealed class FrameEchoHandler(FrameFormat format, IActorRef probe) : StreamRequestHandler
-{
-    protected override async Task HandleAsync()
-    {
-        try
-        {
-            while (await ReadFrameAsync(format) is { } frame) await WriteAsync(Encoding.UTF8.GetString(frame) + "\n");
-            await WriteAsync("end\n");
-        }
-        catch (Exception e)
-        {
-            probe.Tell(e);
-            throw;
-        }
-    }
-}
-
 public sealed class FramingTests(ITestOutputHelper output) : ServerTestKit(output)
 {
     private async Task<TestClient> ConnectAsync(FrameFormat format, ServerOptions? options = null)
@@ -132,5 +114,23 @@ public sealed class FramingTests(ITestOutputHelper output) : ServerTestKit(outpu
         var error = await ExpectMsgAsync<LineTooLongException>(Deadline);
         Assert.Contains("frame longer than", error.Message);
         await server.StatsWhenAsync(stats => stats.LinesTooLong == 1, "line_too_long counted");
+    }
+
+    /// <summary>A test protocol: every frame's payload is answered as a text line; a failed read is told to the probe.</summary>
+    public sealed class FrameEchoHandler(FrameFormat format, IActorRef probe) : StreamRequestHandler
+    {
+        protected override async Task HandleAsync()
+        {
+            try
+            {
+                while (await ReadFrameAsync(format) is { } frame) await WriteAsync(Encoding.UTF8.GetString(frame) + "\n");
+                await WriteAsync("end\n");
+            }
+            catch (Exception e)
+            {
+                probe.Tell(e);
+                throw;
+            }
+        }
     }
 }

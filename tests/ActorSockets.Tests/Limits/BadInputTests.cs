@@ -1,7 +1,6 @@
 using System.Text;
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
-using ActorSockets.Tests.Core;
 using ActorSockets.Tests.Support;
 using Akka.Actor;
 using Xunit;
@@ -121,7 +120,7 @@ public class BadInputTests(ITestOutputHelper output) : ServerTestKit(output)
     [Fact]
     public async Task A_client_that_resets_while_the_server_writes_ends_only_its_own_request()
     {
-        var progress = new StrongBox();
+        var progress = new SharedCounter();
         var server = await ServeAsync(ServerOptions.Tcp(), Props.Create(() => new FloodHandler(TestActor, progress, 1L << 30)));
         var victim = await TestClient.ConnectAsync(server.Port);
         await Eventually.Until(() => Interlocked.Read(ref progress.Value) > 0, Deadline, "the handler to write");

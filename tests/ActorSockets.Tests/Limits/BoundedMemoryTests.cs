@@ -59,7 +59,7 @@ public class BoundedMemoryTests(ITestOutputHelper output) : ServerTestKit(output
     public async Task A_handler_writing_to_a_client_that_does_not_read_is_slowed_at_the_write_buffer_limit_and_loses_nothing()
     {
         const long total = 64L * 1024 * 1024;
-        var progress = new StrongBox();
+        var progress = new SharedCounter();
         var options = ServerOptions.Tcp() with { WriteBufferLimit = 256 * 1024 };
         var server = await ServeAsync(options, Props.Create(() => new FloodHandler(TestActor, progress, total)));
         using var client = await TestClient.ConnectAsync(server.Port, receiveBuffer: 64 * 1024);
@@ -89,7 +89,7 @@ public class BoundedMemoryTests(ITestOutputHelper output) : ServerTestKit(output
     [Fact]
     public async Task A_stuck_writer_is_freed_by_the_idle_timeout()
     {
-        var progress = new StrongBox();
+        var progress = new SharedCounter();
         var options = ServerOptions.Tcp() with { IdleTimeout = TimeSpan.FromMilliseconds(500) };
         var server = await ServeAsync(options, Props.Create(() => new FloodHandler(TestActor, progress, 1L << 30)));
         using var client = await TestClient.ConnectAsync(server.Port, receiveBuffer: 64 * 1024);

@@ -96,7 +96,7 @@ public class ConnectionLimitTests(ITestOutputHelper output) : ServerTestKit(outp
     [Fact]
     public async Task A_suspended_datagram_server_keeps_datagrams_in_the_socket_until_resumed()
     {
-        var server = await ServeAsync(ServerOptions.Udp(), Props.Create<DatagramEchoHandler>());
+        var server = await ServeAsync(ServerOptions.Udp(), Props.Create<EchoOrBoomDatagramHandler>());
         using var client = DatagramClient.Udp(server.Port);
         Assert.Equal("one", await client.RoundTripAsync("one"));
 

@@ -13,7 +13,7 @@ namespace ActorSockets.Tests.Metrics;
 /// Real worker processes (tests/ActorSockets.TestServer), so one collection with the other
 /// forking tests.
 /// </summary>
-[Collection(Support.WorkerProcesses.Collection)]
+[Collection(ForkingCollections.Workers)]
 public class WorkerGaugeTests
 {
     private const string Program = "ActorSockets.TestServer";

@@ -5,7 +5,7 @@ using Akka.Actor;
 namespace ActorSockets.Tests.Support;
 
 /// <summary>socketserver's classic UDP echo: the reply is the datagram. Throws on "boom".</summary>
-public sealed class DatagramEchoHandler : DatagramRequestHandler
+public sealed class EchoOrBoomDatagramHandler : DatagramRequestHandler
 {
     protected override async Task HandleAsync()
     {
@@ -25,7 +25,7 @@ public sealed class ProbeDatagramHandler(IActorRef probe) : DatagramRequestHandl
 }
 
 /// <summary>Reports it started, waits for <c>gate</c>, then answers "done &lt;datagram&gt;".</summary>
-public sealed class GatedDatagramHandler(IActorRef probe, Func<Task> gate) : DatagramRequestHandler
+public class GatedDatagramHandler(IActorRef probe, Func<Task> gate) : DatagramRequestHandler
 {
     protected override async Task HandleAsync()
     {
@@ -34,6 +34,10 @@ public sealed class GatedDatagramHandler(IActorRef probe, Func<Task> gate) : Dat
         await WriteAsync($"done {Text}");
     }
 }
+
+/// <summary><see cref="GatedDatagramHandler"/>, kept across datagrams.</summary>
+[ReusableHandler]
+public sealed class KeptGatedDatagramHandler(IActorRef probe, Func<Task> gate) : GatedDatagramHandler(probe, gate);
 
 /// <summary>Answers three times: two explicit sends, then the rest at finish.</summary>
 public sealed class ChattyDatagramHandler : DatagramRequestHandler
@@ -58,7 +62,7 @@ public sealed class ShutdownDatagramHandler : DatagramRequestHandler
 }
 
 /// <summary>Answers "N" with N bytes (i % 251), written as one 70 KB piece and the rest.</summary>
-public sealed class BigReplyDatagramHandler : DatagramRequestHandler
+public class BigReplyDatagramHandler : DatagramRequestHandler
 {
     protected override async Task HandleAsync()
     {
@@ -68,3 +72,7 @@ public sealed class BigReplyDatagramHandler : DatagramRequestHandler
         await WriteAsync(reply.AsMemory(first));
     }
 }
+
+/// <summary><see cref="BigReplyDatagramHandler"/>, kept across datagrams.</summary>
+[ReusableHandler]
+public sealed class KeptBigReplyDatagramHandler : BigReplyDatagramHandler;

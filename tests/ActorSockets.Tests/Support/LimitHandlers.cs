@@ -31,7 +31,7 @@ public sealed class SquareHandler : StreamRequestHandler
 
 /// <summary>Writes <c>total</c> bytes in 64 KiB pieces through <c>WriteAsync</c>, counting the
 /// bytes each call returned for in <c>progress</c>; tells <c>probe</c> how it ended.</summary>
-public sealed class FloodHandler(IActorRef probe, StrongBox progress, long total) : StreamRequestHandler
+public sealed class FloodHandler(IActorRef probe, SharedCounter progress, long total) : StreamRequestHandler
 {
     protected override async Task HandleAsync()
     {
@@ -55,7 +55,7 @@ public sealed class FloodHandler(IActorRef probe, StrongBox progress, long total
 }
 
 /// <summary>A mutable long shared between a test and its handlers.</summary>
-public sealed class StrongBox
+public sealed class SharedCounter
 {
     public long Value;
 }

@@ -12,7 +12,7 @@ public class UnixSocketTests(ITestOutputHelper output) : ServerTestKit(output)
 {
     private static (ServerOptions, Props) Server(string kind, string path) => kind == "stream"
         ? (ServerOptions.UnixStream(path), Props.Create<LineEchoHandler>())
-        : (ServerOptions.UnixDatagram(path), Props.Create<DatagramEchoHandler>());
+        : (ServerOptions.UnixDatagram(path), Props.Create<EchoOrBoomDatagramHandler>());
 
     /// <summary>One echo round trip with whichever client fits the kind.</summary>
     private static async Task<string> EchoAsync(string kind, string path, string text)
@@ -75,7 +75,7 @@ public class UnixSocketTests(ITestOutputHelper output) : ServerTestKit(output)
     public async Task The_socket_file_is_removed_when_the_listener_is_stopped_without_close()
     {
         var path = NewUnixPath();
-        var server = await ServeAsync(ServerOptions.UnixDatagram(path), Props.Create<DatagramEchoHandler>());
+        var server = await ServeAsync(ServerOptions.UnixDatagram(path), Props.Create<EchoOrBoomDatagramHandler>());
         var stopped = server.Listener.WatchAsync();
         Sys.Stop(server.Listener);
         await stopped.Within(Deadline, "the listener to stop");

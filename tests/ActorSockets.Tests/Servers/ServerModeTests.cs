@@ -4,7 +4,7 @@ using Akka.Actor;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace ActorSockets.Tests.Core;
+namespace ActorSockets.Tests.Servers;
 
 public class ServerModeTests(ITestOutputHelper output) : ServerTestKit(output)
 {

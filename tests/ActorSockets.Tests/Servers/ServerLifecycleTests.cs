@@ -6,7 +6,7 @@ using Akka.Actor;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace ActorSockets.Tests.Core;
+namespace ActorSockets.Tests.Servers;
 
 public class ServerLifecycleTests(ITestOutputHelper output) : ServerTestKit(output)
 {

@@ -5,11 +5,11 @@ using ActorSockets.Servers;
 using ActorSockets.Tests.Support;
 using Xunit;
 
-namespace ActorSockets.Tests.Units;
+namespace ActorSockets.Tests.Limits;
 
 /// <summary>The first-byte and idle clocks of a stream connection, with a real socket for "the
 /// client sent bytes the handler has not read" and recorded timers (a test fires them).</summary>
-[Collection(UnitsCollection.Name)]
+[Collection(UnitsCollection.Name), Trait("Category", UnitsCollection.Category)]
 public class ConnectionTimeoutsTests
 {
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);

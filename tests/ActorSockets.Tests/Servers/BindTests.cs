@@ -6,7 +6,7 @@ using Akka.Actor;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace ActorSockets.Tests.Core;
+namespace ActorSockets.Tests.Servers;
 
 /// <summary>Binding is exact (no silent port sharing) and a failed start is one line and exit 1.</summary>
 public class BindTests(ITestOutputHelper output) : ServerTestKit(output)

@@ -4,13 +4,14 @@ using System.Text;
 using ActorSockets.Connections;
 using ActorSockets.Servers;
 using Xunit;
+using ActorSockets.Tests.Support;
 
-namespace ActorSockets.Tests.Units;
+namespace ActorSockets.Tests.Security;
 
 /// <summary>Reading a PROXY header off a real accepted socket: exactly the header's bytes are
 /// taken, the client's data after it stays in the kernel, and every way it can go wrong is
 /// told apart.</summary>
-[Collection(UnitsCollection.Name)]
+[Collection(UnitsCollection.Name), Trait("Category", UnitsCollection.Category)]
 public class ProxyProtocolReaderTests
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(10);

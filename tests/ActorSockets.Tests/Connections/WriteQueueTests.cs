@@ -4,7 +4,7 @@ using ActorSockets.Metrics;
 using ActorSockets.Tests.Support;
 using Xunit;
 
-namespace ActorSockets.Tests.Units;
+namespace ActorSockets.Tests.Connections;
 
 /// <summary>
 /// The send side over a real TCP connection: writes go out in order, gathered while a send is
@@ -12,10 +12,10 @@ namespace ActorSockets.Tests.Units;
 /// is sent or when the connection failed. An inbox plays the connection actor: it gets
 /// the <see cref="WriteQueue.Sent"/> reports and hands them back, as the actor does.
 /// </summary>
-[Collection(UnitsCollection.Name)]
+[Collection(UnitsCollection.Name), Trait("Category", UnitsCollection.Category)]
 public class WriteQueueTests
 {
-    private readonly Inbox _self = new("connection");
+    private readonly RecordingRef _self = new("connection");
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private const int Big = 1024 * 1024; // far more than the small send buffer below and the client's unread receive buffer hold
 
@@ -112,7 +112,7 @@ public class WriteQueueTests
         var fourth = Bytes(limit - queue.PendingBytes, 4);
         Assert.True(queue.Enqueue(fourth, _self)); // exactly at the limit
         Assert.Equal(limit, queue.PendingBytes);
-        var waiter = new Inbox("waiter");
+        var waiter = new RecordingRef("waiter");
         queue.Flush(waiter, _self);
 
         var expected = (byte[])[.. first, .. second, .. third, .. fourth];
@@ -132,7 +132,7 @@ public class WriteQueueTests
         var queue = new WriteQueue(pair.Server, 2 * Big, new ServerMetrics(_name, "tcp"));
         Assert.True(queue.Enqueue(Bytes(Big, 1), _self));
         Assert.True(queue.Enqueue(Bytes(10, 2), _self)); // queued behind the send
-        var waiter = new Inbox("waiter");
+        var waiter = new RecordingRef("waiter");
         queue.Flush(waiter, _self);
 
         pair.ResetClient();
@@ -175,7 +175,7 @@ public class WriteQueueTests
         Assert.True(queue.Enqueue(Bytes(Big, 1), _self));
         Assert.True(queue.Enqueue(Bytes(100, 2), _self));
         Assert.Equal(Big + 100, queue.PendingBytes);
-        var waiter = new Inbox("waiter");
+        var waiter = new RecordingRef("waiter");
         queue.Flush(waiter, _self);
         queue.Flush(waiter, _self);
 
@@ -235,7 +235,7 @@ public class WriteQueueTests
     {
         using var pair = await SmallBuffersAsync();
         var queue = new WriteQueue(pair.Server, 2 * Big, ServerMetrics.Unnamed);
-        var waiter = new Inbox("waiter");
+        var waiter = new RecordingRef("waiter");
         Assert.True(queue.Enqueue(Bytes(Big, 1), _self));
         queue.Flush(waiter, _self);
         var receiving = SocketPair.ReceiveExactlyAsync(pair.Client, Big);

@@ -8,11 +8,11 @@ using Akka.Actor;
 using Akka.Event;
 using Xunit;
 
-namespace ActorSockets.Tests.Units;
+namespace ActorSockets.Tests.Limits;
 
 /// <summary>The default report of a handler failure: compact, at most ten a second per server,
 /// and one line counting the rest when the second ends.</summary>
-[Collection(UnitsCollection.Name)]
+[Collection(UnitsCollection.Name), Trait("Category", UnitsCollection.Category)]
 public class ErrorReportLimiterTests
 {
     private static readonly RequestInfo Request = new("203.0.113.1:5", "127.0.0.1:9", "handler-1", ActorRefs.Nobody);
@@ -42,7 +42,7 @@ public class ErrorReportLimiterTests
         catch (InvalidOperationException e)
         {
             Assert.Contains(" in ", e.StackTrace); // the frames do name files (the test's premise)
-            const string at = "ActorSockets.Tests.Units.ErrorReportLimiterTests";
+            const string at = "ActorSockets.Tests.Limits.ErrorReportLimiterTests";
             Assert.Equal($"deep [InvalidOperationException; at {at}.Level4() < {at}.Level3() < {at}.Level2()]", ErrorReportLimiter.Describe(e));
         }
     }
@@ -67,7 +67,7 @@ public class ErrorReportLimiterTests
     {
         var e = Assert.Throws<InvalidOperationException>(Relay);
         Assert.Contains("--- End of stack trace from previous location ---", e.StackTrace); // the test's premise
-        const string at = "ActorSockets.Tests.Units.ErrorReportLimiterTests";
+        const string at = "ActorSockets.Tests.Limits.ErrorReportLimiterTests";
         Assert.Equal($"again [InvalidOperationException; at {at}.Thrower() < {at}.Relay() < {at}.Relay()]", ErrorReportLimiter.Describe(e));
     }
 
@@ -119,19 +119,5 @@ public class ErrorReportLimiterTests
         Assert.StartsWith("Suppressed 1 more", suppressed[1].Text);
         Assert.True(suppressed[1].At - secondStarted > TimeSpan.FromMilliseconds(500), $"told when the second second ends ({suppressed[1].At - secondStarted} after it began)");
         Assert.Single(suppressed.Skip(1));
-    }
-}
-
-/// <summary>Which limiter a request's failure counts against: its server's.</summary>
-[Collection(UnitsCollection.Name)]
-public class ErrorReportLimiterPerServerTests
-{
-    [Fact]
-    public void Each_server_has_its_own_limiter()
-    {
-        var request = new RequestInfo("203.0.113.1:5", "127.0.0.1:9", "handler-1", ActorRefs.Nobody);
-        var limiter = ErrorReportLimiter.For(request);
-        Assert.Same(limiter, ErrorReportLimiter.For(request with { HandlerName = "handler-2", ClientAddress = "x" }));
-        Assert.NotSame(limiter, ErrorReportLimiter.For(request with { Server = new Inbox("server") }));
     }
 }

@@ -1,6 +1,6 @@
 using Akka.Actor;
 
-namespace ActorSockets.Tests.Units;
+namespace ActorSockets.Tests.Support;
 
 /// <summary>
 /// An actor's timers as a record of what was asked of them: the single timers started (key,

@@ -7,7 +7,7 @@ using Akka.Event;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace ActorSockets.Tests.Core;
+namespace ActorSockets.Tests.Handlers;
 
 public class HandlerLifecycleTests(ITestOutputHelper output) : ServerTestKit(output)
 {

@@ -6,40 +6,7 @@ using Akka.Actor;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace ActorSockets.Tests.Core;
-
-/// <summary>Upper-cases lines through a StreamReader and StreamWriter over the connection stream;
-/// a read that times out is answered "timeout".</summary>
-public sealed class StreamReaderHandler : StreamRequestHandler
-{
-    protected override async Task HandleAsync()
-    {
-        var stream = GetStream();
-        using var reader = new StreamReader(stream, leaveOpen: true);
-        await using var writer = new StreamWriter(stream, leaveOpen: true) { AutoFlush = true, NewLine = "\n" };
-        try
-        {
-            while (await reader.ReadLineAsync() is { } line) await writer.WriteLineAsync(line.ToUpperInvariant());
-        }
-        catch (ReadTimeoutException)
-        {
-            await writer.WriteLineAsync("timeout");
-        }
-    }
-}
-
-/// <summary>Writes <c>total</c> bytes through the stream, then tells the probe "done".</summary>
-public sealed class StreamFloodHandler(IActorRef probe, int total) : StreamRequestHandler
-{
-    protected override async Task HandleAsync()
-    {
-        var stream = GetStream();
-        var chunk = new byte[64 * 1024];
-        for (int sent = 0; sent < total; sent += chunk.Length) await stream.WriteAsync(chunk);
-        await stream.FlushAsync();
-        probe.Tell("done");
-    }
-}
+namespace ActorSockets.Tests.Connections;
 
 public class ConnectionStreamTests(ITestOutputHelper output) : ServerTestKit(output)
 {
@@ -88,5 +55,38 @@ public class ConnectionStreamTests(ITestOutputHelper output) : ServerTestKit(out
         ExpectMsg("done");
         var stats = await server.GetStatsAsync();
         Assert.Equal(0, stats.WriteLimitFailures); // slowed down, never failed
+    }
+
+    /// <summary>Upper-cases lines through a StreamReader and StreamWriter over the connection stream;
+    /// a read that times out is answered "timeout".</summary>
+    public sealed class StreamReaderHandler : StreamRequestHandler
+    {
+        protected override async Task HandleAsync()
+        {
+            var stream = GetStream();
+            using var reader = new StreamReader(stream, leaveOpen: true);
+            await using var writer = new StreamWriter(stream, leaveOpen: true) { AutoFlush = true, NewLine = "\n" };
+            try
+            {
+                while (await reader.ReadLineAsync() is { } line) await writer.WriteLineAsync(line.ToUpperInvariant());
+            }
+            catch (ReadTimeoutException)
+            {
+                await writer.WriteLineAsync("timeout");
+            }
+        }
+    }
+
+    /// <summary>Writes <c>total</c> bytes through the stream, then tells the probe "done".</summary>
+    public sealed class StreamFloodHandler(IActorRef probe, int total) : StreamRequestHandler
+    {
+        protected override async Task HandleAsync()
+        {
+            var stream = GetStream();
+            var chunk = new byte[64 * 1024];
+            for (int sent = 0; sent < total; sent += chunk.Length) await stream.WriteAsync(chunk);
+            await stream.FlushAsync();
+            probe.Tell("done");
+        }
     }
 }

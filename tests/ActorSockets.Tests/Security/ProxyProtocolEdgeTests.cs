@@ -2,13 +2,14 @@ using System.Net;
 using System.Text;
 using ActorSockets.Connections;
 using Xunit;
+using ActorSockets.Tests.Support;
 
-namespace ActorSockets.Tests.Units;
+namespace ActorSockets.Tests.Security;
 
 /// <summary>The PROXY header parser at its edges: the longest v1 line, the port and
 /// printable-byte bounds, each v2 address family's length, and the exact reasons given
 /// (ProxyProtocolParserTests covers the ordinary forms).</summary>
-[Collection(UnitsCollection.Name)]
+[Collection(UnitsCollection.Name), Trait("Category", UnitsCollection.Category)]
 public class ProxyProtocolEdgeTests
 {
     private static ProxyParseResult V1(string text) => ProxyProtocol.Parse(Encoding.ASCII.GetBytes(text));

@@ -3,12 +3,13 @@ using System.Net.Sockets;
 using ActorSockets.Servers;
 using ActorSockets.Tls;
 using Xunit;
+using ActorSockets.Tests.Support;
 
-namespace ActorSockets.Tests.Units;
+namespace ActorSockets.Tests.Configuration;
 
 /// <summary><see cref="ServerOptions.Validate"/>: each setting's bounds, the value just inside
 /// them passing and the value just outside failing with the setting's name.</summary>
-[Collection(UnitsCollection.Name)]
+[Collection(UnitsCollection.Name), Trait("Category", UnitsCollection.Category)]
 public class ServerOptionsValidationTests
 {
     private const string UnixPath = "/tmp/actorsockets-validate.sock";

@@ -6,7 +6,7 @@ using Akka.Actor;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace ActorSockets.Tests.Core;
+namespace ActorSockets.Tests.Connections;
 
 /// <summary><see cref="Abort"/>: an actor other than the handler closes a connection.</summary>
 public class ConnectionAbortTests(ITestOutputHelper output) : ServerTestKit(output)

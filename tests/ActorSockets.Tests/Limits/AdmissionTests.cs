@@ -5,7 +5,7 @@ using Akka.Actor;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace ActorSockets.Tests.Core;
+namespace ActorSockets.Tests.Limits;
 
 public class AdmissionTests(ITestOutputHelper output) : ServerTestKit(output)
 {

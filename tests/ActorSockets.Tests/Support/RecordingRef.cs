@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Akka.Actor;
 using Xunit;
 
-namespace ActorSockets.Tests.Units;
+namespace ActorSockets.Tests.Support;
 
 /// <summary>
 /// An actor reference that keeps what it is told, with the sender, for a test to take in
@@ -12,7 +12,7 @@ namespace ActorSockets.Tests.Units;
 /// <c>Tell</c> returns, so "nothing was told" is checked at once for tells made on the test's
 /// thread.
 /// </summary>
-internal sealed class Inbox(string name = "inbox") : MinimalActorRef
+internal sealed class RecordingRef(string name = "inbox") : MinimalActorRef
 {
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(10);
     private static int _next;

@@ -4,7 +4,7 @@ using Akka.Actor;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace ActorSockets.Tests.Core;
+namespace ActorSockets.Tests.Handlers;
 
 /// <summary>
 /// A handler is a full actor: it takes its own messages at once, even while it waits in

@@ -6,7 +6,7 @@ using ActorSockets.Tests.Support;
 using Akka.Actor;
 using Xunit;
 
-namespace ActorSockets.Tests.Units;
+namespace ActorSockets.Tests.Connections;
 
 /// <summary>
 /// The receive side over a real TCP connection: non-blocking receives, the zero-byte wait that
@@ -14,10 +14,10 @@ namespace ActorSockets.Tests.Units;
 /// worker; and the same over a stream (as TLS reads it). An inbox plays the connection actor:
 /// it gets the <see cref="ReadBuffer.Readable"/> notices.
 /// </summary>
-[Collection(UnitsCollection.Name)]
+[Collection(UnitsCollection.Name), Trait("Category", UnitsCollection.Category)]
 public class ReadBufferTests
 {
-    private readonly Inbox _self = new("connection");
+    private readonly RecordingRef _self = new("connection");
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly string _name = $"rb-{Guid.NewGuid():N}";
 
@@ -316,72 +316,5 @@ public class ReadBufferTests
         using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed, stream);
         Assert.True(buffer.ReceiveNow());
         Assert.Equal(IoFailure.ConnectionLost, Assert.IsType<IoFailed>(buffer.TryAnswer(new ReadLine())).Reason);
-    }
-}
-
-/// <summary>The one read a connection holds: a second is refused, the answer goes to who asked.</summary>
-[Collection(UnitsCollection.Name)]
-public class PendingReadTests
-{
-    private readonly Inbox _self = new("connection");
-    [Fact]
-    public void One_read_waits_a_second_is_refused_and_the_answer_goes_to_the_first_reader()
-    {
-        var pending = new PendingRead();
-        var first = new Inbox("waiter");
-        var second = new Inbox("waiter");
-        var read = new ReadLine();
-        Assert.Null(pending.Request);
-        Assert.True(pending.TryStart(read, first, _self));
-        Assert.Same(read, pending.Request);
-        Assert.False(pending.TryStart(new ReadAvailable(5), second, _self));
-        Assert.Same(IoRefusals.ReadPending, second.ExpectNow<IoFailed>());
-        Assert.Same(_self, second.LastSender);
-        Assert.Same(read, pending.Request); // the first still waits
-
-        pending.Answer("the line", _self);
-        Assert.Equal("the line", first.ExpectNow<string>());
-        Assert.Same(_self, first.LastSender);
-        Assert.Null(pending.Request);
-
-        pending.Answer("nobody asked", _self); // no read waits: nothing is told
-        first.ExpectNothingYet();
-
-        Assert.True(pending.TryStart(read, second, _self)); // free again
-        pending.Answer("yours", _self);
-        Assert.Equal("yours", second.ExpectNow<string>());
-    }
-}
-
-/// <summary>The receive side's pooled memory: none held while nothing waits to be read, and
-/// all given back on dispose. Installs a process-wide counting pool, so it runs alone.</summary>
-[Collection(Measurements.Name)]
-public class ReadBufferPoolTests
-{
-    [Fact]
-    public async Task A_receive_that_finds_nothing_keeps_no_buffer()
-    {
-        using var pool = CountingPool.Install();
-        using var pair = await SocketPair.ConnectAsync();
-        pair.Server.Blocking = false;
-        using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
-        Assert.False(buffer.ReceiveNow());
-        Assert.Equal(1, pool.Rented); // the receive needed room
-        Assert.Equal(0, pool.Outstanding); // and gave it back when nothing came
-    }
-
-    [Fact]
-    public async Task Dispose_gives_back_the_buffer_of_bytes_never_read()
-    {
-        using var pool = CountingPool.Install();
-        using var pair = await SocketPair.ConnectAsync();
-        pair.Server.Blocking = false;
-        var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
-        await pair.Client.SendAsync("unread"u8.ToArray());
-        await pair.ServerHasAsync(6);
-        Assert.True(buffer.ReceiveNow());
-        Assert.Equal(1, pool.Outstanding);
-        buffer.Dispose();
-        Assert.Equal(0, pool.Outstanding);
     }
 }

@@ -7,7 +7,7 @@ using Akka.Dispatch.MessageQueues;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace ActorSockets.Tests.Core;
+namespace ActorSockets.Tests.Limits;
 
 /// <summary>
 /// What the per-connection savings (issue 10) must not change: a burst of clients arriving

@@ -5,11 +5,11 @@ using ActorSockets.Tests.Support;
 using Akka.Event;
 using Xunit;
 
-namespace ActorSockets.Tests.Units;
+namespace ActorSockets.Tests.Metrics;
 
 /// <summary>A server's counters and its limit-event log: every event counted, each kind logged
 /// at its own level at most once a second and at Debug in between.</summary>
-[Collection(UnitsCollection.Name)]
+[Collection(UnitsCollection.Name), Trait("Category", UnitsCollection.Category)]
 public class ServerCountersTests
 {
     [Fact]

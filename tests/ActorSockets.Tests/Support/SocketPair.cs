@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ActorSockets.Tests.Units;
+namespace ActorSockets.Tests.Support;
 
 /// <summary>Two ends of one real TCP connection over 127.0.0.1: <see cref="Server"/> as a
 /// listener accepted it, <see cref="Client"/> as a client connected it.</summary>

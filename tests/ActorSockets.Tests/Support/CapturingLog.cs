@@ -1,6 +1,6 @@
 using Akka.Event;
 
-namespace ActorSockets.Tests.Units;
+namespace ActorSockets.Tests.Support;
 
 /// <summary>An Akka logging adapter that keeps what is logged (level, formatted text, exception)
 /// instead of publishing it, with the levels it reports enabled chosen by the test.</summary>

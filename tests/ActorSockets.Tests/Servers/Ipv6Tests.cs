@@ -5,7 +5,7 @@ using Akka.Actor;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace ActorSockets.Tests.Core;
+namespace ActorSockets.Tests.Servers;
 
 /// <summary>IPv6 over real sockets on ::1: a stream server, a DualMode server on :: serving an IPv4
 /// client, and the allow/deny lists matching an IPv4 client by its IPv4 address when it arrives
