@@ -61,6 +61,17 @@ internal sealed record WorkerLost(string Reason);
 /// <summary>Pool → proxy: no worker became available in time.</summary>
 internal sealed record NoWorkerAvailable(TimeSpan Waited);
 
+/// <summary>Process supervisor → pool: whether the listener's own worker processes are all dead and
+/// their restarts backing off (true), or one was started again (false). While none lives and none
+/// serves otherwise, new connections are refused with the refuse-reply instead of held.</summary>
+internal sealed record WorkersBackingOff(bool AllDown);
+
+/// <summary>Pool → request: no worker lives to serve it (they are crash-looping); refuse it.</summary>
+internal sealed record NoWorkerLives
+{
+    public static readonly NoWorkerLives Instance = new();
+}
+
 /// <summary>Process supervisor → pool: a worker process this listener started exited.</summary>
 internal sealed record WorkerProcessExited(int ProcessId, int ExitCode);
 

@@ -32,6 +32,15 @@ internal static class HandedOffAccounting
         bool abandoned = false;
         foreach (var (what, count) in report.Events)
         {
+            if (what == ServerEvent.HandlerRestart) // the worker logged each one; the server counts them here
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    settings.Counters.Count(what);
+                    settings.Metrics.HandlerRestarted();
+                }
+                continue;
+            }
             for (int i = 0; i < count; i++) // counted and logged here, as the listener's own connection would
                 settings.Counters.Record(what, log, $"{info.HandlerName} ({info.ClientAddress})", $"{Detail(settings.Options, what)} in worker process {processId}");
             abandoned |= what is ServerEvent.RequestDeadline or ServerEvent.IdleTimeout or ServerEvent.FirstByteTimeout or ServerEvent.WriteLimit;

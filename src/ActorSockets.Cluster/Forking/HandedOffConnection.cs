@@ -71,6 +71,13 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
             case WorkerLost lost when !_ended && _relay is null:
                 Fail(new WorkerLostException(lost.Reason));
                 break;
+            case NoWorkerLives when _relay is null && _client is { } refused:
+                _client = null;
+                Refusal.Refuse(refused, Refusal.ReplyOf(settings.Options));
+                settings.Metrics.ConnectionRejected(ServerMetrics.ErrorNoWorker);
+                _ended = true;
+                Context.Stop(Self);
+                break;
             case NoWorkerAvailable none when _relay is null:
                 Fail(new WorkerLostException($"no worker became available within {none.Waited}"));
                 break;
@@ -78,7 +85,7 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
                 _ended = true;
                 Context.Stop(Self);
                 break;
-            case WorkerLost or NoWorkerAvailable:
+            case WorkerLost or NoWorkerAvailable or NoWorkerLives:
                 break;
             default:
                 Unhandled(message);

@@ -65,6 +65,9 @@ internal sealed class HandlerProxy(IActorRef pool, int maxLineLength, IActorRef?
             case NoWorkerAvailable none:
                 _done = true;
                 throw new WorkerLostException($"no worker became available within {none.Waited}");
+            case NoWorkerLives:
+                _done = true; // a relayed request is closed at once, without the refuse-reply
+                throw new WorkerLostException("no worker process lives: their restarts are backing off");
             default:
                 Unhandled(message);
                 break;

@@ -34,12 +34,13 @@ internal static class HandoffProtocol
     /// <c>ServerOptions.Validate</c> refuses them in forking mode.</summary>
     internal sealed record ServerSettings(string ServerName, string Transport, int MaxLineLength,
         int WriteBufferLimit, TimeSpan? ReadTimeout, TimeSpan? IdleTimeout, TimeSpan? FirstByteTimeout, TimeSpan? RequestDeadline,
-        TlsOptions? Tls = null)
+        TlsOptions? Tls = null, SupervisionOptions? Supervision = null)
     {
         public static ServerSettings Of(ServerOptions options, string name) => new(
             name, Metrics.ServerMetrics.TransportOf(options), options.MaxLineLength, options.WriteBufferLimit,
             options.ReadTimeout, options.IdleTimeout, options.FirstByteTimeout, options.RequestDeadline,
-            options.Tls is { } tls ? tls with { Certificate = FullPath(tls.Certificate), Key = FullPath(tls.Key), Ca = FullPath(tls.Ca) } : null);
+            options.Tls is { } tls ? tls with { Certificate = FullPath(tls.Certificate), Key = FullPath(tls.Key), Ca = FullPath(tls.Ca) } : null,
+            new SupervisionOptions { OnFailure = options.Supervision.OnFailure, MaxRestarts = options.Supervision.MaxRestarts, Within = options.Supervision.Within });
 
         private static string FullPath(string path) => path.Length == 0 ? path : System.IO.Path.GetFullPath(path);
 
@@ -48,7 +49,7 @@ internal static class HandoffProtocol
         {
             MaxLineLength = MaxLineLength, WriteBufferLimit = WriteBufferLimit, ReadTimeout = ReadTimeout,
             IdleTimeout = IdleTimeout, FirstByteTimeout = FirstByteTimeout, RequestDeadline = RequestDeadline,
-            Mode = ServerMode.Threading, Tls = Tls,
+            Mode = ServerMode.Threading, Tls = Tls, Supervision = Supervision ?? new(),
         };
     }
 
@@ -70,7 +71,8 @@ internal static class HandoffProtocol
     {
         var w = new Writer().String(s.ServerName).String(s.Transport)
             .Int(s.MaxLineLength).Int(s.WriteBufferLimit).Span(s.ReadTimeout).Span(s.IdleTimeout).Span(s.FirstByteTimeout)
-            .Span(s.RequestDeadline).Bool(s.Tls is not null);
+            .Span(s.RequestDeadline).Int((int)(s.Supervision?.OnFailure ?? FailurePolicy.Stop))
+            .Int(s.Supervision?.MaxRestarts ?? 0).Span(s.Supervision?.Within).Bool(s.Tls is not null);
         if (s.Tls is { } tls)
             w.String(tls.Certificate).String(tls.Key).String(tls.Password).String(tls.Ca)
                 .Int((int)tls.ClientCertificate).Int((int)tls.Protocols).Span(tls.HandshakeTimeout)
@@ -83,7 +85,10 @@ internal static class HandoffProtocol
     public static ServerSettings DecodeSettings(byte[] payload)
     {
         var r = new Reader(payload);
-        var settings = new ServerSettings(r.String(), r.String(), r.Int(), r.Int(), r.Span(), r.Span(), r.Span(), r.Span());
+        var settings = new ServerSettings(r.String(), r.String(), r.Int(), r.Int(), r.Span(), r.Span(), r.Span(), r.Span())
+        {
+            Supervision = new SupervisionOptions { OnFailure = (FailurePolicy)r.Int(), MaxRestarts = r.Int(), Within = r.Span() ?? new SupervisionOptions().Within },
+        };
         if (!r.Bool()) return settings;
         var tls = new TlsOptions
         {

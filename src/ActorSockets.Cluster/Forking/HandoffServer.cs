@@ -206,7 +206,9 @@ internal sealed class HandoffServer(DescriptorChannel channel, WorkerLinkClient.
         Add(ServerEvent.WriteLimit, stats.WriteLimitFailures);
         Add(ServerEvent.LineTooLong, stats.LinesTooLong);
         Add(ServerEvent.TlsHandshakeFailure, stats.TlsHandshakeFailures);
-        var error = running.Hooks.Error is { } e ? new HandlerFailed(e.GetType().FullName ?? e.GetType().Name, e.Message, e.ToString()) : null;
+        Add(ServerEvent.HandlerRestart, stats.HandlerRestarts);
+        // A failure its handler was restarted after did not end the connection: only a last one is reported.
+        var error = running.Hooks.Failures > stats.HandlerRestarts && running.Hooks.Error is { } e ? new HandlerFailed(e.GetType().FullName ?? e.GetType().Name, e.Message, e.ToString()) : null;
         var totals = running.Settings.Totals!;
         Send(new HandoffProtocol.EndReport(running.Id, cut, events, error, totals.BytesIn, totals.BytesOut));
     }
@@ -223,11 +225,18 @@ internal sealed class HandoffServer(DescriptorChannel channel, WorkerLinkClient.
         }
     }
 
-    /// <summary>The handler's failure, kept for the listener, which reports it to the server's <c>HandleError</c>.</summary>
+    /// <summary>The handler's last failure, kept for the listener, which reports it to the server's
+    /// <c>HandleError</c>, and how many there were (each restart is logged here, in the worker).</summary>
     internal sealed class CapturingHooks : ServerHooks
     {
         public Exception? Error { get; private set; }
 
-        public override void HandleError(RequestInfo request, Exception error, ILoggingAdapter log) => Error = error;
+        public int Failures { get; private set; }
+
+        public override void HandleError(RequestInfo request, Exception error, ILoggingAdapter log)
+        {
+            Error = error;
+            Failures++;
+        }
     }
 }

@@ -11,7 +11,9 @@ namespace ActorSockets.Forking;
 /// with the fewest requests in flight (load, not turns), so a busy or slow node gets less.
 /// A worker that becomes unreachable, leaves, or whose process exits gets no new request,
 /// and the requests it had are failed at once so their connections close instead of hanging.
-/// Requests that find no worker wait (bounded by the listener's max_children) until one joins.
+/// Requests that find no worker wait (bounded by the listener's max_children) until one joins,
+/// except while the listener's own worker processes are all dead and their restarts backing off
+/// (a crash loop): then they are refused at once (<see cref="NoWorkerLives"/>), never held.
 /// </summary>
 internal sealed class WorkerPool : UntypedActor, IWithTimers
 {
@@ -45,6 +47,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
     private readonly List<(WaitForWorkers Wait, IActorRef ReplyTo)> _readyWaiters = [];
 
     private readonly LocalPlacement _placement;
+    private bool _allDown; // every worker process of ours is dead, restarts backing off
 
     public WorkerPool(TimeSpan waitTimeout, ServerMetrics metrics, LocalPlacement? placement = null)
     {
@@ -109,7 +112,11 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
                 foreach (var w in _workers.Values.Where(w => ReferenceEquals(w.Link, down.Link))) w.Link = null;
                 break;
             case PlaceConnection place:
-                if (!TryPlace(place)) Wait(place, place.StandIn);
+                if (!TryPlace(place)) WaitOrRefuse(place, place.StandIn);
+                break;
+            case WorkersBackingOff backingOff:
+                _allDown = backingOff.AllDown;
+                if (_allDown && LeastLoaded() is null) RefuseWaiting();
                 break;
             case ClusterEvent.UnreachableMember unreachable when _workers.TryGetValue(unreachable.Member.Address, out var w):
                 w.Reachable = false;
@@ -138,7 +145,7 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
                 }
                 break;
             case RouteRequest request:
-                if (!TryRoute(request)) Wait(request, request.Proxy);
+                if (!TryRoute(request)) WaitOrRefuse(request, request.Proxy);
                 break;
             case Terminated t when _requests.Remove(t.ActorRef, out var worker):
                 worker.InFlight--;
@@ -157,6 +164,17 @@ internal sealed class WorkerPool : UntypedActor, IWithTimers
                 Unhandled(message);
                 break;
         }
+    }
+
+    private void WaitOrRefuse(object request, IActorRef replyTo)
+    {
+        if (_allDown) replyTo.Tell(NoWorkerLives.Instance);
+        else Wait(request, replyTo);
+    }
+
+    private void RefuseWaiting()
+    {
+        while (_waiting.TryDequeue(out var waiting)) waiting.ReplyTo.Tell(NoWorkerLives.Instance);
     }
 
     private void Wait(object request, IActorRef replyTo)

@@ -7,7 +7,9 @@ namespace ActorSockets.Forking;
 
 /// <summary>
 /// Starts the listener's own worker processes and keeps them alive: a worker that exits (even
-/// killed with SIGKILL) is reported to the pool at once and started again. Each worker connects
+/// killed with SIGKILL) is reported to the pool at once and started again, within the restart
+/// budget (<see cref="RestartBudget"/>: past it, restarts back off, one warning per step, and
+/// while none of them lives the pool refuses new connections). Each worker connects
 /// to the listener's link socket (its path and the listener's pid are in the worker's
 /// environment); when the listener dies, however it dies, the kernel closes the link and the
 /// worker reads end of stream and exits: no orphan outlives the listener. Stdin plays no part.
@@ -19,10 +21,6 @@ internal sealed class WorkerProcesses : UntypedActor, IWithTimers
     private sealed record Respawn(int Slot);
     private sealed record StopDeadline;
 
-    /// <summary>A worker that dies sooner than this after starting counts as failing to start.</summary>
-    private static readonly TimeSpan HealthyAfter = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(1);
-
     private readonly ForkingOptions _options;
     private readonly WorkerCommand _command;
     private readonly string _seed;
@@ -31,7 +29,7 @@ internal sealed class WorkerProcesses : UntypedActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Process?[] _slots;
     private readonly DateTime[] _startedAt;
-    private readonly TimeSpan[] _backoff;
+    private readonly RestartBudget _budget;
     private readonly List<IActorRef> _stopWaiters = [];
     private bool _stopping;
 
@@ -44,10 +42,14 @@ internal sealed class WorkerProcesses : UntypedActor, IWithTimers
         _pool = pool;
         _slots = new Process?[options.Workers];
         _startedAt = new DateTime[options.Workers];
-        _backoff = Enumerable.Repeat(options.RestartDelay, options.Workers).ToArray();
+        _budget = new RestartBudget(options);
+
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    internal const string BackingOff = "{Deaths} worker process deaths within {RestartsWithin}, past max-restarts = {MaxRestarts}: "
+        + "backing off, next restart in {Delay}";
 
     protected override void PreStart()
     {
@@ -122,13 +124,14 @@ internal sealed class WorkerProcesses : UntypedActor, IWithTimers
         catch (Exception e)
         {
             _log.Error(e, "Cannot start worker process {Command}", _command.FileName);
-            ScheduleRespawn(slot);
+            ScheduleRespawn(slot, TimeSpan.Zero);
             return;
         }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _slots[slot] = process;
         _startedAt[slot] = DateTime.UtcNow;
+        _pool.Tell(new WorkersBackingOff(false));
         _log.Info("Started worker process {Pid} (slot {Slot})", process.Id, slot);
     }
 
@@ -145,13 +148,20 @@ internal sealed class WorkerProcesses : UntypedActor, IWithTimers
             return;
         }
         _log.Warning("Worker process {Pid} exited with code {ExitCode}; restarting it", pid, code);
-        bool failedEarly = DateTime.UtcNow - _startedAt[slot] < HealthyAfter;
-        _backoff[slot] = failedEarly ? Min(_backoff[slot] * 2 + TimeSpan.FromMilliseconds(100), MaxBackoff) : _options.RestartDelay;
-        ScheduleRespawn(slot);
+        ScheduleRespawn(slot, DateTime.UtcNow - _startedAt[slot]);
     }
 
-    private void ScheduleRespawn(int slot)
-        => Timers.StartSingleTimer($"respawn-{slot}", new Respawn(slot), _backoff[slot]);
+    /// <summary>Starts <paramref name="slot"/> again when the budget says, for a worker that ran
+    /// <paramref name="upFor"/>. Past the intensity each longer pause is one warning, and while
+    /// no worker process lives the pool refuses new connections instead of holding them.</summary>
+    private void ScheduleRespawn(int slot, TimeSpan upFor)
+    {
+        var (delay, newStep) = _budget.NextRestart(DateTime.UtcNow, upFor);
+        if (newStep)
+            _log.Warning(BackingOff, _budget.Restarts, _options.RestartsWithin, _options.MaxRestarts, delay);
+        if (_budget.Backoff > TimeSpan.Zero && _slots.All(p => p is null)) _pool.Tell(new WorkersBackingOff(true));
+        Timers.StartSingleTimer($"respawn-{slot}", new Respawn(slot), delay);
+    }
 
     private void BeginStop()
     {
@@ -193,6 +203,4 @@ internal sealed class WorkerProcesses : UntypedActor, IWithTimers
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

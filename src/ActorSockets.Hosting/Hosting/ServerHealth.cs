@@ -6,8 +6,9 @@ namespace ActorSockets.Hosting;
 
 /// <summary>
 /// The health of one hosted server, for <c>Microsoft.Extensions.Diagnostics.HealthChecks</c>:
-/// Healthy while it listens, Degraded while it drains (or its accepting is suspended),
-/// Unhealthy when it does not listen (not started yet, bound but not serving, stopped).
+/// Healthy while it listens with its circuit breaker closed; Degraded while it drains, while its
+/// breaker is half-open, or while its accepting is suspended; Unhealthy while its breaker is open
+/// and when it does not listen (not started yet, bound but not serving, stopped).
 /// <c>WithActorSocketServer</c> registers one check per server, named
 /// <c>actorsockets-&lt;name&gt;</c> and tagged <c>actorsockets</c>.
 /// </summary>
@@ -45,16 +46,21 @@ internal static class ServerHealth
             ["state"] = stats.State.ToString(),
             ["active_connections"] = stats.ActiveConnections,
             ["suspended"] = stats.Suspended,
+            ["circuit"] = stats.CircuitState.ToString(),
         };
-        // A circuit breaker's state belongs here, before the listening states: open is Unhealthy,
-        // half-open Degraded, closed falls through to them.
-        return stats.State switch
+        // The circuit comes before the listening states: an open breaker refuses every new
+        // connection, so a load balancer should send them elsewhere; a half-open one is probing.
+        return (stats.State, stats.CircuitState) switch
         {
-            ServerState.Serving when stats.Suspended =>
+            (ServerState.Serving, CircuitState.Open) =>
+                HealthCheckResult.Unhealthy($"server '{name}' listens but its circuit breaker is open: new connections are refused", data: data),
+            (ServerState.Serving, CircuitState.HalfOpen) =>
+                HealthCheckResult.Degraded($"server '{name}' listens; its circuit breaker is half-open, probing with one connection", data: data),
+            (ServerState.Serving, _) when stats.Suspended =>
                 HealthCheckResult.Degraded($"server '{name}' listens but its accepting is suspended", data: data),
-            ServerState.Serving =>
+            (ServerState.Serving, _) =>
                 HealthCheckResult.Healthy($"server '{name}' listens ({stats.ActiveConnections} connections)", data),
-            ServerState.Draining =>
+            (ServerState.Draining, _) =>
                 HealthCheckResult.Degraded($"server '{name}' drains: new connections refused, {stats.ActiveConnections} in flight", data: data),
             _ => HealthCheckResult.Unhealthy($"server '{name}' does not listen ({stats.State})", data: data),
         };

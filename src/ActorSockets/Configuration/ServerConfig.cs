@@ -42,6 +42,20 @@ public static partial class ServerConfig
         new("service-interval", nameof(ServerOptions.ServiceInterval), (r, o) => o with { ServiceInterval = r.Duration("service-interval") }),
         new("block-on-close", nameof(ServerOptions.BlockOnClose), (r, o) => o with { BlockOnClose = r.Bool("block-on-close") }),
         new("drain-timeout", nameof(ServerOptions.DrainTimeout), (r, o) => o with { DrainTimeout = r.Duration("drain-timeout") }),
+        new("supervision.on-failure", Supervise(nameof(SupervisionOptions.OnFailure)),
+            (r, o) => Supervise(o, s => s with { OnFailure = r.Enum<FailurePolicy>("supervision.on-failure") })),
+        new("supervision.max-restarts", Supervise(nameof(SupervisionOptions.MaxRestarts)),
+            (r, o) => Supervise(o, s => s with { MaxRestarts = r.Int("supervision.max-restarts") })),
+        new("supervision.within", Supervise(nameof(SupervisionOptions.Within)),
+            (r, o) => Supervise(o, s => s with { Within = r.Duration("supervision.within") })),
+        new("supervision.circuit-breaker.max-failures", Breaker(nameof(CircuitBreakerOptions.MaxFailures)),
+            (r, o) => Breaker(o, b => b with { MaxFailures = r.OptionalLimit("supervision.circuit-breaker.max-failures") })),
+        new("supervision.circuit-breaker.within", Breaker(nameof(CircuitBreakerOptions.Within)),
+            (r, o) => Breaker(o, b => b with { Within = r.Duration("supervision.circuit-breaker.within") })),
+        new("supervision.circuit-breaker.reset-timeout", Breaker(nameof(CircuitBreakerOptions.ResetTimeout)),
+            (r, o) => Breaker(o, b => b with { ResetTimeout = r.Duration("supervision.circuit-breaker.reset-timeout") })),
+        new("supervision.circuit-breaker.refuse-reply", Breaker(nameof(CircuitBreakerOptions.RefuseReply)),
+            (r, o) => Breaker(o, b => b with { RefuseReply = r.VerbatimString("supervision.circuit-breaker.refuse-reply") })),
         new("allow", nameof(ServerOptions.Allow), (r, o) => o with { Allow = r.Networks("allow") }),
         new("deny", nameof(ServerOptions.Deny), (r, o) => o with { Deny = r.Networks("deny") }),
         new("forking.workers", Fork(nameof(ForkingOptions.Workers)),
@@ -52,6 +66,12 @@ public static partial class ServerConfig
             (r, o) => Fork(o, f => f with { WorkerWaitTimeout = r.Duration("forking.worker-wait-timeout") })),
         new("forking.restart-delay", Fork(nameof(ForkingOptions.RestartDelay)),
             (r, o) => Fork(o, f => f with { RestartDelay = r.Duration("forking.restart-delay") })),
+        new("forking.max-restarts", Fork(nameof(ForkingOptions.MaxRestarts)),
+            (r, o) => Fork(o, f => f with { MaxRestarts = r.Int("forking.max-restarts") })),
+        new("forking.restarts-within", Fork(nameof(ForkingOptions.RestartsWithin)),
+            (r, o) => Fork(o, f => f with { RestartsWithin = r.Duration("forking.restarts-within") })),
+        new("forking.restart-backoff-max", Fork(nameof(ForkingOptions.RestartBackoffMax)),
+            (r, o) => Fork(o, f => f with { RestartBackoffMax = r.Duration("forking.restart-backoff-max") })),
         new("forking.stop-timeout", Fork(nameof(ForkingOptions.StopTimeout)),
             (r, o) => Fork(o, f => f with { StopTimeout = r.Duration("forking.stop-timeout") })),
         new("forking.cluster-host", Fork(nameof(ForkingOptions.ClusterHost)),
@@ -85,8 +105,11 @@ public static partial class ServerConfig
     /// (<c>forking.workers</c> is <c>workers</c> inside <c>forking { }</c>).</summary>
     public static IReadOnlyList<string> Keys { get; } = Settings.Select(s => s.Key).ToArray();
 
-    /// <summary>Keys that hold an object of settings rather than a value (<c>forking</c>).</summary>
-    private static readonly string[] Groups = Keys.Where(k => k.Contains('.')).Select(k => k[..k.IndexOf('.')]).Distinct().ToArray();
+    /// <summary>Keys that hold an object of settings rather than a value (<c>forking</c>,
+    /// <c>supervision</c>, <c>supervision.circuit-breaker</c>).</summary>
+    private static readonly string[] Groups = Keys.Select(k => k.Split('.'))
+        .SelectMany(parts => Enumerable.Range(1, parts.Length - 1).Select(n => string.Join('.', parts[..n])))
+        .Distinct().ToArray();
 
     /// <summary>The options of server <paramref name="name"/> as <paramref name="config"/> describes
     /// them (the reference configuration fills whatever it leaves out). Validated.</summary>
@@ -215,17 +238,20 @@ public static partial class ServerConfig
 
     private static void CheckKeys(Config config, string path)
     {
-        foreach (var (key, value) in Section(config, path).AsEnumerable())
+        foreach (var (key, value) in Section(config, path).AsEnumerable()) CheckKey(path, key, value);
+    }
+
+    /// <summary>Checks <paramref name="key"/> and, for a group, every key inside it, at any depth.</summary>
+    private static void CheckKey(string path, string key, Akka.Configuration.Hocon.HoconValue value)
+    {
+        if (!Groups.Contains(key))
         {
-            if (!Groups.Contains(key))
-            {
-                CheckKey(path, key);
-                continue;
-            }
-            if (!value.IsObject())
-                throw new ServerConfigurationException($"{path}.{key}", "must be an object { ... }");
-            foreach (var inner in value.GetObject().Items.Keys) CheckKey(path, $"{key}.{inner}");
+            CheckKey(path, key);
+            return;
         }
+        if (!value.IsObject())
+            throw new ServerConfigurationException($"{path}.{key}", "must be an object { ... }");
+        foreach (var (inner, innerValue) in value.GetObject().Items) CheckKey(path, $"{key}.{inner}", innerValue);
     }
 
     private static void CheckKey(string path, string key)
@@ -239,6 +265,17 @@ public static partial class ServerConfig
 
     private static ServerOptions Fork(ServerOptions options, Func<ForkingOptions, ForkingOptions> change)
         => options with { Forking = change(options.Forking) };
+
+    /// <summary>The property name ServerOptions.Validate reports for a supervision setting.</summary>
+    private static string Supervise(string property) => $"{nameof(ServerOptions.Supervision)}.{property}";
+
+    private static string Breaker(string property) => Supervise($"{nameof(SupervisionOptions.CircuitBreaker)}.{property}");
+
+    private static ServerOptions Supervise(ServerOptions options, Func<SupervisionOptions, SupervisionOptions> change)
+        => options with { Supervision = change(options.Supervision) };
+
+    private static ServerOptions Breaker(ServerOptions options, Func<CircuitBreakerOptions, CircuitBreakerOptions> change)
+        => Supervise(options, s => s with { CircuitBreaker = change(s.CircuitBreaker) });
 
     private static ServerOptions TlsOn(ServerOptions options, string certificate)
         => certificate.Length == 0 ? options : options with { Tls = new ActorSockets.Tls.TlsOptions { Certificate = certificate } };

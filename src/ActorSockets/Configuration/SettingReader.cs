@@ -14,6 +14,21 @@ internal sealed class Reader(Config section, string path, Func<string, bool> isO
 
     public string String(string key) => Read(key, "a string", () => section.GetString(key, ""));
 
+    /// <summary>A string as written, leading and trailing whitespace kept ("busy\n"): Akka's
+    /// <c>GetString</c> trims it.</summary>
+    public string VerbatimString(string key) => Read(key, "a string", () =>
+    {
+        var value = section.GetValue(key);
+        if (value is null) return "";
+        var parts = value.Values.OfType<Akka.Configuration.Hocon.HoconLiteral>().Select(l => l.Value).ToList();
+        if (parts.Count != value.Values.Count) return value.GetString();
+        // The parser keeps the blanks around the value ("x" }) as literals of their own.
+        int start = 0, end = parts.Count;
+        while (end - start > 1 && string.IsNullOrWhiteSpace(parts[end - 1])) end--;
+        while (end - start > 1 && string.IsNullOrWhiteSpace(parts[start])) start++;
+        return string.Concat(parts[start..end]);
+    });
+
     public int Int(string key) => Read(key, "an integer", () => section.GetInt(key));
 
     /// <summary>An integer, or <c>auto</c> (null: the library's default, e.g. one per core).</summary>

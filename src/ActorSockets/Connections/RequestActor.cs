@@ -69,9 +69,36 @@ internal abstract class RequestActor(RequestInfo info, RequestSettings settings)
     /// local child handler is not watched: its supervision tells this actor when it stops.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision((_, error) =>
     {
-        HandlerFailed = true;
         RequestLifecycle.Report(Settings, Info, error, Log);
+        if (HandlerIsChild && MayRestart && (_restarts ??= new HandlerRestarts(Settings.Options.Supervision)).Allow(DateTime.UtcNow))
+        {
+            _restartAfter = error;
+            Settings.Counters.Count(ServerEvent.HandlerRestart);
+            Settings.Metrics.HandlerRestarted();
+            Log.Warning("Handler {Handler} for client {Client} restarted on its connection ({Restarts} of {MaxRestarts} within {Within})",
+                Info.HandlerName, Info.ClientAddress, _restarts.Count, Settings.Options.Supervision.MaxRestarts, Settings.Options.Supervision.Within);
+        }
+        else HandlerFailed = true;
     }, tellChildStopped: HandlerIsChild);
+
+    private HandlerRestarts? _restarts;
+    private Exception? _restartAfter;
+
+    /// <summary>Whether a failed handler may be replaced now (<c>supervision.on-failure = restart</c>,
+    /// and the subclass still serves the connection). Only a handler that runs here is: a relayed
+    /// one (a worker node started by hand) ends its connection as under stop.</summary>
+    protected virtual bool MayRestart => false;
+
+    /// <summary>When the handler that just stopped failed and is to be restarted: starts a fresh one
+    /// on the same connection and returns true.</summary>
+    protected bool TryRestartHandler()
+    {
+        if (_restartAfter is not { } failure) return false;
+        _restartAfter = null;
+        Handler = RequestLifecycle.Start(Context, Settings.Launcher,
+            new Setup(Info, Self, Settings.Options.WriteBufferLimit) { RestartedAfter = failure }, Self, watch: !HandlerIsChild);
+        return true;
+    }
 
     private bool HandlerIsChild => Settings.Launcher is ChildHandlerLauncher;
 

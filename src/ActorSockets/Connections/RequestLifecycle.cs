@@ -58,6 +58,10 @@ internal static class RequestLifecycle
     public static void Report(RequestSettings settings, RequestInfo request, Exception error, ILoggingAdapter log)
     {
         settings.Counters.Count(ServerEvent.HandlerFailure);
+        // The listener's circuit breaker counts failures on the listener's own thread. In a worker
+        // process the listener is remote and knows of the failure from the connection's end report.
+        if (settings.Options.Supervision.CircuitBreaker.MaxFailures is not null && request.Server is IInternalActorRef { IsLocal: true } listener)
+            listener.Tell(HandlerFailureSeen.Instance, ActorCell.GetCurrentSelfOrNoSender());
         settings.Hooks.HandleError(request, error, log);
     }
 

@@ -46,6 +46,8 @@ internal sealed partial class StreamConnectionActor : RequestActor
         _timeouts = new ConnectionTimeouts(settings.Options);
     }
 
+    protected override bool MayRestart => Settings.Options.Supervision.OnFailure == FailurePolicy.Restart && !_closing && !_draining;
+
     protected override void PreStart()
     {
         Settings.Metrics.ConnectionOpened();
@@ -111,6 +113,9 @@ internal sealed partial class StreamConnectionActor : RequestActor
             case Abort abort:
                 Log.Warning("Closing connection of {Handler} ({Client}): aborted by {Sender}: {Reason}", Info.HandlerName, Info.ClientAddress, Sender.Path, abort.Reason);
                 StopRequest(); // a send may be stuck on a client that does not read: do not wait
+                break;
+            case Terminated t when t.ActorRef.Equals(Handler) && !_closing && !_draining && TryRestartHandler():
+                _pending.Answer(CancelRead.Answer, Self); // a read the failed handler left: the new one reads afresh
                 break;
             case Terminated t when t.ActorRef.Equals(Handler):
                 if (!HandlerFailed && !_closing)

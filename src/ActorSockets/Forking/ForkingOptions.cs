@@ -26,9 +26,22 @@ public sealed record ForkingOptions
     public TimeSpan WorkerWaitTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Pause before a worker process that exited is started again: none by default, so a
-    /// worker that dies after serving a while is replaced at once; one that keeps failing at start
-    /// waits longer each time (100 ms more, doubling, up to a minute), so a broken program does not spin.</summary>
+    /// worker that dies after serving a while is replaced at once. Past <see cref="MaxRestarts"/>
+    /// the pause is the backoff's, when that is longer.</summary>
     public TimeSpan RestartDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Worker process restarts allowed within <see cref="RestartsWithin"/> (OTP's restart
+    /// intensity, systemd's StartLimitBurst), counted over all of this server's workers. Past it
+    /// the next restart waits 1 s (or <see cref="RestartDelay"/>, if longer) and each further one
+    /// twice as long, up to <see cref="RestartBackoffMax"/>, so a crash loop does not spin.</summary>
+    public int MaxRestarts { get; init; } = 10;
+
+    /// <summary>The window <see cref="MaxRestarts"/> counts in; a worker that stayed up longer
+    /// than this clears the count (and the backoff) when it dies.</summary>
+    public TimeSpan RestartsWithin { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The longest pause between worker restarts past <see cref="MaxRestarts"/>.</summary>
+    public TimeSpan RestartBackoffMax { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long shutdown waits for a worker process to exit after asking it to, before killing it.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -60,6 +73,9 @@ public sealed record ForkingOptions
         if (WorkerWaitTimeout <= TimeSpan.Zero) throw ServerOptions.Bad("Forking.WorkerWaitTimeout", "must be positive");
         if (ClusterPort is < 0 or > 65535) throw ServerOptions.Bad("Forking.ClusterPort", $"port {ClusterPort} is outside 0..65535");
         if (RestartDelay < TimeSpan.Zero) throw ServerOptions.Bad("Forking.RestartDelay", "must not be negative");
+        if (MaxRestarts < 0) throw ServerOptions.Bad("Forking.MaxRestarts", "must not be negative");
+        if (RestartsWithin <= TimeSpan.Zero) throw ServerOptions.Bad("Forking.RestartsWithin", "must be positive");
+        if (RestartBackoffMax <= TimeSpan.Zero) throw ServerOptions.Bad("Forking.RestartBackoffMax", "must be positive");
         if (StopTimeout < TimeSpan.Zero) throw ServerOptions.Bad("Forking.StopTimeout", "must not be negative");
         if (WorkerStartTimeout <= TimeSpan.Zero) throw ServerOptions.Bad("Forking.WorkerStartTimeout", "must be positive");
         if (string.IsNullOrWhiteSpace(ClusterHost)) throw ServerOptions.Bad("Forking.ClusterHost", "must not be empty");

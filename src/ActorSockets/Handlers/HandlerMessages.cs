@@ -34,6 +34,10 @@ public sealed record RequestInfo(string ClientAddress, string ServerAddress, str
 /// <param name="WriteBufferLimit">Unsent bytes the connection holds at most; writers flush before reaching it.</param>
 public sealed record Setup(RequestInfo Request, IActorRef Connection, int WriteBufferLimit)
 {
+    /// <summary>With <c>supervision.on-failure = restart</c>: the failure of the handler this one
+    /// replaces on the same connection (its <c>OnRestartAsync</c> runs first); null for the first.</summary>
+    public Exception? RestartedAfter { get; init; }
+
     /// <summary>A datagram request's datagram, delivered with Setup so the handler need not ask
     /// for it (null for stream connections, whose data is read from the connection).</summary>
     public byte[]? Datagram { get; init; }

@@ -86,7 +86,8 @@ public abstract partial class RequestHandler : UntypedActor
     private void Start(Setup setup)
     {
         _finishArrived = setup.KeepHandler; // a kept handler's Setup stands for all three messages
-        _steps = _asyncSteps.Setup ? RunStepsAsync(setup) : RunStepsAfterSetup(setup);
+        _steps = setup.RestartedAfter is { } failure ? RunRestartedStepsAsync(setup, failure)
+            : _asyncSteps.Setup ? RunStepsAsync(setup) : RunStepsAfterSetup(setup);
     }
 
     /// <summary>A handler that left setup alone: it runs inline, so a failure in it throws here.</summary>
@@ -100,6 +101,15 @@ public abstract partial class RequestHandler : UntypedActor
     {
         SetupNow(setup);
         await SetupAsync(); // a failure here fails the request before Handle; Finish is not called
+        await RunHandleAndFinishAsync();
+    }
+
+    /// <summary>A handler restarted on its connection: <see cref="OnRestartAsync"/> first, then the usual steps.</summary>
+    private async Task RunRestartedStepsAsync(Setup setup, Exception failure)
+    {
+        SetupNow(setup);
+        await OnRestartAsync(failure);
+        await SetupAsync();
         await RunHandleAndFinishAsync();
     }
 
@@ -259,6 +269,13 @@ public abstract partial class RequestHandler : UntypedActor
     /// <summary>socketserver's <c>setup()</c>: runs first. An exception here fails the request
     /// before Handle; Finish is not called.</summary>
     protected virtual Task SetupAsync() => Task.CompletedTask;
+
+    /// <summary>Called first, before <see cref="SetupAsync"/>, in a handler that replaces one that
+    /// failed on the same connection (<c>supervision.on-failure = restart</c>), with that failure:
+    /// a protocol can tell its client here (a Redis-style server writes <c>-ERR</c>). The bytes the
+    /// failed handler had received but not read are this handler's to read; the ones it read are
+    /// gone. Does nothing by default.</summary>
+    protected virtual Task OnRestartAsync(Exception failure) => Task.CompletedTask;
 
     /// <summary>socketserver's <c>handle()</c>: serve the request.</summary>
     protected abstract Task HandleAsync();

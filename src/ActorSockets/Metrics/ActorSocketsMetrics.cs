@@ -56,7 +56,8 @@ public static class ActorSocketsMetrics
     /// lists or VerifyRequest, or, tagged <c>error.type</c>: <c>tls_handshake</c>, <c>proxy_header</c> (a connection whose TLS
     /// handshake or PROXY header failed), <c>pending_handshake_limit</c> (the oldest connection still waiting for its PROXY
     /// header or ClientHello, closed past <c>max-pending-handshakes</c>), <c>descriptor_limit</c> (closed as soon as accepted:
-    /// the process held all the client sockets its open-file limit allows).</summary>
+    /// the process held all the client sockets its open-file limit allows), <c>circuit_open</c> (refused with the refuse-reply
+    /// while the circuit breaker is open), <c>no_worker</c> (refused so while no forking worker process lives).</summary>
     public const string RejectedConnections = "actorsockets.rejected_connections";
 
     /// <summary>Histogram: seconds from accepting a connection to closing it; <c>error.type</c> when it failed.</summary>
@@ -71,6 +72,13 @@ public static class ActorSocketsMetrics
     /// (the limit counters of <c>ServerStats</c>).</summary>
     public const string LimitEvents = "actorsockets.limit_events";
 
+    /// <summary>Gauge: a server's circuit breaker, 0 closed, 1 open, 2 half-open (recorded for
+    /// servers that set one, at bind and at each change).</summary>
+    public const string CircuitState = "actorsockets.server.circuit_state";
+
+    /// <summary>Counter: failed handlers replaced by a fresh one on the same connection (<c>supervision.on-failure = restart</c>).</summary>
+    public const string HandlerRestarts = "actorsockets.handler_restarts";
+
     /// <summary>UpDownCounter: worker processes alive (forking mode).</summary>
     public const string WorkersAlive = "actorsockets.workers.alive";
 
@@ -84,7 +92,7 @@ public static class ActorSocketsMetrics
 
     internal static readonly Counter<long> Rejected = Meter.CreateCounter<long>(
         RejectedConnections, "{connection}",
-        "Connections turned away before a handler ran: by the allow/deny lists or VerifyRequest, or (with error.type) a failed TLS handshake or PROXY header, a pending handshake past its budget, or no descriptor to spare");
+        "Connections turned away before a handler ran: by the allow/deny lists or VerifyRequest, or (with error.type) a failed TLS handshake or PROXY header, a pending handshake past its budget, no descriptor to spare, an open circuit breaker, or no worker alive");
 
     internal static readonly Histogram<double> Duration = Meter.CreateHistogram(
         ConnectionDuration, "s", "Time from accepting a connection to closing it",
@@ -99,6 +107,12 @@ public static class ActorSocketsMetrics
 
     internal static readonly Counter<long> Limits = Meter.CreateCounter<long>(
         LimitEvents, "{event}", "Limits and timeouts that ended a connection or a read, or dropped a datagram");
+
+    internal static readonly Gauge<int> Circuit = Meter.CreateGauge<int>(
+        CircuitState, "{state}", "The server's circuit breaker: 0 closed, 1 open, 2 half-open");
+
+    internal static readonly Counter<long> Restarts = Meter.CreateCounter<long>(
+        HandlerRestarts, "{restart}", "Failed handlers replaced by a fresh one on the same connection");
 
     internal static readonly UpDownCounter<long> Workers = Meter.CreateUpDownCounter<long>(
         WorkersAlive, "{process}", "Worker processes alive (forking mode)");

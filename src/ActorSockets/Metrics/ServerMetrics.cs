@@ -70,6 +70,12 @@ internal sealed class ServerMetrics
 
     public void ConnectionRefused() => Rejected.Add(1, _tags.Base);
 
+    /// <summary>A failed handler was replaced on its connection.</summary>
+    public void HandlerRestarted() => Restarts.Add(1, _tags.Base);
+
+    /// <summary>The circuit breaker is in <paramref name="state"/> now.</summary>
+    public void CircuitChanged(CircuitState state) => Circuit.Record((int)state, _tags.Base);
+
     /// <summary>A connection failed before a handler ran; <paramref name="errorType"/> says how
     /// (<c>tls_handshake</c>, <c>proxy_header</c>, <see cref="ErrorPendingHandshakeLimit"/>, <see cref="ErrorDescriptorLimit"/>).</summary>
     public void ConnectionRejected(string errorType)
@@ -95,6 +101,12 @@ internal sealed class ServerMetrics
 
     /// <summary><c>error.type</c> of a rejection: closed as soon as accepted, no descriptor to spare.</summary>
     public const string ErrorDescriptorLimit = "descriptor_limit";
+
+    /// <summary><c>error.type</c> of a rejection: refused with the refuse-reply while the circuit breaker is open.</summary>
+    public const string ErrorCircuitOpen = "circuit_open";
+
+    /// <summary><c>error.type</c> of a rejection: refused with the refuse-reply while no forking worker lives.</summary>
+    public const string ErrorNoWorker = "no_worker";
 
     /// <summary><c>error.type</c>: the handler threw.</summary>
     public const string ErrorHandler = "handler_error";

@@ -73,6 +73,7 @@ internal abstract partial class ListenerActor<TRequest>
     private bool RequestEnded(IActorRef request)
     {
         if (!_requests.Remove(request)) return false;
+        CircuitRequestEnded(request);
         if (HoldsDescriptors) _descriptors.Release();
         return true;
     }
@@ -186,6 +187,11 @@ internal abstract partial class ListenerActor<TRequest>
             Drop(request);
             return null;
         }
+        if (_circuit.Refuses)
+        {
+            RefuseByCircuit(request);
+            return null;
+        }
         long id = ++_requestCount;
         var info = new RequestInfo(Admission.Describe(client), _boundDescription, $"handler-{id}", Self)
         {
@@ -193,6 +199,7 @@ internal abstract partial class ListenerActor<TRequest>
         };
         var actor = StartRequest(request, _socket!, info, id);
         if (WatchesRequests) Context.Watch(actor);
+        _circuit.Started(actor);
         _requests.Add(actor);
         Settings.Counters.Count(ServerEvent.Accepted);
         Log.Debug("Accepted {Client} as {Handler}", info.ClientAddress, info.HandlerName);

@@ -31,11 +31,13 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     private sealed record ServiceTick;
     private sealed record OneRequestTimedOut;
     private sealed record CloseDeadline;
+    private sealed record CircuitResetTimeout;
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
 
     private readonly HashSet<IActorRef> _requests = [];
     private readonly AcceptGate _gate;
+    private readonly ListenerCircuit _circuit;
     private readonly DescriptorBudget _descriptors = new();
     private readonly Queue<TRequest> _arrivedEarly = new();
     private readonly List<IActorRef> _closeWaiters = [];
@@ -57,6 +59,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
             Tls = options.Tls is null ? null : new Tls.ServerCertificate(options.Tls),
         };
         _gate = new AcceptGate(options);
+        _circuit = new ListenerCircuit(options.Supervision.CircuitBreaker);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -128,6 +131,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                     BoundAddress = _socket.LocalEndPoint;
                     _boundDescription = Admission.Describe(BoundAddress);
                     Settings.Metrics.Bound(BoundAddress);
+                    if (_circuit.Enabled) Settings.Metrics.CircuitChanged(_circuit.State);
                     Log.Info(Options.ListenDescriptor is null ? "Server bound to {Address} ({Kind}, {Mode} mode)"
                         : "Server took the passed socket on {Address} ({Kind}, {Mode} mode)", Admission.Describe(BoundAddress), Options.Kind, Options.Mode);
                     if (HoldsDescriptors) CheckDescriptors();
@@ -388,7 +392,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
             Sender.Tell(new RequestsCut(0)); // not closing: nothing is draining
             return;
         }
-        if (ReceiveLimits(message) || ReceiveOther(message)) return;
+        if (ReceiveLimits(message) || ReceiveCircuit(message) || ReceiveOther(message)) return;
         if (message is Bind or ServeForever or HandleOneRequest)
             Sender.Tell(new Status.Failure(new InvalidOperationException($"Cannot {message.GetType().Name}: {why}.")));
         else Unhandled(message);
@@ -417,7 +421,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
             default:
                 return false;
         }
-        Sender.Tell(Settings.Counters.Snapshot(_requests.Count, _gate.MaxConnections, _gate.Suspended, PendingCount) with { State = _state });
+        Sender.Tell(Settings.Counters.Snapshot(_requests.Count, _gate.MaxConnections, _gate.Suspended, PendingCount, _circuit.State) with { State = _state });
         return true;
     }
 

@@ -22,6 +22,12 @@ public static class LogEvents
         ["{Hook} hook failed"] = (1006, "HookFailed"),
         ["Server on {Address}: {Change} (serving {Requests})"] = (1007, "AcceptingChanged"),
         ["Receiving on {Address} failed: {Reason}"] = (1008, "ReceiveFailed"),
+        ["Server on {Address}: circuit breaker open after {Failures} handler failures within {Within}; refusing new connections for {ResetTimeout}"]
+            = (1040, "CircuitOpened"),
+        ["Server on {Address}: circuit breaker half-open; the next connection is served as a probe"] = (1041, "CircuitHalfOpen"),
+        ["Server on {Address}: circuit breaker closed; the probe connection ended without a failure"] = (1042, "CircuitClosed"),
+        ["Server on {Address}: circuit breaker open again: the probe connection's handler failed; refusing new connections for {ResetTimeout}"]
+            = (1043, "CircuitReopened"),
         ["Accepted {Client} as {Handler}"] = (1010, "ConnectionAccepted"),
         ["Refused {Client}: {Reason}"] = (1011, "ConnectionRefused"),
         ["{Subject}: {Detail} ({Event} #{Count})"] = (1020, "LimitReached"),
@@ -40,6 +46,7 @@ public static class LogEvents
         ["Handler {Handler} for client {Client} ended: {Reason}"] = (2001, "HandlerEnded"),
         ["Handler {Handler} for {Client} stopped before finishing"] = (2002, "HandlerStoppedEarly"),
         ["Suppressed {Count} more handler failure reports on server {Address} in the last {Seconds} s (at most {Limit} a second are logged)"] = (2003, "HandlerFailuresSuppressed"),
+        ["Handler {Handler} for client {Client} restarted on its connection ({Restarts} of {MaxRestarts} within {Within})"] = (2004, "HandlerRestarted"),
         ["Connection {Handler} ({Client}) closed"] = (2010, "ConnectionClosed"),
         ["Closing connection of {Handler} ({Client}): aborted by {Sender}: {Reason}"] = (2011, "ConnectionAborted"),
         ["Connection {Handler} ({Client}): client did not take the last {Bytes} bytes; closing anyway"] = (2012, "UnsentBytesDropped"),
@@ -51,6 +58,8 @@ public static class LogEvents
         ["Started worker process {Pid} (slot {Slot})"] = (3010, "WorkerProcessStarted"),
         ["Worker process {Pid} exited with code {ExitCode}; restarting it"] = (3011, "WorkerProcessExited"),
         ["Cannot start worker process {Command}"] = (3012, "WorkerProcessStartFailed"),
+        ["{Deaths} worker process deaths within {RestartsWithin}, past max-restarts = {MaxRestarts}: backing off, next restart in {Delay}"]
+            = (3016, "WorkerRestartsBackingOff"),
         ["Worker process {Pid} takes sockets over its link"] = (3013, "WorkerProcessLinked"),
         ["Worker process {Pid} takes sockets over its link ({Worker})"] = (3014, "WorkerProcessLinkedAs"),
         ["Worker process {Pid} was unreachable and is killed, to be started again"] = (3015, "UnreachableWorkerKilled"),

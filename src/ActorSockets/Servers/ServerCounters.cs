@@ -22,6 +22,8 @@ internal enum ServerEvent
     ProxyHeaderFailure,
     PendingHandshakeLimit,
     DescriptorLimit,
+    CircuitOpen,
+    HandlerRestart,
 }
 
 /// <summary>
@@ -56,7 +58,8 @@ internal sealed class ServerCounters
         if (log.IsEnabled(level)) log.Log(level, "{Subject}: {Detail} ({Event} #{Count})", [subject, detail, what, total]);
     }
 
-    public ServerStats Snapshot(int active, int? maxConnections, bool suspended, int pendingHandshakes = 0) => new(
+    public ServerStats Snapshot(int active, int? maxConnections, bool suspended, int pendingHandshakes = 0,
+        CircuitState circuit = CircuitState.Closed) => new(
         active, maxConnections, suspended,
         Get(ServerEvent.Received), Get(ServerEvent.Accepted), Get(ServerEvent.Refused),
         Get(ServerEvent.IdleTimeout), Get(ServerEvent.FirstByteTimeout), Get(ServerEvent.ReadTimeout),
@@ -68,6 +71,9 @@ internal sealed class ServerCounters
         PendingHandshakes = pendingHandshakes,
         PendingHandshakesClosed = Get(ServerEvent.PendingHandshakeLimit),
         DescriptorLimitRejections = Get(ServerEvent.DescriptorLimit),
+        CircuitRefusals = Get(ServerEvent.CircuitOpen),
+        HandlerRestarts = Get(ServerEvent.HandlerRestart),
+        CircuitState = circuit,
     };
 
     private long Get(ServerEvent what) => Interlocked.Read(ref _counts[(int)what]);

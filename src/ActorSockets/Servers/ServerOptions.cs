@@ -100,6 +100,10 @@ public sealed record ServerOptions
     /// instead of growing a queue.</summary>
     public int WriteBufferLimit { get; init; } = 256 * 1024;
 
+    /// <summary>What a handler failure does to its connection and to the server (restart budget,
+    /// circuit breaker); the default closes the failed handler's connection and nothing more.</summary>
+    public SupervisionOptions Supervision { get; init; } = new();
+
     /// <summary>Worker processes and limits for <see cref="ServerMode.Forking"/>; ignored in other modes.</summary>
     public Forking.ForkingOptions Forking { get; init; } = new();
 
@@ -197,6 +201,7 @@ public sealed record ServerOptions
         if (Timeout is { } t && t < TimeSpan.Zero) throw Bad(nameof(Timeout), "must not be negative");
         if (ServiceInterval <= TimeSpan.Zero) throw Bad(nameof(ServiceInterval), "must be positive");
         if (DrainTimeout < TimeSpan.Zero) throw Bad(nameof(DrainTimeout), "must not be negative");
+        Supervision.Validate();
         if (Mode == ServerMode.Forking) Forking.Validate();
         if (Tls is not null)
         {

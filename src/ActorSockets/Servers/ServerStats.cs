@@ -68,6 +68,18 @@ public sealed record ServerStats(
     /// <summary>Connections closed as soon as accepted because the process held all the client
     /// sockets its open-file limit allows (less a reserve for the runtime).</summary>
     public long DescriptorLimitRejections { get; init; }
+
+    /// <summary>Connections sent the refuse-reply and closed, no handler run, because the circuit
+    /// breaker (<see cref="ServerOptions.Supervision"/>) was open or half-open with its probe under way.</summary>
+    public long CircuitRefusals { get; init; }
+
+    /// <summary>Failed handlers replaced by a fresh one on the same connection
+    /// (<c>supervision.on-failure = restart</c>); each failure is in <see cref="HandlerFailures"/> too.</summary>
+    public long HandlerRestarts { get; init; }
+
+    /// <summary>The circuit breaker's state now: <see cref="Servers.CircuitState.Closed"/> when none is set.
+    /// A health check can report the server unhealthy while it is not closed.</summary>
+    public CircuitState CircuitState { get; init; }
 }
 
 /// <summary>Where a server is in its life (<see cref="ServerStats.State"/>).</summary>

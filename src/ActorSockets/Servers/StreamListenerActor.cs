@@ -57,6 +57,17 @@ internal sealed partial class StreamListenerActor(ServerOptions options, ServerH
         foreach (var connection in requests) connection.Tell(Drain.Instance);
     }
 
+    /// <summary>The refuse-reply, written in the clear: a TLS client would read it as a broken
+    /// handshake, so a TLS server closes without it.</summary>
+    private byte[]? _refuseReply;
+
+    protected override void RefuseOpen(Socket client)
+    {
+        ForgetProxied(client);
+        _ready.Remove(client);
+        Refusal.Refuse(client, _refuseReply ??= Options.Tls is null ? Refusal.ReplyOf(Options) : []);
+    }
+
     protected override void Discard(Socket client)
     {
         ForgetProxied(client);

@@ -59,6 +59,9 @@ public class ForkingConfigTests
     [InlineData("forking.cluster-host = \"\"", "forking.cluster-host", "must not be empty")]
     [InlineData("forking.cluster-port = 70000", "forking.cluster-port", "port 70000 is outside 0..65535")]
     [InlineData("forking.worker-start-timeout = 0s", "forking.worker-start-timeout", "must be positive")]
+    [InlineData("forking.max-restarts = -1", "forking.max-restarts", "must not be negative")]
+    [InlineData("forking.restarts-within = 0s", "forking.restarts-within", "must be positive")]
+    [InlineData("forking.restart-backoff-max = never", "forking.restart-backoff-max", "'never' is not a duration")]
     [InlineData("forking.max-childern = 4", "forking.max-childern", "unknown setting (known: ")]
     [InlineData("forking = 4", "forking", "must be an object")]
     public void Each_invalid_forking_setting_names_its_full_path_whatever_the_mode(string setting, string key, string why)

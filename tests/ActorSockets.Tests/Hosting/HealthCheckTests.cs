@@ -68,4 +68,20 @@ public class HealthCheckTests
             await host.StopQuietly();
         }
     }
+
+    [Theory]
+    [InlineData(ServerState.Serving, CircuitState.Closed, false, HealthStatus.Healthy)]
+    [InlineData(ServerState.Serving, CircuitState.HalfOpen, false, HealthStatus.Degraded)]
+    [InlineData(ServerState.Serving, CircuitState.Open, false, HealthStatus.Unhealthy)]
+    [InlineData(ServerState.Serving, CircuitState.Closed, true, HealthStatus.Degraded)]
+    [InlineData(ServerState.Draining, CircuitState.Open, false, HealthStatus.Degraded)]
+    [InlineData(ServerState.Bound, CircuitState.Closed, false, HealthStatus.Unhealthy)]
+    public void The_circuit_breaker_and_the_listening_state_map_to_one_status(
+        ServerState state, CircuitState circuit, bool suspended, HealthStatus expected)
+    {
+        var stats = new ServerStats(0, null, suspended, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) { State = state, CircuitState = circuit };
+        var health = ServerHealth.Of("s", stats);
+        Assert.Equal(expected, health.Status);
+        Assert.Equal(circuit.ToString(), health.Data["circuit"]);
+    }
 }

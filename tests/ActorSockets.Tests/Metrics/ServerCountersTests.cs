@@ -22,8 +22,8 @@ public class ServerCountersTests
                 Assert.Equal(n, counters.Count(events[i]));
 
         var stats = counters.Snapshot(active: 7, maxConnections: 9, suspended: true);
-        Assert.Equal(new ServerStats(7, 9, true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11) { TlsHandshakeFailures = 12, ProxyHeaderFailures = 13, PendingHandshakesClosed = 14, DescriptorLimitRejections = 15 }, stats);
-        Assert.Equal(new ServerStats(0, null, false, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11) { TlsHandshakeFailures = 12, ProxyHeaderFailures = 13, PendingHandshakesClosed = 14, DescriptorLimitRejections = 15 },
+        Assert.Equal(new ServerStats(7, 9, true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11) { TlsHandshakeFailures = 12, ProxyHeaderFailures = 13, PendingHandshakesClosed = 14, DescriptorLimitRejections = 15, CircuitRefusals = 16, HandlerRestarts = 17 }, stats);
+        Assert.Equal(new ServerStats(0, null, false, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11) { TlsHandshakeFailures = 12, ProxyHeaderFailures = 13, PendingHandshakesClosed = 14, DescriptorLimitRejections = 15, CircuitRefusals = 16, HandlerRestarts = 17 },
             counters.Snapshot(0, null, false));
     }
 

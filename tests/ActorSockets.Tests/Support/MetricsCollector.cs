@@ -22,6 +22,7 @@ public sealed class MetricsCollector : IDisposable
             if (instrument.Meter.Name == ActorSocketsMetrics.MeterName) listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags, serverName));
+        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Record(instrument, value, tags, serverName));
         _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags, serverName));
         _listener.Start();
     }
