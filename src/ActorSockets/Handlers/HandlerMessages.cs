@@ -32,7 +32,7 @@ public sealed record RequestInfo(string ClientAddress, string ServerAddress, str
 /// <param name="Request">Who the request is for.</param>
 /// <param name="Connection">The actor that owns the socket; all I/O is a message to it.</param>
 /// <param name="WriteBufferLimit">Unsent bytes the connection holds at most; writers flush before reaching it.</param>
-public sealed record Setup(RequestInfo Request, IActorRef Connection, int WriteBufferLimit)
+internal sealed record Setup(RequestInfo Request, IActorRef Connection, int WriteBufferLimit)
 {
     /// <summary>A datagram request's datagram, delivered with Setup so the handler need not ask
     /// for it (null for stream connections, whose data is read from the connection).</summary>
@@ -46,14 +46,14 @@ public sealed record Setup(RequestInfo Request, IActorRef Connection, int WriteB
 }
 
 /// <summary>Second lifecycle message: socketserver's <c>handle()</c>.</summary>
-public sealed record Handle
+internal sealed record Handle
 {
     /// <summary>The one instance.</summary>
     public static readonly Handle Instance = new();
 }
 
 /// <summary>Last lifecycle message: socketserver's <c>finish()</c>; delivered even when Handle threw.</summary>
-public sealed record Finish
+internal sealed record Finish
 {
     /// <summary>The one instance.</summary>
     public static readonly Finish Instance = new();
@@ -61,7 +61,7 @@ public sealed record Finish
 
 /// <summary>Sent by a handler to its connection after Finish: the request is complete and the
 /// connection may close (socketserver's <c>shutdown_request</c>).</summary>
-public sealed record HandlerDone
+internal sealed record HandlerDone
 {
     /// <summary>The one instance.</summary>
     public static readonly HandlerDone Instance = new();

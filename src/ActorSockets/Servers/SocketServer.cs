@@ -133,7 +133,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     public string? ClusterAddress => _forking?.ClusterAddress;
 
     /// <summary>In forking mode: the worker pool (answers <c>WaitForWorkers</c>); null otherwise.</summary>
-    public IActorRef? WorkerPool => _forking?.Pool;
+    internal IActorRef? WorkerPool => _forking?.Pool;
 
     /// <summary>Workers warm before serving: the listener's own worker processes, started once the
     /// address is bound, have joined.</summary>
