@@ -1,6 +1,7 @@
 using System.Buffers;
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
+using ActorSockets.Servers;
 using Akka.Actor;
 
 namespace ActorSockets.Forking;

@@ -66,3 +66,20 @@ internal sealed record HandlerDone
     /// <summary>The one instance.</summary>
     public static readonly HandlerDone Instance = new();
 }
+
+/// <summary>Stop serving (socketserver's <c>shutdown()</c>): no new client is accepted, requests
+/// in flight go on. Answered with <see cref="ShutdownCompleted"/> once the serve loop stopped.
+/// Sent to the listener (<see cref="RequestInfo.Server"/>) by a handler's <c>ShutdownServerAsync</c>, and by
+/// <c>SocketServer.ShutdownAsync</c>; safe from inside a handler: the listener never waits for handlers.</summary>
+internal sealed record Shutdown
+{
+    /// <summary>The one instance.</summary>
+    public static readonly Shutdown Instance = new();
+}
+
+/// <summary>The answer to <see cref="Shutdown"/>.</summary>
+internal sealed record ShutdownCompleted
+{
+    /// <summary>The one instance.</summary>
+    public static readonly ShutdownCompleted Instance = new();
+}

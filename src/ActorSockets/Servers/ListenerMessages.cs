@@ -16,7 +16,7 @@ internal sealed record Bind
 /// <summary>The server is bound; <paramref name="Endpoint"/> is the real address (port 0 resolved).</summary>
 internal sealed record Bound(EndPoint Endpoint);
 
-/// <summary>Serve until <see cref="Shutdown"/> (<c>serve_forever</c>). Answered with
+/// <summary>Serve until <see cref="Handlers.Shutdown"/> (<c>serve_forever</c>). Answered with
 /// <see cref="ServeStopped"/> when serving stops.</summary>
 internal sealed record ServeForever
 {
@@ -49,22 +49,6 @@ public enum RequestOutcome
 
 /// <summary>The answer to <see cref="HandleOneRequest"/>.</summary>
 internal sealed record OneRequestHandled(RequestOutcome Outcome);
-
-/// <summary>Stop serving (socketserver's <c>shutdown()</c>): no new client is accepted, requests
-/// in flight go on. Answered with <see cref="ShutdownCompleted"/> once the serve loop stopped.
-/// Safe to send from inside a handler.</summary>
-public sealed record Shutdown
-{
-    /// <summary>The one instance.</summary>
-    public static readonly Shutdown Instance = new();
-}
-
-/// <summary>The answer to <see cref="Shutdown"/>.</summary>
-public sealed record ShutdownCompleted
-{
-    /// <summary>The one instance.</summary>
-    public static readonly ShutdownCompleted Instance = new();
-}
 
 /// <summary>Release the address and stop (<c>server_close()</c>); with <c>BlockOnClose</c> first
 /// drain: each request in flight finishes what it has read (a read that needs bytes not yet

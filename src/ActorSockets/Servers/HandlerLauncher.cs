@@ -1,6 +1,7 @@
+using ActorSockets.Handlers;
 using Akka.Actor;
 
-namespace ActorSockets.Handlers;
+namespace ActorSockets.Servers;
 
 /// <summary>
 /// Creates the handler actor for one request: where it runs is the server mode's business,
@@ -27,7 +28,7 @@ internal abstract class HandlerLauncher
     /// listener; or null, the default, to serve it with an actor (<see cref="StreamRequestProps"/>).
     /// Called from the listener's own run; when it returns a reference, the socket is no longer the
     /// listener's to close.</summary>
-    public virtual Servers.ServedElsewhere? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
+    public virtual ServedElsewhere? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
         RequestInfo request, Connections.RequestSettings settings) => null;
 }
 
