@@ -18,7 +18,7 @@ namespace ActorSockets.Forking;
 /// listener's drain is passed to the worker, and its drain deadline closes the connection there.
 /// A worker that dies fails the request, as it fails a <see cref="HandedOffConnection"/>'s.
 /// </summary>
-internal sealed class HandedOffRequest : ServedElsewhere
+internal sealed class HandedOffRequest : StandInRef
 {
     private readonly RequestInfo _info;
     private readonly RequestSettings _settings;

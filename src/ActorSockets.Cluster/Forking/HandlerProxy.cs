@@ -123,7 +123,7 @@ internal sealed class ForkingHandlerLauncher(IActorRef pool, int maxLineLength, 
             ? new Props(CompactMailbox.ConnectionDeployment, typeof(HandedOffConnection), client, request, settings, pool, handoff)
             : null;
 
-    public override ServedElsewhere? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
+    public override StandInRef? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
         RequestInfo request, RequestSettings settings)
         => handoff is null ? null
             : HandedOffRequest.TryHandOff(handoff, listener, name, client, request, settings, _log ??= Logging.GetLogger(listener.System, listener.Self));

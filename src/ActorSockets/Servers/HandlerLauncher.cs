@@ -28,7 +28,7 @@ internal abstract class HandlerLauncher
     /// listener; or null, the default, to serve it with an actor (<see cref="StreamRequestProps"/>).
     /// Called from the listener's own run; when it returns a reference, the socket is no longer the
     /// listener's to close.</summary>
-    public virtual ServedElsewhere? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
+    public virtual StandInRef? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
         RequestInfo request, Connections.RequestSettings settings) => null;
 }
 

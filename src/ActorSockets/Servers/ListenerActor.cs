@@ -420,7 +420,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     protected override void PostStop()
     {
         // Children stop with the listener; a request served elsewhere is told here.
-        foreach (var request in _requests) if (request is ServedElsewhere elsewhere) elsewhere.Stop();
+        foreach (var request in _requests) if (request is StandInRef elsewhere) elsewhere.Stop();
         StopReceiving();
         ReleaseSocket();
         DropWaiting();

@@ -103,7 +103,7 @@ public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(out
     }
 
     /// <summary>Accepts a real TCP client and hands it off from a listener's run (the test actor hears what the listener would).</summary>
-    private ServedElsewhere HandOff(WorkerLink link, RequestSettings settings)
+    private StandInRef HandOff(WorkerLink link, RequestSettings settings)
     {
         var tcp = Track(new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
         tcp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -115,7 +115,7 @@ public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(out
         placement.Publish([link], int.MaxValue);
         _listener ??= Sys.ActorOf(Props.Create(() => new PretendListener(TestActor)));
         _listener.Tell(new PretendListener.Take(placement, accepted, settings));
-        var request = ExpectMsg<ServedElsewhere>(Deadline);
+        var request = ExpectMsg<StandInRef>(Deadline);
         Assert.True(accepted.SafeHandle.IsClosed, "the listener's copy is closed once handed off");
         return request;
     }
