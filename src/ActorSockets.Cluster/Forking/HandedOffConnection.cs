@@ -13,7 +13,7 @@ namespace ActorSockets.Forking;
 /// The listener's actor for one accepted stream socket in forking mode that no linked worker
 /// could take at once (none linked yet, a worker that takes only relayed requests is less busy,
 /// or the hand-off failed because the worker was dying; the usual case needs no actor:
-/// <see cref="HandedOffRequest"/>). A child of the listener like a connection actor (so
+/// <see cref="HandedOffRef"/>). A child of the listener like a connection actor (so
 /// max_children, drain and stats hold), it asks the pool where the request goes:
 /// <list type="bullet">
 /// <item>to one of the listener's own worker processes: the descriptor is handed over the

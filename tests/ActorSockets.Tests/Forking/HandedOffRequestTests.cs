@@ -148,7 +148,7 @@ public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(out
             if (message is Take take)
             {
                 var info = new RequestInfo("127.0.0.1:1", "127.0.0.1:2", $"handler-{++_count}", Self);
-                probe.Tell((object?)HandedOffRequest.TryHandOff(take.Placement, Context, $"conn-{_count}", take.Client, info, take.Settings, Context.GetLogger())
+                probe.Tell((object?)HandedOffRef.TryHandOff(take.Placement, Context, $"conn-{_count}", take.Client, info, take.Settings, Context.GetLogger())
                     ?? "not handed off");
             }
             else probe.Forward(message);
