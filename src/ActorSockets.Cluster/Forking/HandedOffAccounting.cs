@@ -8,7 +8,7 @@ namespace ActorSockets.Forking;
 
 /// <summary>
 /// What the listener records of a request handed to a worker process, whichever stands in for it
-/// here (a <see cref="HandedOffRef"/>, or a <see cref="HandedOffConnection"/> when the pool
+/// here (a <see cref="HandedOffRef"/>, or a <see cref="HandOffActor"/> when the pool
 /// placed it): the hand-off, and at the end the worker's counts and the handler's failure, as
 /// the listener's own connection would record them.
 /// </summary>

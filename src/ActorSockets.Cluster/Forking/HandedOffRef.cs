@@ -16,7 +16,7 @@ namespace ActorSockets.Forking;
 /// a handler's failure reaches the server's <c>HandleError</c> on that thread, as a connection
 /// actor's reaches it on the connection's); the listener then counts the request out. The
 /// listener's drain is passed to the worker, and its drain deadline closes the connection there.
-/// A worker that dies fails the request, as it fails a <see cref="HandedOffConnection"/>'s.
+/// A worker that dies fails the request, as it fails a <see cref="HandOffActor"/>'s.
 /// </summary>
 internal sealed class HandedOffRef : StandInRef
 {

@@ -106,7 +106,7 @@ internal sealed class HandlerProxy(IActorRef pool, int maxLineLength, IActorRef?
 /// <summary>Forking mode's launcher: every handler is a <see cref="HandlerProxy"/> for a worker;
 /// with <paramref name="handoff"/>, an accepted stream socket is first offered to the listener's own
 /// workers whole: at once, in the listener's run, when a linked worker can take it
-/// (<see cref="HandedOffRef"/>), else through a <see cref="HandedOffConnection"/> that asks the pool.</summary>
+/// (<see cref="HandedOffRef"/>), else through a <see cref="HandOffActor"/> that asks the pool.</summary>
 /// <param name="pool">The worker pool.</param>
 /// <param name="maxLineLength">The server's line limit.</param>
 /// <param name="preferred">The worker the pool chose for this request, if it chose already.</param>
@@ -120,7 +120,7 @@ internal sealed class ForkingHandlerLauncher(IActorRef pool, int maxLineLength, 
     public override Props? StreamRequestProps(System.Net.Sockets.Socket client, RequestInfo request, RequestSettings settings)
         // TLS too: the worker wraps the handed-off socket with the server's certificate files.
         => handoff is not null
-            ? new Props(CompactMailbox.ConnectionDeployment, typeof(HandedOffConnection), client, request, settings, pool, handoff)
+            ? new Props(CompactMailbox.ConnectionDeployment, typeof(HandOffActor), client, request, settings, pool, handoff)
             : null;
 
     public override StandInRef? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
