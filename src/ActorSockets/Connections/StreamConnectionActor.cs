@@ -14,7 +14,7 @@ namespace ActorSockets.Connections;
 /// or has failed. The handler never sees the socket: it may be a stand-in for one that runs
 /// elsewhere, which then uses <see cref="TakeReadAhead"/> and <see cref="ReadChunk"/>.
 /// </summary>
-internal sealed partial class StreamConnectionActor : RequestActor
+internal sealed partial class StreamConnectionActor : ConnectionActor
 {
     private sealed record ReadTimedOut(int Generation);
 

@@ -41,7 +41,7 @@ internal sealed class ConnectionTotals
 /// <see cref="ServerOptions.RequestDeadline"/> passes or a limit gives up on it. Subclasses own the
 /// socket side and serve the handler's I/O messages.
 /// </summary>
-internal abstract class RequestActor(RequestInfo info, RequestSettings settings) : UntypedActor, IWithTimers
+internal abstract class ConnectionActor(RequestInfo info, RequestSettings settings) : UntypedActor, IWithTimers
 {
     private sealed record DeadlinePassed;
 
