@@ -26,7 +26,7 @@ namespace ActorSockets.Forking;
 /// Stopped before the end (the drain deadline), it tells the worker to close the connection.
 /// A worker that dies fails the request: counted, reported to <c>HandleError</c>.
 /// </summary>
-internal sealed class HandOffActor(Socket client, RequestInfo info, RequestSettings settings, IActorRef pool, LocalPlacement placement)
+internal sealed class HandOffActor(Socket client, RequestInfo info, ServerContext settings, IActorRef pool, LocalPlacement placement)
     : UntypedActor
 {
     private readonly long _started = Stopwatch.GetTimestamp();

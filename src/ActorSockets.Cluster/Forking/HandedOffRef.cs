@@ -21,13 +21,13 @@ namespace ActorSockets.Forking;
 internal sealed class HandedOffRef : StandInRef
 {
     private readonly RequestInfo _info;
-    private readonly RequestSettings _settings;
+    private readonly ServerContext _settings;
     private readonly WorkerLink _link;
     private readonly ILoggingAdapter _log;
     private readonly long _started = Stopwatch.GetTimestamp();
     private long _id;
 
-    private HandedOffRef(IActorContext listener, string name, RequestInfo info, RequestSettings settings, WorkerLink link, ILoggingAdapter log)
+    private HandedOffRef(IActorContext listener, string name, RequestInfo info, ServerContext settings, WorkerLink link, ILoggingAdapter log)
         : base(listener.Self, listener.Self.Path / name, ((ExtendedActorSystem)listener.System).Provider)
     {
         _info = info;
@@ -40,7 +40,7 @@ internal sealed class HandedOffRef : StandInRef
     /// now; null when none can, or when the hand-off failed (the worker is dying: the socket is
     /// still the caller's, for the pool to place).</summary>
     public static HandedOffRef? TryHandOff(LocalPlacement placement, IActorContext listener, string name, Socket client,
-        RequestInfo info, RequestSettings settings, ILoggingAdapter log)
+        RequestInfo info, ServerContext settings, ILoggingAdapter log)
     {
         if (placement.TryPick() is not { } link) return null;
         var request = new HandedOffRef(listener, name, info, settings, link, log);

@@ -117,14 +117,14 @@ internal sealed class ForkingHandlerLauncher(IActorRef pool, int maxLineLength, 
     public override IActorRef Launch(IActorContext connection, RequestInfo request)
         => connection.ActorOf(Props.Create(typeof(HandlerProxy), pool, maxLineLength, preferred), request.HandlerName);
 
-    public override Props? StreamRequestProps(System.Net.Sockets.Socket client, RequestInfo request, RequestSettings settings)
+    public override Props? StreamRequestProps(System.Net.Sockets.Socket client, RequestInfo request, ServerContext settings)
         // TLS too: the worker wraps the handed-off socket with the server's certificate files.
         => handoff is not null
             ? new Props(CompactMailbox.ConnectionDeployment, typeof(HandOffActor), client, request, settings, pool, handoff)
             : null;
 
     public override StandInRef? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
-        RequestInfo request, RequestSettings settings)
+        RequestInfo request, ServerContext settings)
         => handoff is null ? null
             : HandedOffRef.TryHandOff(handoff, listener, name, client, request, settings, _log ??= Logging.GetLogger(listener.System, listener.Self));
 

@@ -55,7 +55,7 @@ internal static class RequestLifecycle
         => message is ChildStopped stopped ? new Terminated(stopped.Child, existenceConfirmed: true, addressTerminated: false) : message;
 
     /// <summary>Counts a handler's failure and reports it to the server's <c>HandleError</c>.</summary>
-    public static void Report(RequestSettings settings, RequestInfo request, Exception error, ILoggingAdapter log)
+    public static void Report(ServerContext settings, RequestInfo request, Exception error, ILoggingAdapter log)
     {
         settings.Counters.Count(ServerEvent.HandlerFailure);
         settings.Hooks.HandleError(request, error, log);

@@ -34,7 +34,7 @@ internal sealed partial class StreamConnectionActor : ConnectionActor
     private ICancelable? _readTimer;
     private CancellationTokenSource? _clientGone; // the handler's RequestAborted, once it asked for it
 
-    public StreamConnectionActor(Socket socket, RequestInfo info, RequestSettings settings) : base(info, settings)
+    public StreamConnectionActor(Socket socket, RequestInfo info, ServerContext settings) : base(info, settings)
     {
         _socket = socket;
         _tls = settings.Tls is null ? null : NewTlsStream(socket); // TLS: reads and writes go through it

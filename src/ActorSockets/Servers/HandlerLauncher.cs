@@ -20,7 +20,7 @@ internal abstract class HandlerLauncher
     /// serves whole connections elsewhere (forking mode hands the socket to a worker process);
     /// null, the default: a <see cref="Connections.StreamConnectionActor"/> in this process.</summary>
     public virtual Props? StreamRequestProps(System.Net.Sockets.Socket client, RequestInfo request,
-        Connections.RequestSettings settings) => null;
+        Connections.ServerContext settings) => null;
 
     /// <summary>Serves an accepted stream socket elsewhere at once, with no actor in this process
     /// (forking mode hands it to one of the listener's own worker processes, when one can take it
@@ -29,7 +29,7 @@ internal abstract class HandlerLauncher
     /// Called from the listener's own run; when it returns a reference, the socket is no longer the
     /// listener's to close.</summary>
     public virtual StandInRef? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
-        RequestInfo request, Connections.RequestSettings settings) => null;
+        RequestInfo request, Connections.ServerContext settings) => null;
 }
 
 /// <summary>Sync and threading modes: the handler is a child of its connection actor, so the

@@ -50,7 +50,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
 
     protected ListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
     {
-        Settings = new RequestSettings(options, hooks, launcher)
+        Settings = new ServerContext(options, hooks, launcher)
         {
             Metrics = ServerMetrics.For(SocketServer.ServerNameOf(Self.Path.Name), options),
             Tls = options.Tls is null ? null : new Tls.ServerCertificate(options.Tls),
@@ -60,7 +60,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected RequestSettings Settings { get; }
+    protected ServerContext Settings { get; }
     protected ServerOptions Options => Settings.Options;
     protected ServerHooks Hooks => Settings.Hooks;
     protected ILoggingAdapter Log { get; } = Context.GetLogger();
