@@ -111,8 +111,8 @@ internal sealed class HandlerProxy(IActorRef pool, int maxLineLength, IActorRef?
 /// <param name="maxLineLength">The server's line limit.</param>
 /// <param name="preferred">The worker the pool chose for this request, if it chose already.</param>
 /// <param name="handoff">Offer accepted stream sockets to our own worker processes, placed with this; null: relay all.</param>
-internal sealed class ForkingHandlerLauncher(IActorRef pool, int maxLineLength, IActorRef? preferred = null, LocalPlacement? handoff = null)
-    : HandlerLauncher
+internal sealed class ForkingHandlerPlacement(IActorRef pool, int maxLineLength, IActorRef? preferred = null, LocalPlacement? handoff = null)
+    : HandlerPlacement
 {
     public override IActorRef Launch(IActorContext connection, RequestInfo request)
         => connection.ActorOf(Props.Create(typeof(HandlerProxy), pool, maxLineLength, preferred), request.HandlerName);

@@ -86,7 +86,7 @@ internal static class WorkerLinkClient
     internal sealed class Adopter(ActorSystem system, HandoffProtocol.ServerSettings settings, Props handlerProps, ILoggingAdapter log)
     {
         private readonly ServerOptions _options = settings.ToOptions();
-        private readonly HandlerLauncher _launcher = new ChildHandlerLauncher(handlerProps, dispatcher: settings.Tls is null ? null : IoDispatcher.TlsId);
+        private readonly HandlerPlacement _launcher = new ChildHandlerPlacement(handlerProps, dispatcher: settings.Tls is null ? null : IoDispatcher.TlsId);
         private readonly ServerMetrics _metrics = new(settings.ServerName, settings.Transport);
         // One per worker, shared by its connections: it reads a renewed certificate once for all of them.
         private readonly Tls.ServerCertificate? _certificate = settings.Tls is null ? null : new Tls.ServerCertificate(settings.Tls);

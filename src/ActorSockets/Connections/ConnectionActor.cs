@@ -8,7 +8,7 @@ namespace ActorSockets.Connections;
 
 /// <summary>What every request of one server shares with it: its options and hooks, where handlers
 /// run, and its live counters and instruments (mutable, shared across threads).</summary>
-internal sealed record ServerContext(ServerOptions Options, ServerHooks Hooks, HandlerLauncher Launcher)
+internal sealed record ServerContext(ServerOptions Options, ServerHooks Hooks, HandlerPlacement Launcher)
 {
     /// <summary>The server's counters, shared by its listener and every request actor.</summary>
     public ServerCounters Counters { get; } = new();
@@ -74,7 +74,7 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
         RequestLifecycle.Report(Settings, Info, error, Log);
     }, tellChildStopped: HandlerIsChild);
 
-    private bool HandlerIsChild => Settings.Launcher is ChildHandlerLauncher;
+    private bool HandlerIsChild => Settings.Launcher is ChildHandlerPlacement;
 
     /// <summary>The handler's stop, learnt from supervision, arrives as the Terminated the subclass handles.</summary>
     protected override bool AroundReceive(Receive receive, object message)

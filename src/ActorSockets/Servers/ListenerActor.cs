@@ -48,7 +48,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     private IActorRef? _oneRequestActor;
     private string _boundDescription = ""; // every RequestInfo carries it: formatted once
 
-    protected ListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
+    protected ListenerActor(ServerOptions options, ServerHooks hooks, HandlerPlacement launcher)
     {
         Settings = new ServerContext(options, hooks, launcher)
         {

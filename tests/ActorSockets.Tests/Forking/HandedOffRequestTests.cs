@@ -98,7 +98,7 @@ public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(out
         var listenerEnd = Track(DescriptorChannel.Connect(path));
         var workerEnd = Track(new DescriptorChannel(listening.Accept()));
         var hooks = new RecordingHooks();
-        var settings = new ServerContext(new ServerOptions(), hooks, new ChildHandlerLauncher(Props.Empty));
+        var settings = new ServerContext(new ServerOptions(), hooks, new ChildHandlerPlacement(Props.Empty));
         return (new WorkerLink(4242, listenerEnd), workerEnd, hooks, settings);
     }
 

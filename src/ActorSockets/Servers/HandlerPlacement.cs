@@ -4,10 +4,11 @@ using Akka.Actor;
 namespace ActorSockets.Servers;
 
 /// <summary>
-/// Creates the handler actor for one request: where it runs is the server mode's business,
-/// and the connection talks to whatever reference comes back.
+/// The server mode's placement of handlers: where each request's handler runs (a child of its
+/// connection in sync and threading modes, a worker process in forking mode, which may take the
+/// whole socket). The connection talks to whatever reference comes back.
 /// </summary>
-internal abstract class HandlerLauncher
+internal abstract class HandlerPlacement
 {
     /// <summary>Starts a handler for <paramref name="request"/>, supervised by <paramref name="connection"/>'s context when local.</summary>
     public abstract IActorRef Launch(IActorContext connection, RequestInfo request);
@@ -39,7 +40,7 @@ internal abstract class HandlerLauncher
 /// server registers in its actor system.</param>
 /// <param name="dispatcher">Run it on this dispatcher unless its props chose one (TLS servers: the
 /// <see cref="Connections.IoDispatcher.TlsId"/>, beside their connections); null: as its props say.</param>
-internal sealed class ChildHandlerLauncher(Props handlerProps, bool compactMailbox = true, string? dispatcher = null) : HandlerLauncher
+internal sealed class ChildHandlerPlacement(Props handlerProps, bool compactMailbox = true, string? dispatcher = null) : HandlerPlacement
 {
     private readonly Props _handlerProps = OnDispatcher(compactMailbox && !RequiresOwnMailbox(handlerProps)
         ? Connections.CompactMailbox.Apply(handlerProps) : handlerProps, dispatcher);
