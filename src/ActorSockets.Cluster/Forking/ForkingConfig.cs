@@ -7,7 +7,7 @@ namespace ActorSockets.Forking;
 /// role <c>listener</c>) and workers (role <c>worker</c>). hocon/cluster.conf documents every
 /// setting used here; user configuration given to these methods wins over them.
 /// </summary>
-public static class ForkingConfig
+internal static class ForkingConfig
 {
     /// <summary>Role of the node that owns the sockets.</summary>
     public const string ListenerRole = "listener";

@@ -39,7 +39,7 @@ internal sealed record GetWorkerInfo(int WireVersion)
 }
 
 /// <summary>A worker host's process id and machine name.</summary>
-public sealed record WorkerInfo(int ProcessId, string MachineName)
+internal sealed record WorkerInfo(int ProcessId, string MachineName)
 {
     /// <summary>The wire version the worker speaks (<see cref="WireSerializer.Version"/>).</summary>
     public int WireVersion { get; init; } = WireSerializer.Version;
@@ -76,14 +76,14 @@ internal sealed record NoWorkerLives
 internal sealed record WorkerProcessExited(int ProcessId, int ExitCode);
 
 /// <summary>Asks the pool to answer <see cref="WorkersReady"/> once at least <paramref name="Count"/> workers serve.</summary>
-public sealed record WaitForWorkers(int Count)
+internal sealed record WaitForWorkers(int Count)
 {
     /// <summary>Count only workers whose link is up (the listener's own processes, ready for sockets).</summary>
     public bool Linked { get; init; }
 }
 
 /// <summary>The workers serving now, by process id.</summary>
-public sealed record WorkersReady(IReadOnlyList<WorkerInfo> Workers);
+internal sealed record WorkersReady(IReadOnlyList<WorkerInfo> Workers);
 
 /// <summary>Asks the process supervisor to stop every worker process; answered with <see cref="WorkersStopped"/>.</summary>
 internal sealed record StopWorkers

@@ -37,7 +37,7 @@ internal sealed class ForkingRuntime : IForkingRuntime
 
     /// <summary>The launcher the listener uses: stream sockets are offered whole to our own workers
     /// (when <see cref="ForkingOptions.SocketHandoff"/>), everything else is relayed.</summary>
-    public HandlerLauncher Launcher => new ForkingHandlerLauncher(Pool, _maxLineLength, handoff: _handoff);
+    public HandlerPlacement Launcher => new ForkingHandlerPlacement(Pool, _maxLineLength, handoff: _handoff);
 
     /// <summary>Starts the pool and the link socket; the system must be a cluster node. The worker
     /// processes start with <see cref="StartWorkersAsync"/>, once the server's address is bound.</summary>

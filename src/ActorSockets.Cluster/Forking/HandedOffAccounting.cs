@@ -8,14 +8,14 @@ namespace ActorSockets.Forking;
 
 /// <summary>
 /// What the listener records of a request handed to a worker process, whichever stands in for it
-/// here (a <see cref="HandedOffRequest"/>, or a <see cref="HandedOffConnection"/> when the pool
+/// here (a <see cref="HandedOffRef"/>, or a <see cref="HandOffActor"/> when the pool
 /// placed it): the hand-off, and at the end the worker's counts and the handler's failure, as
 /// the listener's own connection would record them.
 /// </summary>
 internal static class HandedOffAccounting
 {
     /// <summary>The socket went to worker process <paramref name="link"/>.</summary>
-    public static void HandedOff(RequestSettings settings, RequestInfo info, WorkerLink link, ILoggingAdapter log)
+    public static void HandedOff(ServerContext settings, RequestInfo info, WorkerLink link, ILoggingAdapter log)
     {
         ForkingMetrics.Requests.Add(1, new(ActorSocketsMetrics.ServerNameTag, settings.Metrics.ServerName), new(ForkingMetrics.PathTag, "handoff"));
         if (log.IsDebugEnabled)
@@ -24,7 +24,7 @@ internal static class HandedOffAccounting
 
     /// <summary>Records how the request ended in worker process <paramref name="processId"/>;
     /// returns the error.type of the connection's duration (null: it did not fail).</summary>
-    public static string? Ended(RequestSettings settings, RequestInfo info, HandoffProtocol.EndReport report, int? processId, ILoggingAdapter log)
+    public static string? Ended(ServerContext settings, RequestInfo info, HandoffProtocol.EndReport report, int? processId, ILoggingAdapter log)
     {
         string? errorType = null;
         settings.Metrics.BytesIn(report.BytesIn); // the worker moved them; the server's metrics are here
@@ -60,7 +60,7 @@ internal static class HandedOffAccounting
     }
 
     /// <summary>The worker went away under the request: counted and reported as a failure; returns its error.type.</summary>
-    public static string Lost(RequestSettings settings, RequestInfo info, Exception error, ILoggingAdapter log)
+    public static string Lost(ServerContext settings, RequestInfo info, Exception error, ILoggingAdapter log)
     {
         RequestLifecycle.Report(settings, info, error, log);
         return ServerMetrics.ErrorAborted;

@@ -109,27 +109,27 @@ internal sealed class HandlerProxy(IActorRef pool, int maxLineLength, IActorRef?
 /// <summary>Forking mode's launcher: every handler is a <see cref="HandlerProxy"/> for a worker;
 /// with <paramref name="handoff"/>, an accepted stream socket is first offered to the listener's own
 /// workers whole: at once, in the listener's run, when a linked worker can take it
-/// (<see cref="HandedOffRequest"/>), else through a <see cref="HandedOffConnection"/> that asks the pool.</summary>
+/// (<see cref="HandedOffRef"/>), else through a <see cref="HandOffActor"/> that asks the pool.</summary>
 /// <param name="pool">The worker pool.</param>
 /// <param name="maxLineLength">The server's line limit.</param>
 /// <param name="preferred">The worker the pool chose for this request, if it chose already.</param>
 /// <param name="handoff">Offer accepted stream sockets to our own worker processes, placed with this; null: relay all.</param>
-internal sealed class ForkingHandlerLauncher(IActorRef pool, int maxLineLength, IActorRef? preferred = null, LocalPlacement? handoff = null)
-    : HandlerLauncher
+internal sealed class ForkingHandlerPlacement(IActorRef pool, int maxLineLength, IActorRef? preferred = null, LocalPlacement? handoff = null)
+    : HandlerPlacement
 {
     public override IActorRef Launch(IActorContext connection, RequestInfo request)
         => connection.ActorOf(Props.Create(typeof(HandlerProxy), pool, maxLineLength, preferred), request.HandlerName);
 
-    public override Props? StreamRequestProps(System.Net.Sockets.Socket client, RequestInfo request, RequestSettings settings)
+    public override Props? StreamRequestProps(System.Net.Sockets.Socket client, RequestInfo request, ServerContext settings)
         // TLS too: the worker wraps the handed-off socket with the server's certificate files.
         => handoff is not null
-            ? new Props(CompactMailbox.ConnectionDeployment, typeof(HandedOffConnection), client, request, settings, pool, handoff)
+            ? new Props(CompactMailbox.ConnectionDeployment, typeof(HandOffActor), client, request, settings, pool, handoff)
             : null;
 
-    public override ServedElsewhere? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
-        RequestInfo request, RequestSettings settings)
+    public override StandInRef? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
+        RequestInfo request, ServerContext settings)
         => handoff is null ? null
-            : HandedOffRequest.TryHandOff(handoff, listener, name, client, request, settings, _log ??= Logging.GetLogger(listener.System, listener.Self));
+            : HandedOffRef.TryHandOff(handoff, listener, name, client, request, settings, _log ??= Logging.GetLogger(listener.System, listener.Self));
 
     private ILoggingAdapter? _log; // the listener's (its path is the source of the lines), made once from its thread
 }

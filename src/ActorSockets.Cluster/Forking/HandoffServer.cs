@@ -86,7 +86,7 @@ internal static class WorkerLinkClient
     internal sealed class Adopter(ActorSystem system, HandoffProtocol.ServerSettings settings, Props handlerProps, ILoggingAdapter log)
     {
         private readonly ServerOptions _options = settings.ToOptions();
-        private readonly HandlerLauncher _launcher = new ChildHandlerLauncher(handlerProps, dispatcher: settings.Tls is null ? null : IoDispatcher.TlsId);
+        private readonly HandlerPlacement _launcher = new ChildHandlerPlacement(handlerProps, dispatcher: settings.Tls is null ? null : IoDispatcher.TlsId);
         private readonly ServerMetrics _metrics = new(settings.ServerName, settings.Transport);
         // One per worker, shared by its connections: it reads a renewed certificate once for all of them.
         private readonly Tls.ServerCertificate? _certificate = settings.Tls is null ? null : new Tls.ServerCertificate(settings.Tls);
@@ -114,7 +114,7 @@ internal static class WorkerLinkClient
                 _listener = ((ExtendedActorSystem)system).Provider.ResolveActorRef(adopt.ListenerPath);
             }
             var hooks = new HandoffServer.CapturingHooks();
-            var requestSettings = new RequestSettings(_options, hooks, _launcher) { Metrics = _metrics, Tls = _certificate, Totals = new() };
+            var requestSettings = new ServerContext(_options, hooks, _launcher) { Metrics = _metrics, Tls = _certificate, Totals = new() };
             var info = new RequestInfo(adopt.Client, adopt.Server, adopt.Handler, _listener) { RemoteEndPoint = adopt.Remote, LocalEndPoint = adopt.Local };
             var connection = server.ActorOf(
                 new Props(CompactMailbox.ConnectionDeploymentFor(requestSettings), typeof(StreamConnectionActor), socket, info, requestSettings), $"handoff-{adopt.Id}");
@@ -136,7 +136,7 @@ internal static class WorkerLinkClient
 internal sealed class HandoffServer(DescriptorChannel channel, WorkerLinkClient.Adopter adopter) : UntypedActor
 {
     /// <summary>A connection actor serves request <paramref name="Id"/>.</summary>
-    internal sealed record Running(IActorRef Connection, long Id, RequestSettings Settings, CapturingHooks Hooks);
+    internal sealed record Running(IActorRef Connection, long Id, ServerContext Settings, CapturingHooks Hooks);
 
     private readonly DescriptorChannel _channel = channel;
     private readonly Dictionary<IActorRef, Running> _running = [];

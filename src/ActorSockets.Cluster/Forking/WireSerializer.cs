@@ -17,7 +17,7 @@ namespace ActorSockets.Forking;
 /// <see cref="WorkerInfo"/>, <see cref="WorkerRefused"/>) has manifests and a leading version
 /// field that never change, so two versions can always tell each other why they refuse.</para>
 /// </summary>
-public sealed class WireSerializer : SerializerWithStringManifest
+internal sealed class WireSerializer : SerializerWithStringManifest
 {
     /// <summary>The wire format's version: bump it whenever any message's layout changes.</summary>
     public const ushort Version = 2;

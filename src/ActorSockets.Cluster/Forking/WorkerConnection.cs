@@ -1,6 +1,7 @@
 using System.Buffers;
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
+using ActorSockets.Servers;
 using Akka.Actor;
 
 namespace ActorSockets.Forking;
@@ -38,7 +39,7 @@ internal sealed class WorkerConnection : UntypedActor
     private const int BatchLimit = ReadBuffer.MaxChunk;
 
     private readonly StartHandler _start;
-    private readonly HandlerLauncher _launcher;
+    private readonly HandlerPlacement _launcher;
     private readonly IActorRef _connection;
     private readonly InputBuffer _input;
     private readonly ArrayBufferWriter<byte> _writes = new();
@@ -56,7 +57,7 @@ internal sealed class WorkerConnection : UntypedActor
         _input = new InputBuffer(start.MaxLineLength);
         _input.Append(start.Input);
         if (start.InputEnded) _input.End();
-        _launcher = new ChildHandlerLauncher(handlerProps, compactMailbox: false);
+        _launcher = new ChildHandlerPlacement(handlerProps, compactMailbox: false);
     }
 
     /// <summary>The handler is supervised as on every path (<see cref="RequestLifecycle"/>); its

@@ -6,14 +6,14 @@ namespace ActorSockets.Connections;
 
 /// <summary>Read whatever is available, at most <paramref name="MaxBytes"/> (<c>recv(n)</c>).
 /// Answered with <see cref="ReadResult"/>; empty data means end of stream.</summary>
-public sealed record ReadAvailable(int MaxBytes);
+internal sealed record ReadAvailable(int MaxBytes);
 
 /// <summary>Read until <paramref name="Count"/> bytes or end of stream (<c>rfile.read(n)</c>).</summary>
-public sealed record ReadExactly(int Count);
+internal sealed record ReadExactly(int Count);
 
 /// <summary>Read one line, newline included (<c>rfile.readline()</c>). At end of stream the
 /// rest without a newline, then empty. A line over the server's limit fails the read.</summary>
-public sealed record ReadLine;
+internal sealed record ReadLine;
 
 /// <summary>Read one frame of <paramref name="Format"/> (<see cref="Handlers.StreamRequestHandler.ReadFrameAsync"/>).
 /// Answered with <see cref="FrameResult"/>, or an empty <see cref="ReadResult"/> at end of stream.
@@ -45,10 +45,10 @@ internal sealed record CancelRead
 }
 
 /// <summary>Queue bytes for the client (<c>wfile.write</c>). Not answered.</summary>
-public sealed record Write(byte[] Data);
+internal sealed record Write(byte[] Data);
 
 /// <summary>Answered with <see cref="Flushed"/> once every queued byte is in the kernel.</summary>
-public sealed record Flush
+internal sealed record Flush
 {
     /// <summary>The one instance.</summary>
     public static readonly Flush Instance = new();
@@ -62,17 +62,17 @@ public sealed record Flush
 public sealed record Abort(string Reason);
 
 /// <summary>The answer to a read: the bytes, empty at end of stream.</summary>
-public sealed record ReadResult(byte[] Data);
+internal sealed record ReadResult(byte[] Data);
 
 /// <summary>The answer to <see cref="Flush"/>.</summary>
-public sealed record Flushed
+internal sealed record Flushed
 {
     /// <summary>The one instance.</summary>
     public static readonly Flushed Instance = new();
 }
 
 /// <summary>Why a read or write could not be served.</summary>
-public enum IoFailure
+internal enum IoFailure
 {
     /// <summary>The line exceeded the server's maximum line length.</summary>
     LineTooLong,
@@ -89,7 +89,7 @@ public enum IoFailure
 }
 
 /// <summary>The answer to a read or flush that failed.</summary>
-public sealed record IoFailed(IoFailure Reason, string Message);
+internal sealed record IoFailed(IoFailure Reason, string Message);
 
 /// <summary>The refusals every connection (and its stand-ins) answers with the same words.</summary>
 internal static class IoRefusals

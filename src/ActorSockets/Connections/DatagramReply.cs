@@ -33,7 +33,7 @@ internal sealed class DatagramReply : MinimalActorRef
     private readonly Socket _socket;
     private readonly EndPoint _client;
     private readonly SocketAddress _address;
-    private readonly RequestSettings _settings;
+    private readonly ServerContext _settings;
     private readonly IActorRef _listener;
     private readonly ILoggingAdapter _log;
     private readonly ActorPath _path;
@@ -44,7 +44,7 @@ internal sealed class DatagramReply : MinimalActorRef
     private bool _done;
     private bool _started;
 
-    public DatagramReply(Socket socket, EndPoint client, SocketAddress address, RequestInfo info, RequestSettings settings, IActorRef listener,
+    public DatagramReply(Socket socket, EndPoint client, SocketAddress address, RequestInfo info, ServerContext settings, IActorRef listener,
         ILoggingAdapter log, IActorRefProvider provider)
     {
         _socket = socket;

@@ -9,7 +9,7 @@ namespace ActorSockets.Connections;
 /// <summary>
 /// The one way a request's handler is run, whichever path serves it — a stream connection, a
 /// datagram listener, a worker's stand-in for the connection: the handler is started through
-/// the server's <see cref="HandlerLauncher"/>, watched, and told <see cref="Setup"/>,
+/// the server's <see cref="HandlerPlacement"/>, watched, and told <see cref="Setup"/>,
 /// <see cref="Handle"/> and <see cref="Finish"/> (socketserver's <c>finish_request</c>); its
 /// parent supervises it with <see cref="Supervision"/>, and a failure is counted and reported to
 /// <see cref="ServerHooks.HandleError"/> by <see cref="Report"/> (socketserver's <c>handle_error</c>).
@@ -21,7 +21,7 @@ internal static class RequestLifecycle
     /// <remarks><paramref name="watch"/> is false when the handler is a local child whose parent's
     /// strategy is <see cref="Supervision"/> with <c>tellChildStopped</c>: its end is then learnt
     /// without death-watch, which cost each idle connection about 0.4 KB of bookkeeping.</remarks>
-    public static IActorRef Start(IActorContext context, HandlerLauncher launcher, Setup setup, IActorRef connection, bool watch = true)
+    public static IActorRef Start(IActorContext context, HandlerPlacement launcher, Setup setup, IActorRef connection, bool watch = true)
     {
         var handler = launcher.Launch(context, setup.Request);
         if (watch) context.Watch(handler);
@@ -55,7 +55,7 @@ internal static class RequestLifecycle
         => message is ChildStopped stopped ? new Terminated(stopped.Child, existenceConfirmed: true, addressTerminated: false) : message;
 
     /// <summary>Counts a handler's failure and reports it to the server's <c>HandleError</c>.</summary>
-    public static void Report(RequestSettings settings, RequestInfo request, Exception error, ILoggingAdapter log)
+    public static void Report(ServerContext settings, RequestInfo request, Exception error, ILoggingAdapter log)
     {
         settings.Counters.Count(ServerEvent.HandlerFailure);
         // The listener's circuit breaker counts failures on the listener's own thread. In a worker

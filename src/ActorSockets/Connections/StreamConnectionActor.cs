@@ -14,7 +14,7 @@ namespace ActorSockets.Connections;
 /// or has failed. The handler never sees the socket: it may be a stand-in for one that runs
 /// elsewhere, which then uses <see cref="TakeReadAhead"/> and <see cref="ReadChunk"/>.
 /// </summary>
-internal sealed partial class StreamConnectionActor : RequestActor
+internal sealed partial class StreamConnectionActor : ConnectionActor
 {
     private sealed record ReadTimedOut(int Generation);
 
@@ -34,7 +34,7 @@ internal sealed partial class StreamConnectionActor : RequestActor
     private ICancelable? _readTimer;
     private CancellationTokenSource? _clientGone; // the handler's RequestAborted, once it asked for it
 
-    public StreamConnectionActor(Socket socket, RequestInfo info, RequestSettings settings) : base(info, settings)
+    public StreamConnectionActor(Socket socket, RequestInfo info, ServerContext settings) : base(info, settings)
     {
         _socket = socket;
         _tls = settings.Tls is null ? null : NewTlsStream(socket); // TLS: reads and writes go through it

@@ -32,7 +32,7 @@ public sealed record RequestInfo(string ClientAddress, string ServerAddress, str
 /// <param name="Request">Who the request is for.</param>
 /// <param name="Connection">The actor that owns the socket; all I/O is a message to it.</param>
 /// <param name="WriteBufferLimit">Unsent bytes the connection holds at most; writers flush before reaching it.</param>
-public sealed record Setup(RequestInfo Request, IActorRef Connection, int WriteBufferLimit)
+internal sealed record Setup(RequestInfo Request, IActorRef Connection, int WriteBufferLimit)
 {
     /// <summary>With <c>supervision.on-failure = restart</c>: the failure of the handler this one
     /// replaces on the same connection (its <c>OnRestartAsync</c> runs first); null for the first.</summary>
@@ -50,14 +50,14 @@ public sealed record Setup(RequestInfo Request, IActorRef Connection, int WriteB
 }
 
 /// <summary>Second lifecycle message: socketserver's <c>handle()</c>.</summary>
-public sealed record Handle
+internal sealed record Handle
 {
     /// <summary>The one instance.</summary>
     public static readonly Handle Instance = new();
 }
 
 /// <summary>Last lifecycle message: socketserver's <c>finish()</c>; delivered even when Handle threw.</summary>
-public sealed record Finish
+internal sealed record Finish
 {
     /// <summary>The one instance.</summary>
     public static readonly Finish Instance = new();
@@ -65,8 +65,25 @@ public sealed record Finish
 
 /// <summary>Sent by a handler to its connection after Finish: the request is complete and the
 /// connection may close (socketserver's <c>shutdown_request</c>).</summary>
-public sealed record HandlerDone
+internal sealed record HandlerDone
 {
     /// <summary>The one instance.</summary>
     public static readonly HandlerDone Instance = new();
+}
+
+/// <summary>Stop serving (socketserver's <c>shutdown()</c>): no new client is accepted, requests
+/// in flight go on. Answered with <see cref="ShutdownCompleted"/> once the serve loop stopped.
+/// Sent to the listener (<see cref="RequestInfo.Server"/>) by a handler's <c>ShutdownServerAsync</c>, and by
+/// <c>SocketServer.ShutdownAsync</c>; safe from inside a handler: the listener never waits for handlers.</summary>
+internal sealed record Shutdown
+{
+    /// <summary>The one instance.</summary>
+    public static readonly Shutdown Instance = new();
+}
+
+/// <summary>The answer to <see cref="Shutdown"/>.</summary>
+internal sealed record ShutdownCompleted
+{
+    /// <summary>The one instance.</summary>
+    public static readonly ShutdownCompleted Instance = new();
 }

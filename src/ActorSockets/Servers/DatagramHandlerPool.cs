@@ -25,13 +25,13 @@ internal sealed class DatagramHandlerPool
     }
 
     private readonly IActorContext _context;
-    private readonly HandlerLauncher _launcher;
+    private readonly HandlerPlacement _launcher;
     private readonly RequestInfo _launchInfo;
     private readonly HandlerSlot[] _slots;
     private readonly Dictionary<IActorRef, HandlerSlot> _byHandler = [];
     private long _started;
 
-    public DatagramHandlerPool(IActorContext context, HandlerLauncher launcher, RequestInfo launchInfo, int size)
+    public DatagramHandlerPool(IActorContext context, HandlerPlacement launcher, RequestInfo launchInfo, int size)
     {
         _context = context;
         _launcher = launcher;

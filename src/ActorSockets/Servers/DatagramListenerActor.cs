@@ -52,7 +52,7 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     // Handlers kept across datagrams, when the handler says it may be (ReusableHandlerAttribute).
     private DatagramHandlerPool? _pool;
 
-    public DatagramListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
+    public DatagramListenerActor(ServerOptions options, ServerHooks hooks, HandlerPlacement launcher)
         : base(options, hooks, launcher)
     {
         _buffer = new byte[options.MaxPacketSize + 1];

@@ -36,7 +36,7 @@ internal abstract class ForkingMode
 internal interface IForkingRuntime
 {
     /// <summary>Starts each request's handler (a stand-in for one in a worker).</summary>
-    HandlerLauncher Launcher { get; }
+    HandlerPlacement Launcher { get; }
 
     /// <summary>The worker pool actor (answers <c>WaitForWorkers</c>).</summary>
     IActorRef Pool { get; }

@@ -51,9 +51,9 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     private IActorRef? _oneRequestActor;
     private string _boundDescription = ""; // every RequestInfo carries it: formatted once
 
-    protected ListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
+    protected ListenerActor(ServerOptions options, ServerHooks hooks, HandlerPlacement launcher)
     {
-        Settings = new RequestSettings(options, hooks, launcher)
+        Settings = new ServerContext(options, hooks, launcher)
         {
             Metrics = ServerMetrics.For(SocketServer.ServerNameOf(Self.Path.Name), options),
             Tls = options.Tls is null ? null : new Tls.ServerCertificate(options.Tls),
@@ -64,7 +64,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected RequestSettings Settings { get; }
+    protected ServerContext Settings { get; }
     protected ServerOptions Options => Settings.Options;
     protected ServerHooks Hooks => Settings.Hooks;
     protected ILoggingAdapter Log { get; } = Context.GetLogger();
@@ -431,7 +431,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     protected override void PostStop()
     {
         // Children stop with the listener; a request served elsewhere is told here.
-        foreach (var request in _requests) if (request is ServedElsewhere elsewhere) elsewhere.Stop();
+        foreach (var request in _requests) if (request is StandInRef elsewhere) elsewhere.Stop();
         StopReceiving();
         ReleaseSocket();
         DropWaiting();

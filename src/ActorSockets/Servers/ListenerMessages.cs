@@ -2,30 +2,30 @@ using System.Net;
 
 namespace ActorSockets.Servers;
 
-// The listener actor's public protocol. SocketServer wraps it in async methods; hosting code
-// and handlers may also send these directly (they are plain data).
+// The listener actor's protocol. SocketServer's async methods send these and are the public
+// API for them; hosting code and handlers of this library send them directly (plain data).
 
 /// <summary>Bind and listen (socketserver's <c>server_bind</c> + <c>server_activate</c>).
 /// Answered with <see cref="Bound"/> or a <c>Status.Failure</c>.</summary>
-public sealed record Bind
+internal sealed record Bind
 {
     /// <summary>The one instance.</summary>
     public static readonly Bind Instance = new();
 }
 
 /// <summary>The server is bound; <paramref name="Endpoint"/> is the real address (port 0 resolved).</summary>
-public sealed record Bound(EndPoint Endpoint);
+internal sealed record Bound(EndPoint Endpoint);
 
-/// <summary>Serve until <see cref="Shutdown"/> (<c>serve_forever</c>). Answered with
+/// <summary>Serve until <see cref="Handlers.Shutdown"/> (<c>serve_forever</c>). Answered with
 /// <see cref="ServeStopped"/> when serving stops.</summary>
-public sealed record ServeForever
+internal sealed record ServeForever
 {
     /// <summary>The one instance.</summary>
     public static readonly ServeForever Instance = new();
 }
 
 /// <summary>The answer to <see cref="ServeForever"/>: serving has stopped.</summary>
-public sealed record ServeStopped
+internal sealed record ServeStopped
 {
     /// <summary>The one instance.</summary>
     public static readonly ServeStopped Instance = new();
@@ -33,7 +33,7 @@ public sealed record ServeStopped
 
 /// <summary>Serve exactly one request (<c>handle_request</c>), waiting at most the shorter of
 /// <paramref name="Timeout"/> and the server's <c>Timeout</c>. Answered with <see cref="OneRequestHandled"/>.</summary>
-public sealed record HandleOneRequest(TimeSpan? Timeout);
+internal sealed record HandleOneRequest(TimeSpan? Timeout);
 
 /// <summary>What <see cref="HandleOneRequest"/> came to.</summary>
 public enum RequestOutcome
@@ -48,36 +48,20 @@ public enum RequestOutcome
 }
 
 /// <summary>The answer to <see cref="HandleOneRequest"/>.</summary>
-public sealed record OneRequestHandled(RequestOutcome Outcome);
-
-/// <summary>Stop serving (socketserver's <c>shutdown()</c>): no new client is accepted, requests
-/// in flight go on. Answered with <see cref="ShutdownCompleted"/> once the serve loop stopped.
-/// Safe to send from inside a handler.</summary>
-public sealed record Shutdown
-{
-    /// <summary>The one instance.</summary>
-    public static readonly Shutdown Instance = new();
-}
-
-/// <summary>The answer to <see cref="Shutdown"/>.</summary>
-public sealed record ShutdownCompleted
-{
-    /// <summary>The one instance.</summary>
-    public static readonly ShutdownCompleted Instance = new();
-}
+internal sealed record OneRequestHandled(RequestOutcome Outcome);
 
 /// <summary>Release the address and stop (<c>server_close()</c>); with <c>BlockOnClose</c> first
 /// drain: each request in flight finishes what it has read (a read that needs bytes not yet
 /// received ends the stream, so persistent connections end between requests), for at most
 /// <c>DrainTimeout</c>. Answered with <see cref="Closed"/>.</summary>
-public sealed record Close
+internal sealed record Close
 {
     /// <summary>The one instance.</summary>
     public static readonly Close Instance = new();
 }
 
 /// <summary>The answer to <see cref="Close"/>: the address is free and every connection is closed.</summary>
-public sealed record Closed
+internal sealed record Closed
 {
     /// <summary>The one instance.</summary>
     public static readonly Closed Instance = new();
@@ -86,14 +70,14 @@ public sealed record Closed
 /// <summary>While closing: stop every request still in flight now instead of at the drain
 /// deadline (a second SIGTERM or Ctrl-C). Answered with <see cref="RequestsCut"/>; outside
 /// closing nothing is in a drain, and it is answered with zero.</summary>
-public sealed record CutRequests
+internal sealed record CutRequests
 {
     /// <summary>The one instance.</summary>
     public static readonly CutRequests Instance = new();
 }
 
 /// <summary>The answer to <see cref="CutRequests"/>: how many requests were stopped.</summary>
-public sealed record RequestsCut(int Count);
+internal sealed record RequestsCut(int Count);
 
 /// <summary>Asks for the listening socket's handle, to pass it to a successor process; answered
 /// with <see cref="ListeningHandle"/> (null before binding and once closed).</summary>

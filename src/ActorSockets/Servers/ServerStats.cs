@@ -100,12 +100,12 @@ public enum ServerState
 /// <summary>Set the connection limit at runtime (<c>null</c>: no limit of its own). Lowering it
 /// closes nothing: the listener stops accepting until enough connections ended. Answered with
 /// <see cref="ServerStats"/>, or a <c>Status.Failure</c> for a limit under 1.</summary>
-public sealed record SetMaxConnections(int? MaxConnections);
+internal sealed record SetMaxConnections(int? MaxConnections);
 
 /// <summary>Stop accepting (ranch's <c>suspend_listener</c>): connections being served carry on,
 /// new clients wait in the listen backlog (datagrams in the socket's buffer). Answered with
 /// <see cref="ServerStats"/>.</summary>
-public sealed record SuspendAccepting
+internal sealed record SuspendAccepting
 {
     /// <summary>The one instance.</summary>
     public static readonly SuspendAccepting Instance = new();
@@ -113,7 +113,7 @@ public sealed record SuspendAccepting
 
 /// <summary>Accept again after <see cref="SuspendAccepting"/> (ranch's <c>resume_listener</c>);
 /// the clients that waited are served. Answered with <see cref="ServerStats"/>.</summary>
-public sealed record ResumeAccepting
+internal sealed record ResumeAccepting
 {
     /// <summary>The one instance.</summary>
     public static readonly ResumeAccepting Instance = new();

@@ -62,7 +62,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
         Name = name;
         var forking = options.Mode == ServerMode.Forking ? ForkingMode.Load() : null;
         _system = system ?? DefaultActorSystem.Create(config: forking?.ListenerConfig(options));
-        HandlerLauncher launcher = new ChildHandlerLauncher(handlerProps, dispatcher: options.Tls is null ? null : IoDispatcher.TlsId);
+        HandlerPlacement launcher = new ChildHandlerPlacement(handlerProps, dispatcher: options.Tls is null ? null : IoDispatcher.TlsId);
         if (forking is not null)
         {
             _forking = forking.Start(_system, options, name);
@@ -133,7 +133,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     public string? ClusterAddress => _forking?.ClusterAddress;
 
     /// <summary>In forking mode: the worker pool (answers <c>WaitForWorkers</c>); null otherwise.</summary>
-    public IActorRef? WorkerPool => _forking?.Pool;
+    internal IActorRef? WorkerPool => _forking?.Pool;
 
     /// <summary>Workers warm before serving: the listener's own worker processes, started once the
     /// address is bound, have joined.</summary>
@@ -284,7 +284,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     /// <summary>The listener runs on the <see cref="IoDispatcher"/>, with the connections: every
     /// accept and every datagram passes through it (measured: UDP and one-request connections
     /// both faster than on the default dispatcher).</summary>
-    internal static Props ListenerProps(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
+    internal static Props ListenerProps(ServerOptions options, ServerHooks hooks, HandlerPlacement launcher)
         => (options.Kind == SocketKind.Datagram
             ? Props.Create(() => new DatagramListenerActor(options, hooks, launcher))
             : Props.Create(() => new StreamListenerActor(options, hooks, launcher))).WithDispatcher(IoDispatcher.Id);

@@ -8,7 +8,7 @@ namespace ActorSockets.Servers;
 /// plainly runs CoordinatedShutdown with <see cref="CoordinatedShutdown.ActorSystemTerminateReason"/>,
 /// whose log line claims exit code 0 while the program exits 1; this reason's exit code agrees.
 /// </summary>
-public sealed class StartFailedReason : CoordinatedShutdown.Reason
+internal sealed class StartFailedReason : CoordinatedShutdown.Reason
 {
     /// <summary>The one instance.</summary>
     public static readonly StartFailedReason Instance = new();

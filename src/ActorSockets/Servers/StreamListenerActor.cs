@@ -15,7 +15,7 @@ namespace ActorSockets.Servers;
 /// a connection is served only once its ClientHello or header has come; until then it is
 /// pending and holds no connection slot (StreamListenerActor.Pending.cs).
 /// </summary>
-internal sealed partial class StreamListenerActor(ServerOptions options, ServerHooks hooks, HandlerLauncher launcher)
+internal sealed partial class StreamListenerActor(ServerOptions options, ServerHooks hooks, HandlerPlacement launcher)
     : ListenerActor<Socket>(options, hooks, launcher)
 {
     protected override Task<Socket> ReceiveNextAsync(Socket socket, CancellationToken cancel)

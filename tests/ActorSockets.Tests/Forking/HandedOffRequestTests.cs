@@ -89,7 +89,7 @@ public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(out
     private IActorRef? _listener;
 
     /// <summary>A link to a pretend worker process: the returned channel is the worker's end.</summary>
-    private (WorkerLink Link, DescriptorChannel Worker, RecordingHooks Hooks, RequestSettings Settings) Link()
+    private (WorkerLink Link, DescriptorChannel Worker, RecordingHooks Hooks, ServerContext Settings) Link()
     {
         var path = NewUnixPath();
         var listening = Track(new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified));
@@ -98,12 +98,12 @@ public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(out
         var listenerEnd = Track(DescriptorChannel.Connect(path));
         var workerEnd = Track(new DescriptorChannel(listening.Accept()));
         var hooks = new RecordingHooks();
-        var settings = new RequestSettings(new ServerOptions(), hooks, new ChildHandlerLauncher(Props.Empty));
+        var settings = new ServerContext(new ServerOptions(), hooks, new ChildHandlerPlacement(Props.Empty));
         return (new WorkerLink(4242, listenerEnd), workerEnd, hooks, settings);
     }
 
     /// <summary>Accepts a real TCP client and hands it off from a listener's run (the test actor hears what the listener would).</summary>
-    private ServedElsewhere HandOff(WorkerLink link, RequestSettings settings)
+    private StandInRef HandOff(WorkerLink link, ServerContext settings)
     {
         var tcp = Track(new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
         tcp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -115,7 +115,7 @@ public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(out
         placement.Publish([link], int.MaxValue);
         _listener ??= Sys.ActorOf(Props.Create(() => new PretendListener(TestActor)));
         _listener.Tell(new PretendListener.Take(placement, accepted, settings));
-        var request = ExpectMsg<ServedElsewhere>(Deadline);
+        var request = ExpectMsg<StandInRef>(Deadline);
         Assert.True(accepted.SafeHandle.IsClosed, "the listener's copy is closed once handed off");
         return request;
     }
@@ -139,7 +139,7 @@ public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(out
     /// <summary>Hands off in its own run, as the stream listener does, and passes on what it is told.</summary>
     private sealed class PretendListener(IActorRef probe) : UntypedActor
     {
-        public sealed record Take(LocalPlacement Placement, Socket Client, RequestSettings Settings);
+        public sealed record Take(LocalPlacement Placement, Socket Client, ServerContext Settings);
 
         private int _count;
 
@@ -148,7 +148,7 @@ public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(out
             if (message is Take take)
             {
                 var info = new RequestInfo("127.0.0.1:1", "127.0.0.1:2", $"handler-{++_count}", Self);
-                probe.Tell((object?)HandedOffRequest.TryHandOff(take.Placement, Context, $"conn-{_count}", take.Client, info, take.Settings, Context.GetLogger())
+                probe.Tell((object?)HandedOffRef.TryHandOff(take.Placement, Context, $"conn-{_count}", take.Client, info, take.Settings, Context.GetLogger())
                     ?? "not handed off");
             }
             else probe.Forward(message);

@@ -33,7 +33,7 @@ public class WireSerializerTests() : TestKit(ActorSockets.Tests.Support.TestTime
             "info" => [new WorkerInfo(1234, "host"), new WorkerInfo(5, "h") { WireVersion = 77 }, GetWorkerInfo.Instance, new GetWorkerInfo(77),
                        new WorkerRefused(1, "wire version 2: refused")],
             _ => [new ReadLine(), new ReadAvailable(4096), new ReadExactly(10), Flush.Instance, Flushed.Instance,
-                  HandlerDone.Instance, Handle.Instance, Finish.Instance, ActorSockets.Servers.Shutdown.Instance, ShutdownCompleted.Instance],
+                  HandlerDone.Instance, Handle.Instance, Finish.Instance, ActorSockets.Handlers.Shutdown.Instance, ShutdownCompleted.Instance],
         };
         var serialization = Sys.Serialization;
         foreach (var message in messages)
@@ -54,7 +54,7 @@ public class WireSerializerTests() : TestKit(ActorSockets.Tests.Support.TestTime
         object[] versioned = [new Write([1]), new ReadResult([]), new ReadLine(), new ReadAvailable(1), new ReadExactly(1), Flush.Instance,
             Flushed.Instance, new IoFailed(IoFailure.Timeout, "t"), HandlerDone.Instance, new Abort("a"), new Exchange([], ExchangeThen.Done),
             new Setup(request, TestActor, 1), Handle.Instance, Finish.Instance, EndRequest.Instance, new HandlerFailed("t", "m", "d"),
-            ActorSockets.Servers.Shutdown.Instance, ShutdownCompleted.Instance];
+            ActorSockets.Handlers.Shutdown.Instance, ShutdownCompleted.Instance];
         foreach (var message in versioned)
             Assert.StartsWith(WireSerializer.Version.ToString(), serializer.Manifest(message));
         Assert.Equal("GW", serializer.Manifest(GetWorkerInfo.Instance));

@@ -13,7 +13,7 @@ namespace ActorSockets.Forking;
 /// The listener's actor for one accepted stream socket in forking mode that no linked worker
 /// could take at once (none linked yet, a worker that takes only relayed requests is less busy,
 /// or the hand-off failed because the worker was dying; the usual case needs no actor:
-/// <see cref="HandedOffRequest"/>). A child of the listener like a connection actor (so
+/// <see cref="HandedOffRef"/>). A child of the listener like a connection actor (so
 /// max_children, drain and stats hold), it asks the pool where the request goes:
 /// <list type="bullet">
 /// <item>to one of the listener's own worker processes: the descriptor is handed over the
@@ -26,7 +26,7 @@ namespace ActorSockets.Forking;
 /// Stopped before the end (the drain deadline), it tells the worker to close the connection.
 /// A worker that dies fails the request: counted, reported to <c>HandleError</c>.
 /// </summary>
-internal sealed class HandedOffConnection(Socket client, RequestInfo info, RequestSettings settings, IActorRef pool, LocalPlacement placement)
+internal sealed class HandOffActor(Socket client, RequestInfo info, ServerContext settings, IActorRef pool, LocalPlacement placement)
     : UntypedActor
 {
     private readonly long _started = Stopwatch.GetTimestamp();
@@ -120,7 +120,7 @@ internal sealed class HandedOffConnection(Socket client, RequestInfo info, Reque
 
     private void Relay(IActorRef? preferred)
     {
-        var relaySettings = settings with { Launcher = new ForkingHandlerLauncher(pool, settings.Options.MaxLineLength, preferred) };
+        var relaySettings = settings with { Launcher = new ForkingHandlerPlacement(pool, settings.Options.MaxLineLength, preferred) };
         _relay = Context.ActorOf(new Props(CompactMailbox.ConnectionDeploymentFor(relaySettings), typeof(StreamConnectionActor), _client!, info, relaySettings), "relay");
         _client = null; // the relay connection owns it now
         Context.Watch(_relay);

@@ -15,7 +15,7 @@ namespace ActorSockets.Servers;
 /// one line per connection, 16 clients, 2 workers, 5 rounds): forking 0.55× → 0.65× threading
 /// mode, 6.1× → 7.3× Python's ForkingTCPServer; the listener's CPU per request 63 → 51 µs.
 /// </summary>
-internal abstract class ServedElsewhere(IActorRef listener, ActorPath path, IActorRefProvider provider) : MinimalActorRef
+internal abstract class StandInRef(IActorRef listener, ActorPath path, IActorRefProvider provider) : MinimalActorRef
 {
     private int _ended;
 

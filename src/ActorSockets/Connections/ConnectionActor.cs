@@ -6,8 +6,9 @@ using Akka.Event;
 
 namespace ActorSockets.Connections;
 
-/// <summary>Everything a request actor needs from its server.</summary>
-internal sealed record RequestSettings(ServerOptions Options, ServerHooks Hooks, HandlerLauncher Launcher)
+/// <summary>What every request of one server shares with it: its options and hooks, where handlers
+/// run, and its live counters and instruments (mutable, shared across threads).</summary>
+internal sealed record ServerContext(ServerOptions Options, ServerHooks Hooks, HandlerPlacement Launcher)
 {
     /// <summary>The server's counters, shared by its listener and every request actor.</summary>
     public ServerCounters Counters { get; } = new();
@@ -27,7 +28,7 @@ internal sealed record RequestSettings(ServerOptions Options, ServerHooks Hooks,
     public ConnectionTotals? Totals { get; init; }
 }
 
-/// <summary>A stopped connection's byte counts (<see cref="RequestSettings.Totals"/>): written once by
+/// <summary>A stopped connection's byte counts (<see cref="ServerContext.Totals"/>): written once by
 /// the connection actor as it stops, read after its Terminated.</summary>
 internal sealed class ConnectionTotals
 {
@@ -41,14 +42,14 @@ internal sealed class ConnectionTotals
 /// <see cref="ServerOptions.RequestDeadline"/> passes or a limit gives up on it. Subclasses own the
 /// socket side and serve the handler's I/O messages.
 /// </summary>
-internal abstract class RequestActor(RequestInfo info, RequestSettings settings) : UntypedActor, IWithTimers
+internal abstract class ConnectionActor(RequestInfo info, ServerContext settings) : UntypedActor, IWithTimers
 {
     private sealed record DeadlinePassed;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     protected RequestInfo Info { get; set; } = info; // a TLS connection adds the client certificate before the handler starts
-    protected RequestSettings Settings { get; } = settings;
+    protected ServerContext Settings { get; } = settings;
     // Made on first use: a logger formats the actor's path, which most requests never log.
     protected ILoggingAdapter Log => _log ??= Context.GetLogger();
     private ILoggingAdapter? _log;
@@ -100,7 +101,7 @@ internal abstract class RequestActor(RequestInfo info, RequestSettings settings)
         return true;
     }
 
-    private bool HandlerIsChild => Settings.Launcher is ChildHandlerLauncher;
+    private bool HandlerIsChild => Settings.Launcher is ChildHandlerPlacement;
 
     /// <summary>The handler's stop, learnt from supervision, arrives as the Terminated the subclass handles.</summary>
     protected override bool AroundReceive(Receive receive, object message)

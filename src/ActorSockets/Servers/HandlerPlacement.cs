@@ -1,12 +1,14 @@
+using ActorSockets.Handlers;
 using Akka.Actor;
 
-namespace ActorSockets.Handlers;
+namespace ActorSockets.Servers;
 
 /// <summary>
-/// Creates the handler actor for one request: where it runs is the server mode's business,
-/// and the connection talks to whatever reference comes back.
+/// The server mode's placement of handlers: where each request's handler runs (a child of its
+/// connection in sync and threading modes, a worker process in forking mode, which may take the
+/// whole socket). The connection talks to whatever reference comes back.
 /// </summary>
-internal abstract class HandlerLauncher
+internal abstract class HandlerPlacement
 {
     /// <summary>Starts a handler for <paramref name="request"/>, supervised by <paramref name="connection"/>'s context when local.</summary>
     public abstract IActorRef Launch(IActorContext connection, RequestInfo request);
@@ -19,7 +21,7 @@ internal abstract class HandlerLauncher
     /// serves whole connections elsewhere (forking mode hands the socket to a worker process);
     /// null, the default: a <see cref="Connections.StreamConnectionActor"/> in this process.</summary>
     public virtual Props? StreamRequestProps(System.Net.Sockets.Socket client, RequestInfo request,
-        Connections.RequestSettings settings) => null;
+        Connections.ServerContext settings) => null;
 
     /// <summary>Serves an accepted stream socket elsewhere at once, with no actor in this process
     /// (forking mode hands it to one of the listener's own worker processes, when one can take it
@@ -27,8 +29,8 @@ internal abstract class HandlerLauncher
     /// listener; or null, the default, to serve it with an actor (<see cref="StreamRequestProps"/>).
     /// Called from the listener's own run; when it returns a reference, the socket is no longer the
     /// listener's to close.</summary>
-    public virtual Servers.ServedElsewhere? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
-        RequestInfo request, Connections.RequestSettings settings) => null;
+    public virtual StandInRef? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
+        RequestInfo request, Connections.ServerContext settings) => null;
 }
 
 /// <summary>Sync and threading modes: the handler is a child of its connection actor, so the
@@ -38,7 +40,7 @@ internal abstract class HandlerLauncher
 /// server registers in its actor system.</param>
 /// <param name="dispatcher">Run it on this dispatcher unless its props chose one (TLS servers: the
 /// <see cref="Connections.IoDispatcher.TlsId"/>, beside their connections); null: as its props say.</param>
-internal sealed class ChildHandlerLauncher(Props handlerProps, bool compactMailbox = true, string? dispatcher = null) : HandlerLauncher
+internal sealed class ChildHandlerPlacement(Props handlerProps, bool compactMailbox = true, string? dispatcher = null) : HandlerPlacement
 {
     private readonly Props _handlerProps = OnDispatcher(compactMailbox && !RequiresOwnMailbox(handlerProps)
         ? Connections.CompactMailbox.Apply(handlerProps) : handlerProps, dispatcher);

@@ -16,18 +16,18 @@ namespace ActorSockets.Forking;
 /// a handler's failure reaches the server's <c>HandleError</c> on that thread, as a connection
 /// actor's reaches it on the connection's); the listener then counts the request out. The
 /// listener's drain is passed to the worker, and its drain deadline closes the connection there.
-/// A worker that dies fails the request, as it fails a <see cref="HandedOffConnection"/>'s.
+/// A worker that dies fails the request, as it fails a <see cref="HandOffActor"/>'s.
 /// </summary>
-internal sealed class HandedOffRequest : ServedElsewhere
+internal sealed class HandedOffRef : StandInRef
 {
     private readonly RequestInfo _info;
-    private readonly RequestSettings _settings;
+    private readonly ServerContext _settings;
     private readonly WorkerLink _link;
     private readonly ILoggingAdapter _log;
     private readonly long _started = Stopwatch.GetTimestamp();
     private long _id;
 
-    private HandedOffRequest(IActorContext listener, string name, RequestInfo info, RequestSettings settings, WorkerLink link, ILoggingAdapter log)
+    private HandedOffRef(IActorContext listener, string name, RequestInfo info, ServerContext settings, WorkerLink link, ILoggingAdapter log)
         : base(listener.Self, listener.Self.Path / name, ((ExtendedActorSystem)listener.System).Provider)
     {
         _info = info;
@@ -39,11 +39,11 @@ internal sealed class HandedOffRequest : ServedElsewhere
     /// <summary>Hands <paramref name="client"/> to the least busy linked worker, if one can take it
     /// now; null when none can, or when the hand-off failed (the worker is dying: the socket is
     /// still the caller's, for the pool to place).</summary>
-    public static HandedOffRequest? TryHandOff(LocalPlacement placement, IActorContext listener, string name, Socket client,
-        RequestInfo info, RequestSettings settings, ILoggingAdapter log)
+    public static HandedOffRef? TryHandOff(LocalPlacement placement, IActorContext listener, string name, Socket client,
+        RequestInfo info, ServerContext settings, ILoggingAdapter log)
     {
         if (placement.TryPick() is not { } link) return null;
-        var request = new HandedOffRequest(listener, name, info, settings, link, log);
+        var request = new HandedOffRef(listener, name, info, settings, link, log);
         try
         {
             // Its end is told to the listener, which handles it after this run: after counting it in.
