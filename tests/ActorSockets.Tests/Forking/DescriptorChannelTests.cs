@@ -71,7 +71,8 @@ public class DescriptorChannelTests
     [Fact]
     public void The_link_messages_round_trip_little_endian()
     {
-        var settings = new HandoffProtocol.ServerSettings("echo", "tcp", 1024, 4096, TimeSpan.FromSeconds(1), null, TimeSpan.FromMilliseconds(5), TimeSpan.FromMinutes(2));
+        var settings = new HandoffProtocol.ServerSettings("echo", "tcp", 1024, 4096, TimeSpan.FromSeconds(1), null, TimeSpan.FromMilliseconds(5), TimeSpan.FromMinutes(2),
+            Supervision: new ActorSockets.Servers.SupervisionOptions { OnFailure = ActorSockets.Servers.FailurePolicy.Restart, MaxRestarts = 5, Within = TimeSpan.FromSeconds(7) });
         Assert.Equal(settings, HandoffProtocol.DecodeSettings(HandoffProtocol.EncodeSettings(settings)));
         var tls = settings with
         {
