@@ -112,7 +112,7 @@ sealed class ReplicatedStore : ReceiveActor, IWithUnboundedStash
     {
         if (readFirst && await GetAsync(shard) is null) return ReadFailed;
         IStoreReply? reply = null; // set by the replicator, which runs the update before it answers
-        var update = Dsl.Update(ReplicatedTable.KeyOf(shard), LWWDictionary<string, ReplicatedEntry>.Empty, _write, data =>
+        var update = Dsl.Update(ReplicatedTable.KeyOf(shard), LWWDictionary<string, string>.Empty, _write, data =>
         {
             var table = new ReplicatedTable(_self);
             table.Load(shard, data);
@@ -124,13 +124,13 @@ sealed class ReplicatedStore : ReceiveActor, IWithUnboundedStash
     }
 
     /// <summary>The shard as a majority of the nodes hold it; null when they did not answer in time.</summary>
-    private async Task<LWWDictionary<string, ReplicatedEntry>?> GetAsync(int shard)
+    private async Task<LWWDictionary<string, string>?> GetAsync(int shard)
     {
         var key = ReplicatedTable.KeyOf(shard);
         return await AskReplicatorAsync<IGetResponse>(Dsl.Get(key, _read)) switch
         {
             GetSuccess found => found.Get(key),
-            NotFound => LWWDictionary<string, ReplicatedEntry>.Empty,
+            NotFound => LWWDictionary<string, string>.Empty,
             _ => null,
         };
     }
