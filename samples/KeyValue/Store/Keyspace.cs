@@ -8,12 +8,18 @@ namespace KeyValue.Store;
 /// (replicated in a cluster) can reuse the same semantics. Times are Unix milliseconds from
 /// <c>now</c>, so expiries mean the same on every node. A key past its expiry is gone for every
 /// command the moment it expires (checked on access), and <see cref="RemoveExpired"/> frees it.
+/// The keys live in an <see cref="IKeyTable"/>: this process's memory by default, or a view of
+/// replicated data (<see cref="ReplicatedTable"/>).
 /// </summary>
-sealed class Keyspace(Func<long> now)
+sealed class Keyspace(Func<long> now, IKeyTable keys)
 {
-    private readonly record struct Entry(byte[] Value, long ExpiresAt); // ExpiresAt 0: never
+    /// <summary>The wall clock in Unix milliseconds, the same on every node.</summary>
+    public static long UnixNow() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    private readonly Dictionary<string, Entry> _keys = new(StringComparer.Ordinal);
+    /// <summary>A keyspace over keys in this process's memory only.</summary>
+    public Keyspace(Func<long> now) : this(now, new MemoryTable()) { }
+
+    private readonly IKeyTable _keys = keys;
     private readonly PriorityQueue<string, long> _expiries = new(); // may hold stale times: checked on removal
 
     /// <summary>The reply to <paramref name="command"/>, after applying it.</summary>
@@ -27,7 +33,7 @@ sealed class Keyspace(Func<long> now)
         IncrBy incr => RunIncrBy(incr),
         Expire expire => RunExpire(expire),
         Ttl ttl => RunTtl(ttl),
-        DbSize => new IntegerReply(_keys.Count),
+        DbSize => new IntegerReply(_keys.LiveCount(now())),
         _ => new ErrorReply($"ERR the store does not know {command.GetType().Name}"),
     };
 
@@ -44,7 +50,7 @@ sealed class Keyspace(Func<long> now)
         return removed;
     }
 
-    private Entry? Find(string key)
+    private KeyEntry? Find(string key)
     {
         if (!_keys.TryGetValue(key, out var entry)) return null;
         if (entry.ExpiresAt == 0 || entry.ExpiresAt > now()) return entry;
@@ -69,8 +75,8 @@ sealed class Keyspace(Func<long> now)
         if ((incr.By < 0 && value < long.MinValue - incr.By) || (incr.By > 0 && value > long.MaxValue - incr.By))
             return new ErrorReply("ERR increment or decrement would overflow");
         value += incr.By;
-        _keys[incr.Key] = new Entry(System.Text.Encoding.ASCII.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            entry?.ExpiresAt ?? 0); // INCR keeps the key's TTL
+        _keys.Put(incr.Key, new KeyEntry(System.Text.Encoding.ASCII.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            entry?.ExpiresAt ?? 0)); // INCR keeps the key's TTL
         return new IntegerReply(value);
     }
 
@@ -100,7 +106,29 @@ sealed class Keyspace(Func<long> now)
 
     private void Put(string key, byte[] value, long expiresAt)
     {
-        _keys[key] = new Entry(value, expiresAt);
+        _keys.Put(key, new KeyEntry(value, expiresAt));
         if (expiresAt != 0) _expiries.Enqueue(key, expiresAt);
     }
+}
+
+/// <summary>A key's value and expiry time (Unix milliseconds; 0: never).</summary>
+readonly record struct KeyEntry(byte[] Value, long ExpiresAt);
+
+/// <summary>Where a <see cref="Keyspace"/> keeps its keys (used from one thread at a time).</summary>
+interface IKeyTable
+{
+    bool TryGetValue(string key, out KeyEntry entry);
+    void Put(string key, KeyEntry entry);
+    bool Remove(string key);
+
+    /// <summary>How many keys there are that have not expired at <paramref name="now"/>
+    /// (or soon after: a table that frees expired keys itself may count them until then).</summary>
+    int LiveCount(long now);
+}
+
+/// <summary>Keys in this process's memory; expired ones are counted until freed (the store sweeps often).</summary>
+sealed class MemoryTable() : Dictionary<string, KeyEntry>(StringComparer.Ordinal), IKeyTable
+{
+    public void Put(string key, KeyEntry entry) => this[key] = entry;
+    public int LiveCount(long now) => Count;
 }

@@ -12,7 +12,7 @@ sealed class MemoryStore : ReceiveActor, IWithTimers
     /// <summary>How often keys past their expiry are freed (they read as gone at once anyway).</summary>
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly Keyspace _keys = new(() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    private readonly Keyspace _keys = new(Keyspace.UnixNow);
 
     public ITimerScheduler Timers { get; set; } = null!;
 

@@ -10,11 +10,7 @@ namespace ActorSockets.Tests.Nodes;
 /// started with the command lines the many-nodes chapter gives (the same seed list on every node).</summary>
 public class ListenerNodeTests(ITestOutputHelper output)
 {
-    private const string Program = "Echo";
-
-    /// <summary>Generous: on a loaded 2-core machine a node's start alone can take seconds, and the
-    /// removal of a killed node waits for the failure detector (about 5 s) and stable-after (7 s).</summary>
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90 * TestTime.Factor);
+    private static readonly TimeSpan Deadline = ListenerNodes.Deadline;
 
     /// <summary>Three nodes form a cluster (each logs the three joins); SIGKILL of one leaves the
     /// other two serving, and both log its removal by the split-brain resolver; the node started
@@ -22,58 +18,37 @@ public class ListenerNodeTests(ITestOutputHelper output)
     [Fact]
     public async Task Three_nodes_form_a_cluster_survive_a_killed_node_and_take_it_back()
     {
-        var clusterPorts = Enumerable.Range(0, 3).Select(_ => TestHost.FreePort()).ToArray();
-        var addresses = clusterPorts.Select(p => $"akka.tcp://actorsockets@127.0.0.1:{p}").ToArray();
-        var seeds = string.Join(",", addresses);
-        string[] Args(int i) => ["--port", "0", "--cluster-port", clusterPorts[i].ToString(), "--seed-nodes", seeds];
-
-        var nodes = new SampleProcess?[3];
-        try
+        var formation = Stopwatch.StartNew();
+        await using var cluster = await ListenerNodes.StartAsync("Echo");
+        var (nodes, addresses) = (cluster.Nodes, cluster.Addresses);
+        output.WriteLine($"three nodes up on every node {formation.Elapsed.TotalSeconds:F1} s after the first started");
+        foreach (var node in nodes)
         {
-            var formation = Stopwatch.StartNew();
-            nodes[0] = await SampleProcess.StartAsync(Program, Args(0));
-            var started = await Task.WhenAll(SampleProcess.StartAsync(Program, Args(1)), SampleProcess.StartAsync(Program, Args(2)));
-            (nodes[1], nodes[2]) = (started[0], started[1]);
-            foreach (var node in nodes) await node!.WaitForStderrAsync("joined the cluster; 3 nodes up", Deadline);
-            output.WriteLine($"three nodes up on every node {formation.Elapsed.TotalSeconds:F1} s after the first started");
-            foreach (var node in nodes)
-            {
-                Assert.Contains($"CLUSTER {addresses[Array.IndexOf(nodes, node)]}", node!.Stderr);
-                Assert.Equal("hi\n", await TestClient.RequestLineAsync(node.Port, "hi\n"));
-            }
-
-            var killedAt = Stopwatch.StartNew();
-            nodes[1]!.Signal("KILL");
-            await nodes[1]!.WaitForExitAsync(Deadline);
-            foreach (var i in new[] { 0, 2 })
-            {
-                await nodes[i]!.WaitForStderrAsync($"Node {addresses[1]} left the cluster (downed); 2 nodes up", Deadline);
-                Assert.Equal("still here\n", await TestClient.RequestLineAsync(nodes[i]!.Port, "still here\n"));
-            }
-            output.WriteLine($"killed node removed on both others {killedAt.Elapsed.TotalSeconds:F1} s after SIGKILL");
-
-            var restartedAt = Stopwatch.StartNew();
-            nodes[1]!.Dispose();
-            nodes[1] = await SampleProcess.StartAsync(Program, Args(1));
-            await nodes[1]!.WaitForStderrAsync("joined the cluster; 3 nodes up", Deadline);
-            foreach (var i in new[] { 0, 2 })
-                await Eventually.Until(() => Regex.Matches(nodes[i]!.Stderr, Regex.Escape($"Node {addresses[1]} joined the cluster; ")).Count == 2,
-                    Deadline, "the restarted node to rejoin");
-            Assert.Equal("back\n", await TestClient.RequestLineAsync(nodes[1]!.Port, "back\n"));
-            output.WriteLine($"restarted node up again {restartedAt.Elapsed.TotalSeconds:F1} s after its start");
-
-            Assert.Equal(0, await nodes[2]!.StopAsync(Deadline));
-            await nodes[0]!.WaitForStderrAsync($"Node {addresses[2]} left the cluster (left); 2 nodes up", Deadline);
-            foreach (var node in nodes)
-                Assert.DoesNotMatch(@"ActorSockets\.Cluster\[0\]", node!.Stderr); // every line of ours has its event id
+            Assert.Contains($"CLUSTER {addresses[Array.IndexOf(nodes, node)]}", node!.Stderr);
+            Assert.Equal("hi\n", await TestClient.RequestLineAsync(node.Port, "hi\n"));
         }
-        finally
+
+        var killedAt = Stopwatch.StartNew();
+        nodes[1]!.Signal("KILL");
+        await nodes[1]!.WaitForExitAsync(Deadline);
+        foreach (var i in new[] { 0, 2 })
         {
-            foreach (var node in nodes)
-            {
-                if (node is not null && !node.HasExited) await node.StopAsync(Deadline);
-                node?.Dispose();
-            }
+            await nodes[i]!.WaitForStderrAsync($"Node {addresses[1]} left the cluster (downed); 2 nodes up", Deadline);
+            Assert.Equal("still here\n", await TestClient.RequestLineAsync(nodes[i]!.Port, "still here\n"));
         }
+        output.WriteLine($"killed node removed on both others {killedAt.Elapsed.TotalSeconds:F1} s after SIGKILL");
+
+        var restartedAt = Stopwatch.StartNew();
+        await cluster.RestartAsync(1);
+        foreach (var i in new[] { 0, 2 })
+            await Eventually.Until(() => Regex.Matches(nodes[i]!.Stderr, Regex.Escape($"Node {addresses[1]} joined the cluster; ")).Count == 2,
+                Deadline, "the restarted node to rejoin");
+        Assert.Equal("back\n", await TestClient.RequestLineAsync(nodes[1]!.Port, "back\n"));
+        output.WriteLine($"restarted node up again {restartedAt.Elapsed.TotalSeconds:F1} s after its start");
+
+        Assert.Equal(0, await nodes[2]!.StopAsync(Deadline));
+        await nodes[0]!.WaitForStderrAsync($"Node {addresses[2]} left the cluster (left); 2 nodes up", Deadline);
+        foreach (var node in nodes)
+            Assert.DoesNotMatch(@"ActorSockets\.Cluster\[0\]", node!.Stderr); // every line of ours has its event id
     }
 }
