@@ -8,8 +8,9 @@ namespace ActorSockets.Servers;
 
 // The listener's arrivals: taking the next request from the socket (one receive in flight,
 // at once when the kernel already has one, else asynchronously), and admitting and starting
-// each one (socketserver's get_request, verify_request and process_request). The states that
-// decide when to ask for the next request are in ListenerActor.cs.
+// each one (socketserver's get_request, verify_request and process_request), and the gate's
+// runtime changes with the stats they answer. The states that decide when to ask for the next
+// request are in ListenerActor.cs.
 internal abstract partial class ListenerActor<TRequest>
 {
     /// <summary>Whether each request holds a descriptor of its own (an accepted socket) until it
@@ -205,4 +206,34 @@ internal abstract partial class ListenerActor<TRequest>
         Log.Debug("Accepted {Client} as {Handler}", info.ClientAddress, info.HandlerName);
         return actor;
     }
+
+    /// <summary>Stats and the gate's runtime changes, answered in every state.</summary>
+    private bool ReceiveLimits(object message)
+    {
+        switch (message)
+        {
+            case GetServerStats:
+                break;
+            case GetListeningHandle:
+                Sender.Tell(new ListeningHandle(_socket?.SafeHandle));
+                return true;
+            case SetMaxConnections or SuspendAccepting or ResumeAccepting:
+                if (_gate.Apply(message) is { } error)
+                {
+                    Sender.Tell(new Status.Failure(error));
+                    return true;
+                }
+                Log.Info("Server on {Address}: {Change} (serving {Requests})", Admission.Describe(BoundAddress), message, _requests.Count);
+                if (!_gate.Admits(_requests.Count)) CancelReceiveInFlight();
+                else if (_receiveCancel is not null) ReceiveNext();
+                break;
+            default:
+                return false;
+        }
+        Sender.Tell(Settings.Counters.Snapshot(_requests.Count, _gate.MaxConnections, _gate.Suspended, PendingCount, _circuit.State) with { State = _state });
+        return true;
+    }
+
+    private static TimeSpan? Shorter(TimeSpan? a, TimeSpan? b)
+        => a is null ? b : b is null ? a : a < b ? a : b;
 }

@@ -398,36 +398,6 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
         else Unhandled(message);
     }
 
-    /// <summary>Stats and the gate's runtime changes, answered in every state.</summary>
-    private bool ReceiveLimits(object message)
-    {
-        switch (message)
-        {
-            case GetServerStats:
-                break;
-            case GetListeningHandle:
-                Sender.Tell(new ListeningHandle(_socket?.SafeHandle));
-                return true;
-            case SetMaxConnections or SuspendAccepting or ResumeAccepting:
-                if (_gate.Apply(message) is { } error)
-                {
-                    Sender.Tell(new Status.Failure(error));
-                    return true;
-                }
-                Log.Info("Server on {Address}: {Change} (serving {Requests})", Admission.Describe(BoundAddress), message, _requests.Count);
-                if (!_gate.Admits(_requests.Count)) CancelReceiveInFlight();
-                else if (_receiveCancel is not null) ReceiveNext();
-                break;
-            default:
-                return false;
-        }
-        Sender.Tell(Settings.Counters.Snapshot(_requests.Count, _gate.MaxConnections, _gate.Suspended, PendingCount, _circuit.State) with { State = _state });
-        return true;
-    }
-
-    private static TimeSpan? Shorter(TimeSpan? a, TimeSpan? b)
-        => a is null ? b : b is null ? a : a < b ? a : b;
-
     protected override void PostStop()
     {
         // Children stop with the listener; a request served elsewhere is told here.
