@@ -23,9 +23,11 @@ public class WorkerDeathTests(ITestOutputHelper output)
     public static TheoryData<string> Paths => ForkingServers.Paths;
 
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
-    // The requests end within 0.2 s (hand-off) to 1.1 s (relay) of the kill on a loaded 2-core machine;
-    // scaled by the time factor (15 s on CI) it stays half the 30 s drain timeout a leak would hold.
-    private static readonly TimeSpan EndDeadline = TimeSpan.FromSeconds(5) * TestTime.Factor;
+    // The requests end within 0.2 s (hand-off) to 1.1 s (relay) of the kill on a loaded 2-core machine
+    // (0.1 s on both at load 50). 3 s, with the starts before it and the close after, keeps a leaked
+    // request's failure within 15 s of the test's start; scaled by the time factor (9 s on CI) it stays
+    // under a third of the 30 s drain timeout a leak would hold.
+    private static readonly TimeSpan EndDeadline = TimeSpan.FromSeconds(3) * TestTime.Factor;
     private static readonly TimeSpan ReplacementDeadline = TimeSpan.FromSeconds(30);
 
     [Theory]
@@ -33,8 +35,9 @@ public class WorkerDeathTests(ITestOutputHelper output)
     public async Task After_a_worker_dies_its_requests_end_are_reported_and_free_their_max_children_slots(string path)
     {
         var hooks = new RecordingHooks();
-        // A short drain, so that a leaked request, once this test has failed on it, does not hold the close for 30 s.
-        var options = ForkingServers.Options(workers: 1, maxChildren: 2, handoff: path == ForkingServers.Handoff) with { DrainTimeout = TimeSpan.FromSeconds(2) };
+        // A short drain, so that a leaked request, once this test has failed on it, does not hold the close
+        // for 30 s. The test's clients have all left by the time it closes the server.
+        var options = ForkingServers.Options(workers: 1, maxChildren: 2, handoff: path == ForkingServers.Handoff) with { DrainTimeout = TimeSpan.FromMilliseconds(500) };
         var server = await SocketServer.StartAsync(options, Props.Empty, hooks, name: $"death-{path}-{Guid.NewGuid():N}");
         _ = server.ServeForeverAsync();
         var held = new List<TestClient>();
