@@ -1,3 +1,5 @@
+using ActorSockets.Servers;
+
 namespace ActorSockets.Forking;
 
 /// <summary>
@@ -11,7 +13,7 @@ internal sealed class RestartBudget(ForkingOptions options)
 {
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
 
-    private readonly Queue<DateTime> _restarts = new();
+    private readonly RecentEvents _restarts = new(options.RestartsWithin);
 
     /// <summary>The pause before the last restart past the intensity; zero within it.</summary>
     public TimeSpan Backoff { get; private set; }
@@ -25,9 +27,7 @@ internal sealed class RestartBudget(ForkingOptions options)
     public (TimeSpan Delay, bool NewStep) NextRestart(DateTime now, TimeSpan upFor)
     {
         if (upFor > options.RestartsWithin) _restarts.Clear();
-        while (_restarts.TryPeek(out var oldest) && now - oldest > options.RestartsWithin) _restarts.Dequeue();
-        _restarts.Enqueue(now);
-        if (_restarts.Count <= options.MaxRestarts)
+        if (_restarts.Add(now) <= options.MaxRestarts)
         {
             Backoff = TimeSpan.Zero;
             return (options.RestartDelay, false);

@@ -9,7 +9,7 @@ namespace ActorSockets.Connections;
 /// </summary>
 internal sealed class HandlerRestarts(SupervisionOptions options)
 {
-    private readonly Queue<DateTime> _restarts = new();
+    private readonly RecentEvents _restarts = new(options.Within);
 
     /// <summary>Restarts within the window now.</summary>
     public int Count => _restarts.Count;
@@ -17,9 +17,8 @@ internal sealed class HandlerRestarts(SupervisionOptions options)
     /// <summary>Whether a handler that failed at <paramref name="now"/> may be restarted; counts the restart when it may.</summary>
     public bool Allow(DateTime now)
     {
-        while (_restarts.TryPeek(out var oldest) && now - oldest > options.Within) _restarts.Dequeue();
-        if (_restarts.Count >= options.MaxRestarts) return false;
-        _restarts.Enqueue(now);
+        if (_restarts.CountAt(now) >= options.MaxRestarts) return false;
+        _restarts.Add(now);
         return true;
     }
 }

@@ -32,7 +32,7 @@ internal sealed record HandlerFailureSeen : IDeadLetterSuppression
 /// </summary>
 internal sealed class ListenerCircuit(CircuitBreakerOptions options)
 {
-    private readonly Queue<DateTime> _failures = new();
+    private readonly RecentEvents _failures = new(options.Within);
     private IActorRef? _probe;
     private bool _probeFailed;
 
@@ -66,9 +66,7 @@ internal sealed class ListenerCircuit(CircuitBreakerOptions options)
             return null;
         }
         if (State == CircuitState.Open) return null;
-        _failures.Enqueue(now);
-        while (_failures.TryPeek(out var oldest) && now - oldest > options.Within) _failures.Dequeue();
-        if (_failures.Count < options.MaxFailures) return null;
+        if (_failures.Add(now) < options.MaxFailures) return null;
         return Open();
     }
 
