@@ -117,8 +117,9 @@ public class TakeOverTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    /// <summary>The control socket opens just after LISTENING (a successor's only once its predecessor let go).</summary>
-    private Task ControlSocketOpenAsync() => Eventually.Until(() => File.Exists(_control), TimeSpan.FromSeconds(30), "the control socket");
+    /// <summary>The control socket listens just after LISTENING (a successor's only once its
+    /// predecessor let go). Its file exists from the bind, before its mode is set: wait for the listen.</summary>
+    private Task ControlSocketOpenAsync() => Eventually.Until(() => UnixPaths.IsListening(_control), TimeSpan.FromSeconds(30), "the control socket");
 
     public void Dispose() => File.Delete(_control);
 

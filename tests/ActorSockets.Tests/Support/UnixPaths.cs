@@ -14,4 +14,18 @@ public static class UnixPaths
             $"import socket, sys; s = socket.socket(socket.AF_UNIX, socket.{type}); s.bind(sys.argv[1]); s.close()", path);
         if (exit != 0 || !File.Exists(path)) throw new InvalidOperationException($"could not make a stale socket at {path}: {stderr}");
     }
+
+    /// <summary>Whether a socket at <paramref name="path"/> is listening, read from the kernel's
+    /// table (<c>/proc/net/unix</c>, flag <c>__SO_ACCEPTCON</c>) so that no connection is made:
+    /// the file appears at bind, before the server has set its mode and listens.</summary>
+    public static bool IsListening(string path)
+    {
+        const int AcceptCon = 0x10000;
+        foreach (var line in File.ReadLines("/proc/net/unix").Skip(1))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length >= 8 && fields[7] == path && (Convert.ToInt32(fields[3], 16) & AcceptCon) != 0) return true;
+        }
+        return false;
+    }
 }
