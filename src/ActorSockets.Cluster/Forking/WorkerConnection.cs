@@ -63,7 +63,7 @@ internal sealed class WorkerConnection : UntypedActor
     /// <summary>The handler is supervised as on every path (<see cref="RequestLifecycle"/>); its
     /// failure is reported to the listener's proxy, which fails the connection there (HandleError
     /// runs and counts in the listener).</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision((_, error) =>
+    protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision(Context, (_, error) =>
     {
         if (!_done) SendExchange(ExchangeThen.Nothing); // what it wrote before failing still goes out
         _done = true;

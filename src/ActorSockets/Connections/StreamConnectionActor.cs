@@ -114,10 +114,10 @@ internal sealed partial class StreamConnectionActor : ConnectionActor
                 Log.Warning("Closing connection of {Handler} ({Client}): aborted by {Sender}: {Reason}", Info.HandlerName, Info.ClientAddress, Sender.Path, abort.Reason);
                 StopRequest(); // a send may be stuck on a client that does not read: do not wait
                 break;
-            case Terminated t when t.ActorRef.Equals(Handler) && !_closing && !_draining && TryRestartHandler():
+            case Terminated or ChildStopped when IsHandlerStop(message) && !_closing && !_draining && TryRestartHandler():
                 _pending.Answer(CancelRead.Answer, Self); // a read the failed handler left: the new one reads afresh
                 break;
-            case Terminated t when t.ActorRef.Equals(Handler):
+            case Terminated or ChildStopped when IsHandlerStop(message):
                 if (!HandlerFailed && !_closing)
                     Log.Debug("Handler {Handler} for {Client} stopped before finishing", Info.HandlerName, Info.ClientAddress);
                 BeginClose();
