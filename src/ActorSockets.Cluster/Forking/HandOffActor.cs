@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using ActorSockets.Connections;
-using ActorSockets.Metrics;
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
 using Akka.Actor;

@@ -36,7 +36,7 @@ internal sealed class WorkerConnection : UntypedActor
     }
 
     /// <summary>One crossing carries at most one read chunk of writes: well within a remoting frame.</summary>
-    private const int BatchLimit = ReadBuffer.MaxChunk;
+    private const int BatchLimit = ConnectionContract.MaxChunk;
 
     private readonly StartHandler _start;
     private readonly HandlerPlacement _launcher;

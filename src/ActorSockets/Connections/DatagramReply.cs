@@ -24,7 +24,7 @@ namespace ActorSockets.Connections;
 /// which relays the same messages.
 /// </para>
 /// </summary>
-internal sealed class DatagramReply : ActorlessRef
+internal sealed class DatagramReply : ActorlessRef, IQueuedRequest
 {
     // Unix datagram sends wait while the client's queue is full; a client that never reads
     // must not hold a reply forever.
@@ -82,7 +82,7 @@ internal sealed class DatagramReply : ActorlessRef
     public bool Started => Volatile.Read(ref _started);
 
     /// <summary>Set by a kept handler when this request's Setup reaches it.</summary>
-    public void MarkStarted() => Volatile.Write(ref _started, true);
+    public void TakenUp() => Volatile.Write(ref _started, true);
 
     /// <summary>Whether the reply is over (sent, given up on, or its handler gone).</summary>
     public bool Done
