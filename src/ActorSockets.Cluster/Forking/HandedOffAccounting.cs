@@ -44,7 +44,7 @@ internal static class HandedOffAccounting
                 continue;
             }
             for (int i = 0; i < count; i++) // counted and logged here, as the listener's own connection would
-                settings.Counters.Record(what, log, $"{info.HandlerName} ({info.ClientAddress})", $"{Detail(settings.Options, what)} in worker process {processId}");
+                RequestLifecycle.Abandoned(settings, info, what, $"{Detail(settings.Options, what)} in worker process {processId}", log);
             abandoned |= what is ServerEvent.RequestDeadline or ServerEvent.IdleTimeout or ServerEvent.FirstByteTimeout or ServerEvent.WriteLimit;
             if (what == ServerEvent.TlsHandshakeFailure)
             {

@@ -67,7 +67,7 @@ internal sealed class WorkerConnection : UntypedActor
     {
         if (!_done) SendExchange(ExchangeThen.Nothing); // what it wrote before failing still goes out
         _done = true;
-        _start.Proxy.Tell(new HandlerFailed(error.GetType().FullName ?? error.GetType().Name, error.Message, error.ToString()));
+        _start.Proxy.Tell(HandlerFailed.From(error));
     });
 
     protected override void PreStart()

@@ -121,7 +121,7 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
     /// <summary>Counts and logs why the request is given up on, then stops it.</summary>
     protected void Abandon(ServerEvent reason, string why)
     {
-        Settings.Counters.Record(reason, Log, $"{Info.HandlerName} ({Info.ClientAddress})", why);
+        RequestLifecycle.Abandoned(Settings, Info, reason, why, Log);
         StopRequest();
     }
 
@@ -130,7 +130,7 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
     protected override void Unhandled(object message)
     {
         if (message is DeadlinePassed)
-            Abandon(ServerEvent.RequestDeadline, $"request deadline of {Settings.Options.RequestDeadline} passed; closing");
+            Abandon(ServerEvent.RequestDeadline, RequestLifecycle.DeadlineWhy(Settings.Options));
         else base.Unhandled(message);
     }
 }

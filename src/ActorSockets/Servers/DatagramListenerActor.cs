@@ -148,7 +148,7 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
                 Abandon(giveUp.Handler, giveUp.Reason, giveUp.Why);
                 return true;
             case DeadlinePassed passed:
-                Abandon(passed.Request, ServerEvent.RequestDeadline, $"request deadline of {Options.RequestDeadline} passed; closing");
+                Abandon(passed.Request, ServerEvent.RequestDeadline, RequestLifecycle.DeadlineWhy(Options));
                 return true;
             case StopRequest stop when _replies.ContainsKey(stop.Reply):
                 stop.Reply.Complete(send: true);
@@ -164,7 +164,7 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     private void Abandon(IActorRef request, ServerEvent reason, string why)
     {
         if (!_replies.TryGetValue(request, out var reply)) return; // already over
-        Settings.Counters.Record(reason, Log, $"{reply.Info.HandlerName} ({reply.Info.ClientAddress})", why);
+        RequestLifecycle.Abandoned(Settings, reply.Info, reason, why, Log);
         reply.Complete(send: false);
         if (reply.Pooled) GiveUpPooled(reply);
         else Context.Stop(request);
