@@ -28,7 +28,12 @@ internal sealed record EndRequest
 }
 
 /// <summary>Worker → proxy: the handler threw; it has been stopped.</summary>
-internal sealed record HandlerFailed(string ExceptionType, string Message, string Details);
+internal sealed record HandlerFailed(string ExceptionType, string Message, string Details)
+{
+    /// <summary>What crosses the process boundary of <paramref name="error"/>: its type's name,
+    /// message and text (the listener rebuilds an exception of them for <c>HandleError</c>).</summary>
+    public static HandlerFailed From(Exception error) => new(error.GetType().FullName ?? error.GetType().Name, error.Message, error.ToString());
+}
 
 /// <summary>Listener → worker host: who are you? Answered with <see cref="WorkerInfo"/>. Carries the
 /// listener's wire version: a worker of another version refuses to serve it and exits.</summary>

@@ -1,5 +1,4 @@
 using ActorSockets.Handlers;
-using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Cluster;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using ActorSockets.Connections;
-using ActorSockets.Metrics;
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
 using Akka.Actor;
@@ -132,7 +131,7 @@ internal sealed class HandOffActor(Socket client, RequestInfo info, ServerContex
     private void Ended(HandoffProtocol.EndReport report)
     {
         _ended = true;
-        _errorType = HandedOffAccounting.Ended(settings, info, report, _link?.ProcessId, Log);
+        _errorType = HandedOffAccounting.Ended(settings, info, report, _link?.ProcessId, Log, Self);
         Context.Stop(Self);
     }
 
@@ -140,7 +139,7 @@ internal sealed class HandOffActor(Socket client, RequestInfo info, ServerContex
     {
         Measure();
         _ended = true;
-        _errorType = HandedOffAccounting.Lost(settings, info, error, Log);
+        _errorType = HandedOffAccounting.Lost(settings, info, error, Log, Self);
         Context.Stop(Self);
     }
 

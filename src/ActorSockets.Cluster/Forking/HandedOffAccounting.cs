@@ -2,6 +2,7 @@ using ActorSockets.Connections;
 using ActorSockets.Handlers;
 using ActorSockets.Metrics;
 using ActorSockets.Servers;
+using Akka.Actor;
 using Akka.Event;
 
 namespace ActorSockets.Forking;
@@ -24,7 +25,8 @@ internal static class HandedOffAccounting
 
     /// <summary>Records how the request ended in worker process <paramref name="processId"/>;
     /// returns the error.type of the connection's duration (null: it did not fail).</summary>
-    public static string? Ended(ServerContext settings, RequestInfo info, HandoffProtocol.EndReport report, int? processId, ILoggingAdapter log)
+    public static string? Ended(ServerContext settings, RequestInfo info, HandoffProtocol.EndReport report, int? processId, ILoggingAdapter log,
+        IActorRef request)
     {
         string? errorType = null;
         settings.Metrics.BytesIn(report.BytesIn); // the worker moved them; the server's metrics are here
@@ -42,7 +44,7 @@ internal static class HandedOffAccounting
                 continue;
             }
             for (int i = 0; i < count; i++) // counted and logged here, as the listener's own connection would
-                settings.Counters.Record(what, log, $"{info.HandlerName} ({info.ClientAddress})", $"{Detail(settings.Options, what)} in worker process {processId}");
+                RequestLifecycle.Abandoned(settings, info, what, $"{Detail(settings.Options, what)} in worker process {processId}", log);
             abandoned |= what is ServerEvent.RequestDeadline or ServerEvent.IdleTimeout or ServerEvent.FirstByteTimeout or ServerEvent.WriteLimit;
             if (what == ServerEvent.TlsHandshakeFailure)
             {
@@ -54,15 +56,15 @@ internal static class HandedOffAccounting
         if (report.Error is { } error)
         {
             errorType = ServerMetrics.ErrorHandler;
-            RequestLifecycle.Report(settings, info, Rebuild(error), log);
+            RequestLifecycle.Report(settings, info, Rebuild(error), log, request);
         }
         return errorType;
     }
 
     /// <summary>The worker went away under the request: counted and reported as a failure; returns its error.type.</summary>
-    public static string Lost(ServerContext settings, RequestInfo info, Exception error, ILoggingAdapter log)
+    public static string Lost(ServerContext settings, RequestInfo info, Exception error, ILoggingAdapter log, IActorRef request)
     {
-        RequestLifecycle.Report(settings, info, error, log);
+        RequestLifecycle.Report(settings, info, error, log, request);
         return ServerMetrics.ErrorAborted;
     }
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
-using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;
@@ -64,10 +63,10 @@ internal sealed class HandedOffRef : StandInRef
         switch (message)
         {
             case HandedOffEnded ended when TryEnd(): // on the link's thread
-                Finish(HandedOffAccounting.Ended(_settings, _info, ended.Report, _link.ProcessId, _log));
+                Finish(HandedOffAccounting.Ended(_settings, _info, ended.Report, _link.ProcessId, _log, this));
                 break;
             case WorkerLost lost when TryEnd(): // on the link's thread
-                Finish(HandedOffAccounting.Lost(_settings, _info, new WorkerLostException(lost.Reason), _log));
+                Finish(HandedOffAccounting.Lost(_settings, _info, new WorkerLostException(lost.Reason), _log, this));
                 break;
             case Drain: // from the listener: the connection finishes what it has read, then ends
                 _link.Drain(_id);

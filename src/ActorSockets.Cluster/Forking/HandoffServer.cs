@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
-using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;
@@ -179,7 +178,7 @@ internal sealed class HandoffServer(DescriptorChannel channel, WorkerLinkClient.
         }
         catch (SocketException e)
         {
-            Send(new HandoffProtocol.EndReport(adopt.Id, true, [], new HandlerFailed(e.GetType().FullName!, e.Message, e.ToString())));
+            Send(new HandoffProtocol.EndReport(adopt.Id, true, [], HandlerFailed.From(e)));
             return;
         }
         Context.Watch(running.Connection);
@@ -208,7 +207,7 @@ internal sealed class HandoffServer(DescriptorChannel channel, WorkerLinkClient.
         Add(ServerEvent.TlsHandshakeFailure, stats.TlsHandshakeFailures);
         Add(ServerEvent.HandlerRestart, stats.HandlerRestarts);
         // A failure its handler was restarted after did not end the connection: only a last one is reported.
-        var error = running.Hooks.Failures > stats.HandlerRestarts && running.Hooks.Error is { } e ? new HandlerFailed(e.GetType().FullName ?? e.GetType().Name, e.Message, e.ToString()) : null;
+        var error = running.Hooks.Failures > stats.HandlerRestarts && running.Hooks.Error is { } e ? HandlerFailed.From(e) : null;
         var totals = running.Settings.Totals!;
         Send(new HandoffProtocol.EndReport(running.Id, cut, events, error, totals.BytesIn, totals.BytesOut));
     }

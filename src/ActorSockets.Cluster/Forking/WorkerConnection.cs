@@ -36,7 +36,7 @@ internal sealed class WorkerConnection : UntypedActor
     }
 
     /// <summary>One crossing carries at most one read chunk of writes: well within a remoting frame.</summary>
-    private const int BatchLimit = ReadBuffer.MaxChunk;
+    private const int BatchLimit = ConnectionContract.MaxChunk;
 
     private readonly StartHandler _start;
     private readonly HandlerPlacement _launcher;
@@ -63,11 +63,11 @@ internal sealed class WorkerConnection : UntypedActor
     /// <summary>The handler is supervised as on every path (<see cref="RequestLifecycle"/>); its
     /// failure is reported to the listener's proxy, which fails the connection there (HandleError
     /// runs and counts in the listener).</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision((_, error) =>
+    protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision(Context, (_, error) =>
     {
         if (!_done) SendExchange(ExchangeThen.Nothing); // what it wrote before failing still goes out
         _done = true;
-        _start.Proxy.Tell(new HandlerFailed(error.GetType().FullName ?? error.GetType().Name, error.Message, error.ToString()));
+        _start.Proxy.Tell(HandlerFailed.From(error));
     });
 
     protected override void PreStart()

@@ -1,4 +1,5 @@
 using ActorSockets.Metrics;
+using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;

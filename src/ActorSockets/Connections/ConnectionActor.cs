@@ -1,5 +1,4 @@
 using ActorSockets.Handlers;
-using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;
@@ -68,9 +67,9 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
 
     /// <summary>The handler is supervised as on every path (<see cref="RequestLifecycle"/>). A
     /// local child handler is not watched: its supervision tells this actor when it stops.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision((_, error) =>
+    protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision(Context, (_, error) =>
     {
-        RequestLifecycle.Report(Settings, Info, error, Log);
+        RequestLifecycle.Report(Settings, Info, error, Log, Self);
         if (HandlerIsChild && MayRestart && (_restarts ??= new HandlerRestarts(Settings.Options.Supervision)).Allow(DateTime.UtcNow))
         {
             _restartAfter = error;
@@ -103,9 +102,9 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
 
     private bool HandlerIsChild => Settings.Launcher is ChildHandlerPlacement;
 
-    /// <summary>The handler's stop, learnt from supervision, arrives as the Terminated the subclass handles.</summary>
-    protected override bool AroundReceive(Receive receive, object message)
-        => base.AroundReceive(receive, RequestLifecycle.AsTerminated(message));
+    /// <summary>Whether <paramref name="message"/> tells the handler's stop: a <see cref="Terminated"/>
+    /// when it is watched, the <see cref="ChildStopped"/> its supervision tells when it is a child.</summary>
+    protected bool IsHandlerStop(object message) => ChildStopped.ActorOf(message)?.Equals(Handler) == true;
 
     protected override void PreStart()
     {
@@ -122,7 +121,7 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
     /// <summary>Counts and logs why the request is given up on, then stops it.</summary>
     protected void Abandon(ServerEvent reason, string why)
     {
-        Settings.Counters.Record(reason, Log, $"{Info.HandlerName} ({Info.ClientAddress})", why);
+        RequestLifecycle.Abandoned(Settings, Info, reason, why, Log);
         StopRequest();
     }
 
@@ -131,7 +130,7 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
     protected override void Unhandled(object message)
     {
         if (message is DeadlinePassed)
-            Abandon(ServerEvent.RequestDeadline, $"request deadline of {Settings.Options.RequestDeadline} passed; closing");
+            Abandon(ServerEvent.RequestDeadline, RequestLifecycle.DeadlineWhy(Settings.Options));
         else base.Unhandled(message);
     }
 }

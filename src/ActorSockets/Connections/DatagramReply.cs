@@ -16,15 +16,15 @@ namespace ActorSockets.Connections;
 /// written so far at once, for handlers that answer more than once. A handler that wrote nothing
 /// sends nothing (write zero bytes to get an empty datagram).
 /// <para>
-/// Not an actor but an actor reference that does its work as the message is told: a datagram's
-/// whole conversation is a few writes and one send, which needs no mailbox of its own (an actor
-/// per datagram was most of the cost of a request). The send is a non-blocking <c>sendto</c>
+/// Not an actor but an actor reference that does its work as the message is told
+/// (<see cref="ActorlessRef"/>): a datagram's whole conversation is a few writes and one send,
+/// which needs no mailbox of its own. The send is a non-blocking <c>sendto</c>
 /// straight from the handler's thread; only a full socket buffer falls back to an asynchronous
 /// send. A handler in a worker process (forking mode) reaches it through its stand-in here,
 /// which relays the same messages.
 /// </para>
 /// </summary>
-internal sealed class DatagramReply : MinimalActorRef
+internal sealed class DatagramReply : ActorlessRef, IQueuedRequest
 {
     // Unix datagram sends wait while the client's queue is full; a client that never reads
     // must not hold a reply forever.
@@ -36,8 +36,6 @@ internal sealed class DatagramReply : MinimalActorRef
     private readonly ServerContext _settings;
     private readonly IActorRef _listener;
     private readonly ILoggingAdapter _log;
-    private readonly ActorPath _path;
-    private readonly IActorRefProvider _provider;
     private readonly Lock _lock = new();
     private byte[]? _written;               // the only write so far, kept without a copy
     private ArrayBufferWriter<byte>? _more; // several writes, gathered
@@ -45,7 +43,7 @@ internal sealed class DatagramReply : MinimalActorRef
     private bool _started;
 
     public DatagramReply(Socket socket, EndPoint client, SocketAddress address, RequestInfo info, ServerContext settings, IActorRef listener,
-        ILoggingAdapter log, IActorRefProvider provider)
+        ILoggingAdapter log, IActorRefProvider provider) : base(provider.TempPath(), provider)
     {
         _socket = socket;
         _client = client;
@@ -54,8 +52,6 @@ internal sealed class DatagramReply : MinimalActorRef
         _settings = settings;
         _listener = listener;
         _log = log;
-        _provider = provider;
-        _path = provider.TempPath();
     }
 
     /// <summary>Who the request is for.</summary>
@@ -86,7 +82,7 @@ internal sealed class DatagramReply : MinimalActorRef
     public bool Started => Volatile.Read(ref _started);
 
     /// <summary>Set by a kept handler when this request's Setup reaches it.</summary>
-    public void MarkStarted() => Volatile.Write(ref _started, true);
+    public void TakenUp() => Volatile.Write(ref _started, true);
 
     /// <summary>Whether the reply is over (sent, given up on, or its handler gone).</summary>
     public bool Done
@@ -103,10 +99,6 @@ internal sealed class DatagramReply : MinimalActorRef
     {
         if (Pooled) _listener.Tell(new DatagramListenerActor.StopRequest(this), ActorRefs.Nobody);
     }
-
-    public override ActorPath Path => _path;
-
-    public override IActorRefProvider Provider => _provider;
 
     protected override void TellInternal(object message, IActorRef sender)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using ActorSockets.Handlers;
 
 namespace ActorSockets.Connections;
 
@@ -12,17 +13,9 @@ namespace ActorSockets.Connections;
 /// </summary>
 internal sealed class InputBuffer(int maxLineLength) : IDisposable
 {
-    /// <summary>Largest single read a handler may ask for; its API splits bigger reads.</summary>
-    internal const int MaxChunk = 64 * 1024;
-
     private const int InitialSize = 4096;
 
-    /// <summary>Where buffers are rented from and returned to: the shared pool. Tests put a
-    /// counting pool in front of it to check every rented buffer comes back and none is larger
-    /// than the line limit needs.</summary>
-    internal static ArrayPool<byte> Pool { get; set; } = ArrayPool<byte>.Shared;
-
-    private readonly int _capacityLimit = Math.Max(maxLineLength, MaxChunk);
+    private readonly int _capacityLimit = Math.Max(maxLineLength, ConnectionContract.MaxChunk);
     private byte[]? _buffer;
     private int _start;
     private int _end;
@@ -86,7 +79,7 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
     /// <summary>Up to <paramref name="maxBytes"/> of what is buffered, end of stream, or null.</summary>
     public object? TryTakeAvailable(int maxBytes)
     {
-        if (maxBytes < 1 || maxBytes > MaxChunk) return Misuse(maxBytes);
+        if (maxBytes < 1 || maxBytes > ConnectionContract.MaxChunk) return Misuse(maxBytes);
         if (Buffered > 0) return Take(Math.Min(maxBytes, Buffered));
         return (object?)AtEnd() ?? (Ended ? Take(0) : null);
     }
@@ -94,7 +87,7 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
     /// <summary>Exactly <paramref name="count"/> bytes, fewer at end of stream, or null.</summary>
     public object? TryTakeExactly(int count)
     {
-        if (count < 0 || count > MaxChunk) return Misuse(count);
+        if (count < 0 || count > ConnectionContract.MaxChunk) return Misuse(count);
         if (Buffered >= count) return Take(count);
         return (object?)AtEnd() ?? (Ended ? Take(Buffered) : null);
     }
@@ -105,7 +98,7 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
     /// receive rents another.</summary>
     public object? TryLend(int maxBytes)
     {
-        if (maxBytes < 1 || maxBytes > MaxChunk) return Misuse(maxBytes);
+        if (maxBytes < 1 || maxBytes > ConnectionContract.MaxChunk) return Misuse(maxBytes);
         if (Buffered == 0) return (object?)AtEnd() ?? (Ended ? Take(0) : null);
         int count = Math.Min(maxBytes, Buffered);
         if (count == Buffered)
@@ -115,7 +108,7 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
             _start = _end = 0;
             return whole;
         }
-        var part = Pool.Rent(count);
+        var part = ConnectionContract.Pool.Rent(count);
         _buffer.AsSpan(_start, count).CopyTo(part);
         _start += count;
         return new LentRead(part, 0, count);
@@ -163,7 +156,7 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
 
     public void Dispose()
     {
-        if (_buffer is not null) Pool.Return(_buffer);
+        if (_buffer is not null) ConnectionContract.Pool.Return(_buffer);
         _buffer = null;
         _start = _end = 0;
     }
@@ -173,7 +166,7 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
         : null;
 
     private static IoFailed Misuse(int size)
-        => new(IoFailure.Misuse, $"a single read must ask for 1..{MaxChunk} bytes, not {size}");
+        => new(IoFailure.Misuse, $"a single read must ask for 1..{ConnectionContract.MaxChunk} bytes, not {size}");
 
     private ReadResult Take(int count)
     {
@@ -188,7 +181,7 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
         if (Buffered != 0) return;
         _start = _end = 0;
         if (_buffer is null) return;
-        Pool.Return(_buffer);
+        ConnectionContract.Pool.Return(_buffer);
         _buffer = null;
     }
 
@@ -199,7 +192,7 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
     {
         if (_buffer is null)
         {
-            _buffer = Pool.Rent(Math.Max(InitialSize, needed));
+            _buffer = ConnectionContract.Pool.Rent(Math.Max(InitialSize, needed));
             return;
         }
         if (_buffer.Length - _end >= needed) return;
@@ -210,9 +203,9 @@ internal sealed class InputBuffer(int maxLineLength) : IDisposable
         else
         {
             int size = Math.Max(Buffered + needed, Math.Min(_buffer.Length * 2, limit));
-            var bigger = Pool.Rent(size);
+            var bigger = ConnectionContract.Pool.Rent(size);
             _buffer.AsSpan(_start, Buffered).CopyTo(bigger);
-            Pool.Return(_buffer);
+            ConnectionContract.Pool.Return(_buffer);
             _buffer = bigger;
         }
         _end = Buffered;

@@ -1,3 +1,4 @@
+using ActorSockets.Handlers;
 using Akka.Actor;
 
 namespace ActorSockets.Connections;

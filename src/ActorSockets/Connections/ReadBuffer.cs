@@ -1,5 +1,6 @@
 using System.Net.Sockets;
-using ActorSockets.Metrics;
+using ActorSockets.Handlers;
+using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;
 
@@ -17,9 +18,6 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
 {
     /// <summary>The largest TLS record's plaintext: one stream read never gives more.</summary>
     private const int StreamReadSize = 16 * 1024;
-
-    /// <summary>Largest single read a handler may ask for; its API splits bigger reads.</summary>
-    internal const int MaxChunk = InputBuffer.MaxChunk;
 
     /// <summary>The socket became readable (or failed) while we waited: try receiving again.</summary>
     internal sealed record Readable(Exception? Error) : IDeadLetterSuppression // a wait aborted by the close
@@ -133,7 +131,7 @@ internal sealed class ReadBuffer(Socket socket, int maxLineLength, ServerMetrics
     /// kept back, for the worker's next read to learn of it here.</summary>
     public (byte[] Data, bool Ended) TakeReadAhead()
     {
-        FillNow(MaxChunk);
+        FillNow(ConnectionContract.MaxChunk);
         var data = _input.TakeAll();
         return (data, _input.EndedCleanly);
     }

@@ -1,7 +1,6 @@
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
 using Akka.Actor;
-using Akka.Actor.Internal;
 using Akka.Event;
 
 namespace ActorSockets.Connections;
@@ -13,6 +12,15 @@ namespace ActorSockets.Connections;
 /// <see cref="Handle"/> and <see cref="Finish"/> (socketserver's <c>finish_request</c>); its
 /// parent supervises it with <see cref="Supervision"/>, and a failure is counted and reported to
 /// <see cref="ServerHooks.HandleError"/> by <see cref="Report"/> (socketserver's <c>handle_error</c>).
+/// <para>
+/// These are the request scope's steps, as Kestrel's <c>KestrelConnection.ExecuteAsync</c> does
+/// them in one try/finally: start, give up (<see cref="Abandoned"/>, with the deadline's words in
+/// <see cref="DeadlineWhy"/>), report a failure, end. The request's owner calls them, because it
+/// alone knows when each happens: the connection actor (stream, and the relay's connection), the
+/// datagram listener for its replies, a worker's stand-in for the connection, and the listener's
+/// record of a socket handed to a worker (which replays the worker's end report through them).
+/// What they all serve to the handler is <see cref="ConnectionContract"/>.
+/// </para>
 /// </summary>
 internal static class RequestLifecycle
 {
@@ -34,60 +42,41 @@ internal static class RequestLifecycle
     /// <summary>Supervision for a parent of handlers: a handler that throws is stopped, never
     /// restarted (a fresh handler on a half-served request would see it in an unknown state), and
     /// <paramref name="onFailure"/> learns which one failed and why, so the report can name its
-    /// request (a plain decider sees only the exception).</summary>
-    /// <remarks>With <c>tellChildStopped</c> the parent is also told <see cref="ChildStopped"/> when a
-    /// child stops, so it need not watch its children (see <see cref="AsTerminated"/>).</remarks>
-    public static SupervisorStrategy Supervision(Action<IActorRef, Exception> onFailure, bool tellChildStopped = false)
-        => new StopAndReport(onFailure, tellChildStopped);
+    /// request: while the decider runs, the parent's <see cref="IActorContext.Sender"/> is the
+    /// failed child.</summary>
+    /// <remarks>With <paramref name="tellChildStopped"/> the parent is also told <see cref="ChildStopped"/>
+    /// when a child stops, so it need not watch its children (see <see cref="ChildStopTelling"/>).</remarks>
+    public static SupervisorStrategy Supervision(IActorContext parent, Action<IActorRef, Exception> onFailure, bool tellChildStopped = false)
+    {
+        Directive Decide(Exception error)
+        {
+            onFailure(parent.Sender, error);
+            return Directive.Stop;
+        }
+        return tellChildStopped ? new ChildStopTelling(Decide, loggingEnabled: false) : new OneForOneStrategy(Decide, loggingEnabled: false);
+    }
 
-    /// <summary>A parent's default supervision that also tells it <see cref="ChildStopped"/>.</summary>
-    public static SupervisorStrategy DefaultTellingChildStopped() => new TellChildStopped();
+    /// <summary>Counts and logs that a limit or timeout gave up on <paramref name="request"/>
+    /// (the caller then ends it), in the words every path uses.</summary>
+    public static void Abandoned(ServerContext settings, RequestInfo request, ServerEvent reason, string why, ILoggingAdapter log)
+        => settings.Counters.Record(reason, log, Describe(request), why);
 
-    /// <summary>A child of an actor that does not watch it has stopped (told by its parent's
-    /// supervisor strategy, which sees every child stop without death-watch's per-actor sets).</summary>
-    // A parent that stopped first (a connection closing) has no use for it: not a dead-letter warning.
-    internal sealed record ChildStopped(IActorRef Child) : IDeadLetterSuppression;
+    /// <summary>How a request is named in the log: its handler and client.</summary>
+    private static string Describe(RequestInfo request) => $"{request.HandlerName} ({request.ClientAddress})";
 
-    /// <summary>Turns <see cref="ChildStopped"/> into the <see cref="Terminated"/> a watching
-    /// parent would have received, so the parent's states handle both alike. For
-    /// <c>AroundReceive</c>: a Terminated told by hand would not pass the actor cell's check.</summary>
-    public static object AsTerminated(object message)
-        => message is ChildStopped stopped ? new Terminated(stopped.Child, existenceConfirmed: true, addressTerminated: false) : message;
+    /// <summary>Why a request whose <see cref="ServerOptions.RequestDeadline"/> passed is closed.</summary>
+    public static string DeadlineWhy(ServerOptions options) => $"request deadline of {options.RequestDeadline} passed; closing";
 
-    /// <summary>Counts a handler's failure and reports it to the server's <c>HandleError</c>.</summary>
-    public static void Report(ServerContext settings, RequestInfo request, Exception error, ILoggingAdapter log)
+    /// <summary>Counts a handler's failure and reports it to the server's <c>HandleError</c>;
+    /// <paramref name="reporter"/> is the actor that served the request, which the listener's
+    /// circuit breaker counts the failure against.</summary>
+    public static void Report(ServerContext settings, RequestInfo request, Exception error, ILoggingAdapter log, IActorRef reporter)
     {
         settings.Counters.Count(ServerEvent.HandlerFailure);
         // The listener's circuit breaker counts failures on the listener's own thread. In a worker
         // process the listener is remote and knows of the failure from the connection's end report.
-        if (settings.Options.Supervision.CircuitBreaker.MaxFailures is not null && request.Server is IInternalActorRef { IsLocal: true } listener)
-            listener.Tell(HandlerFailureSeen.Instance, ActorCell.GetCurrentSelfOrNoSender());
+        if (settings.Options.Supervision.CircuitBreaker.MaxFailures is not null && request.Server.Path.Address.HasLocalScope)
+            request.Server.Tell(HandlerFailureSeen.Instance, reporter);
         settings.Hooks.HandleError(request, error, log);
-    }
-
-    private sealed class StopAndReport(Action<IActorRef, Exception> onFailure, bool tellChildStopped)
-        : OneForOneStrategy(_ => Directive.Stop, loggingEnabled: false)
-    {
-        public override void HandleChildTerminated(IActorContext actorContext, IActorRef child, IEnumerable<IInternalActorRef> children)
-        {
-            if (tellChildStopped) actorContext.Self.Tell(new ChildStopped(child), ActorRefs.NoSender);
-            base.HandleChildTerminated(actorContext, child, children);
-        }
-
-        public override void ProcessFailure(IActorContext context, bool restart, IActorRef child, Exception cause,
-            ChildRestartStats stats, IReadOnlyCollection<ChildRestartStats> children)
-        {
-            onFailure(child, cause);
-            base.ProcessFailure(context, restart, child, cause, stats, children);
-        }
-    }
-
-    private sealed class TellChildStopped() : OneForOneStrategy(DefaultDecider)
-    {
-        public override void HandleChildTerminated(IActorContext actorContext, IActorRef child, IEnumerable<IInternalActorRef> children)
-        {
-            actorContext.Self.Tell(new ChildStopped(child), ActorRefs.NoSender);
-            base.HandleChildTerminated(actorContext, child, children);
-        }
     }
 }

@@ -114,10 +114,10 @@ internal sealed partial class StreamConnectionActor : ConnectionActor
                 Log.Warning("Closing connection of {Handler} ({Client}): aborted by {Sender}: {Reason}", Info.HandlerName, Info.ClientAddress, Sender.Path, abort.Reason);
                 StopRequest(); // a send may be stuck on a client that does not read: do not wait
                 break;
-            case Terminated t when t.ActorRef.Equals(Handler) && !_closing && !_draining && TryRestartHandler():
+            case Terminated or ChildStopped when IsHandlerStop(message) && !_closing && !_draining && TryRestartHandler():
                 _pending.Answer(CancelRead.Answer, Self); // a read the failed handler left: the new one reads afresh
                 break;
-            case Terminated t when t.ActorRef.Equals(Handler):
+            case Terminated or ChildStopped when IsHandlerStop(message):
                 if (!HandlerFailed && !_closing)
                     Log.Debug("Handler {Handler} for {Client} stopped before finishing", Info.HandlerName, Info.ClientAddress);
                 BeginClose();
@@ -155,7 +155,7 @@ internal sealed partial class StreamConnectionActor : ConnectionActor
         if (_pending.Request is not { } request) return false;
         while (true)
         {
-            if (ReferenceEquals(request, ReadChunk.AsRead) && !_draining) _reader.FillNow(ReadBuffer.MaxChunk); // a whole chunk per answer
+            if (ReferenceEquals(request, ReadChunk.AsRead) && !_draining) _reader.FillNow(ConnectionContract.MaxChunk); // a whole chunk per answer
             if (_reader.TryAnswer(request) is { } answer)
             {
                 ReplyRead(answer);
@@ -211,9 +211,9 @@ internal sealed partial class StreamConnectionActor : ConnectionActor
         if (_clientGone is null || _clientGone.IsCancellationRequested) return;
         bool watching = _pending.Request is null && !_draining && !_closing;
         if (watching)
-            while (_reader.Buffered < ReadBuffer.MaxChunk && _reader.ReceiveNow()) _timeouts.OnClientActivity(Timers);
+            while (_reader.Buffered < ConnectionContract.MaxChunk && _reader.ReceiveNow()) _timeouts.OnClientActivity(Timers);
         if (_reader.ClientEnded) _ = _clientGone.CancelAsync(); // callbacks run off this actor's thread
-        else if (watching && _reader.Buffered < ReadBuffer.MaxChunk) _reader.WaitForData(Self);
+        else if (watching && _reader.Buffered < ConnectionContract.MaxChunk) _reader.WaitForData(Self);
     }
 
     /// <summary>A limit or timeout gave up on the connection: nothing more is worth sending, so it
@@ -266,8 +266,8 @@ internal sealed partial class StreamConnectionActor : ConnectionActor
 
     protected override void PostStop()
     {
-        Settings.Metrics.ConnectionClosed(HandlerFailed ? Metrics.ServerMetrics.ErrorHandler // not closing: cut off
-            : !_closing ? Metrics.ServerMetrics.ErrorAborted : null, _started);
+        Settings.Metrics.ConnectionClosed(HandlerFailed ? ServerMetrics.ErrorHandler // not closing: cut off
+            : !_closing ? ServerMetrics.ErrorAborted : null, _started);
         _readTimer?.Cancel();
         _pending.Answer(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), Self);
         _writer.FailWaiters();

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
-using ActorSockets.Metrics;
+using ActorSockets.Handlers;
+using ActorSockets.Servers;
 using Akka.Actor;
 
 namespace ActorSockets.Connections;

@@ -1,5 +1,3 @@
-using ActorSockets.Servers;
-
 namespace ActorSockets.Forking;
 
 /// <summary>
@@ -68,17 +66,17 @@ public sealed record ForkingOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {
-        if (Workers < 0) throw ServerOptions.Bad("Forking.Workers", "must not be negative");
-        if (MaxChildren < 1) throw ServerOptions.Bad("Forking.MaxChildren", "must be at least 1");
-        if (WorkerWaitTimeout <= TimeSpan.Zero) throw ServerOptions.Bad("Forking.WorkerWaitTimeout", "must be positive");
-        if (ClusterPort is < 0 or > 65535) throw ServerOptions.Bad("Forking.ClusterPort", $"port {ClusterPort} is outside 0..65535");
-        if (RestartDelay < TimeSpan.Zero) throw ServerOptions.Bad("Forking.RestartDelay", "must not be negative");
-        if (MaxRestarts < 0) throw ServerOptions.Bad("Forking.MaxRestarts", "must not be negative");
-        if (RestartsWithin <= TimeSpan.Zero) throw ServerOptions.Bad("Forking.RestartsWithin", "must be positive");
-        if (RestartBackoffMax <= TimeSpan.Zero) throw ServerOptions.Bad("Forking.RestartBackoffMax", "must be positive");
-        if (StopTimeout < TimeSpan.Zero) throw ServerOptions.Bad("Forking.StopTimeout", "must not be negative");
-        if (WorkerStartTimeout <= TimeSpan.Zero) throw ServerOptions.Bad("Forking.WorkerStartTimeout", "must be positive");
-        if (string.IsNullOrWhiteSpace(ClusterHost)) throw ServerOptions.Bad("Forking.ClusterHost", "must not be empty");
+        if (Workers < 0) throw InvalidSetting.Error("Forking.Workers", "must not be negative");
+        if (MaxChildren < 1) throw InvalidSetting.Error("Forking.MaxChildren", "must be at least 1");
+        if (WorkerWaitTimeout <= TimeSpan.Zero) throw InvalidSetting.Error("Forking.WorkerWaitTimeout", "must be positive");
+        if (ClusterPort is < 0 or > 65535) throw InvalidSetting.Error("Forking.ClusterPort", $"port {ClusterPort} is outside 0..65535");
+        if (RestartDelay < TimeSpan.Zero) throw InvalidSetting.Error("Forking.RestartDelay", "must not be negative");
+        if (MaxRestarts < 0) throw InvalidSetting.Error("Forking.MaxRestarts", "must not be negative");
+        if (RestartsWithin <= TimeSpan.Zero) throw InvalidSetting.Error("Forking.RestartsWithin", "must be positive");
+        if (RestartBackoffMax <= TimeSpan.Zero) throw InvalidSetting.Error("Forking.RestartBackoffMax", "must be positive");
+        if (StopTimeout < TimeSpan.Zero) throw InvalidSetting.Error("Forking.StopTimeout", "must not be negative");
+        if (WorkerStartTimeout <= TimeSpan.Zero) throw InvalidSetting.Error("Forking.WorkerStartTimeout", "must be positive");
+        if (string.IsNullOrWhiteSpace(ClusterHost)) throw InvalidSetting.Error("Forking.ClusterHost", "must not be empty");
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Threading.Tasks.Sources;
-using ActorSockets.Connections;
 using Akka.Actor;
 
 namespace ActorSockets.Handlers;

@@ -1,5 +1,4 @@
 using System.Text;
-using ActorSockets.Connections;
 
 namespace ActorSockets.Handlers;
 
@@ -37,7 +36,7 @@ public abstract class DatagramRequestHandler : RequestHandler
     {
         do // chunks stay small enough to cross from a worker process in one remoting frame
         {
-            var chunk = data[..Math.Min(data.Length, ReadBuffer.MaxChunk)];
+            var chunk = data[..Math.Min(data.Length, ConnectionContract.MaxChunk)];
             Connection.Tell(new Write(chunk.ToArray()), Self);
             data = data[chunk.Length..];
         }

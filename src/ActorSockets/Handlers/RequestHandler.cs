@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
-using ActorSockets.Servers;
 using Akka.Actor;
 
 namespace ActorSockets.Handlers;
@@ -11,7 +10,7 @@ namespace ActorSockets.Handlers;
 /// <see cref="Setup"/>, <see cref="Handle"/> and <see cref="Finish"/> in that order. Override
 /// <see cref="HandleAsync"/> (and, when needed, <see cref="SetupAsync"/> / <see cref="FinishAsync"/>).
 /// Finish runs even when Handle threw; the exception is then rethrown so the supervisor
-/// stops this handler and reports it to <see cref="ServerHooks.HandleError"/>.
+/// stops this handler and reports it to <see cref="Servers.ServerHooks.HandleError"/>.
 /// <para>It is a full actor: it takes messages of its own (<see cref="Receive{T}"/>), at once, even
 /// while a step awaits the client; it may have timers, children, a supervisor strategy, watch
 /// actors and subscribe to the event stream. Its steps' code and its messages take turns on the
@@ -155,7 +154,7 @@ public abstract partial class RequestHandler : UntypedActor
         _keepAfterFinish = setup.KeepHandler;
         // A kept handler's listener must know which of the requests queued to it was under way
         // if it fails: this one, from now until it tells HandlerDone.
-        if (_keepAfterFinish && _connection is Connections.DatagramReply reply) reply.MarkStarted();
+        if (_keepAfterFinish && _connection is IQueuedRequest queued) queued.TakenUp();
         OnSetup(setup);
     }
 
@@ -184,7 +183,7 @@ public abstract partial class RequestHandler : UntypedActor
     private protected virtual void OnRequestOver() { }
 
     /// <summary>Asks the connection (or datagram request) and returns its answer, throwing the
-    /// matching exception for an <see cref="Connections.IoFailed"/>. The answer comes to this
+    /// matching exception for an <see cref="IoFailed"/>. The answer comes to this
     /// handler's mailbox (<see cref="ConnectionAnswers"/>): no Ask per request.</summary>
     private protected async ValueTask<object> AskConnectionAsync(object request)
         => IoErrors.ThrowIfFailed(await AskConnectionUncheckedAsync(request));
@@ -254,7 +253,7 @@ public abstract partial class RequestHandler : UntypedActor
             if (_aborted is null)
             {
                 _aborted = new CancellationTokenSource();
-                Connection.Tell(new Connections.WatchClient(_aborted), Self);
+                Connection.Tell(new WatchClient(_aborted), Self);
             }
             return _aborted.Token;
         }

@@ -1,4 +1,3 @@
-using ActorSockets.Connections;
 
 namespace ActorSockets.Handlers;
 

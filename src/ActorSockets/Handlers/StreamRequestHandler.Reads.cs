@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using ActorSockets.Connections;
 using Akka.Actor;
 
 namespace ActorSockets.Handlers;
@@ -21,7 +20,7 @@ public abstract partial class StreamRequestHandler
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     protected async ValueTask<ReadOnlyMemory<byte>> ReceiveMemoryAsync(int maxBytes = 4096, CancellationToken cancellationToken = default)
     {
-        maxBytes = Math.Min(maxBytes, ReadBuffer.MaxChunk);
+        maxBytes = Math.Min(maxBytes, ConnectionContract.MaxChunk);
         if (_lastLent.MaxBytes != maxBytes) _lastLent = new ReadLent(maxBytes); // messages are immutable: reuse
         var answer = await ReadAnswerAsync(_lastLent, cancellationToken);
         if (answer is not LentRead lent) return ((ReadResult)answer).Data;
@@ -56,7 +55,7 @@ public abstract partial class StreamRequestHandler
     private void ReturnLent()
     {
         if (_lent is null) return;
-        InputBuffer.Pool.Return(_lent);
+        ConnectionContract.Pool.Return(_lent);
         _lent = null;
     }
 

@@ -1,5 +1,4 @@
 using System.Text;
-using ActorSockets.Connections;
 using Akka.Actor;
 
 namespace ActorSockets.Handlers;
@@ -48,7 +47,7 @@ public abstract partial class StreamRequestHandler : RequestHandler
     /// nothing has (<c>request.recv(n)</c>); empty at end of stream.</summary>
     protected Task<byte[]> ReceiveAsync(int maxBytes = 4096, CancellationToken cancellationToken = default)
     {
-        maxBytes = Math.Min(maxBytes, ReadBuffer.MaxChunk);
+        maxBytes = Math.Min(maxBytes, ConnectionContract.MaxChunk);
         if (_lastAvailable.MaxBytes != maxBytes) _lastAvailable = new ReadAvailable(maxBytes); // messages are immutable: reuse
         return ReadAsync(_lastAvailable, cancellationToken);
     }
@@ -57,11 +56,11 @@ public abstract partial class StreamRequestHandler : RequestHandler
     protected async Task<byte[]> ReadExactlyAsync(int count, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (count <= ReadBuffer.MaxChunk) return await ReadAsync(new ReadExactly(count), cancellationToken);
+        if (count <= ConnectionContract.MaxChunk) return await ReadAsync(new ReadExactly(count), cancellationToken);
         using var collected = new MemoryStream(count);
         while (collected.Length < count)
         {
-            var chunk = await ReadAsync(new ReadExactly((int)Math.Min(ReadBuffer.MaxChunk, count - collected.Length)), cancellationToken);
+            var chunk = await ReadAsync(new ReadExactly((int)Math.Min(ConnectionContract.MaxChunk, count - collected.Length)), cancellationToken);
             if (chunk.Length == 0) break;
             collected.Write(chunk);
         }
@@ -108,7 +107,7 @@ public abstract partial class StreamRequestHandler : RequestHandler
     /// enough to cross to a worker process in one remoting frame.</summary>
     private ReadOnlyMemory<byte> TellChunk(ReadOnlyMemory<byte> data)
     {
-        var chunk = data[..Math.Min(data.Length, Math.Min(_flushThreshold, ReadBuffer.MaxChunk))];
+        var chunk = data[..Math.Min(data.Length, Math.Min(_flushThreshold, ConnectionContract.MaxChunk))];
         Connection.Tell(new Write(chunk.ToArray()), Self);
         _unflushed += chunk.Length;
         return data[chunk.Length..];

@@ -148,7 +148,7 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
                 Abandon(giveUp.Handler, giveUp.Reason, giveUp.Why);
                 return true;
             case DeadlinePassed passed:
-                Abandon(passed.Request, ServerEvent.RequestDeadline, $"request deadline of {Options.RequestDeadline} passed; closing");
+                Abandon(passed.Request, ServerEvent.RequestDeadline, RequestLifecycle.DeadlineWhy(Options));
                 return true;
             case StopRequest stop when _replies.ContainsKey(stop.Reply):
                 stop.Reply.Complete(send: true);
@@ -164,7 +164,7 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     private void Abandon(IActorRef request, ServerEvent reason, string why)
     {
         if (!_replies.TryGetValue(request, out var reply)) return; // already over
-        Settings.Counters.Record(reason, Log, $"{reply.Info.HandlerName} ({reply.Info.ClientAddress})", why);
+        RequestLifecycle.Abandoned(Settings, reply.Info, reason, why, Log);
         reply.Complete(send: false);
         if (reply.Pooled) GiveUpPooled(reply);
         else Context.Stop(request);
@@ -186,7 +186,7 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
         if (Options.RequestDeadline is not null) Timers.Cancel(reply);
         _pool!.Ended(reply);
         Context.Unwatch(reply);
-        return base.AroundReceive(receive, new Terminated(reply, existenceConfirmed: true, addressTerminated: false));
+        return base.AroundReceive(receive, new ChildStopped(reply));
     }
 
     /// <summary>A request ends when its handler stops: whatever it wrote and did not send yet
@@ -215,12 +215,12 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     }
 
     /// <summary>Handlers are supervised as on every path (<see cref="RequestLifecycle"/>); the server goes on.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision((handler, error) =>
+    protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision(Context, (handler, error) =>
     {
         var info = _replies.TryGetValue(handler, out var reply) ? reply.Info
             : _pool?.Current(handler) is { } current ? current.Info
             : new RequestInfo("", Admission.Describe(BoundAddress), handler.Path.Name, Self);
-        RequestLifecycle.Report(Settings, info, error, Log);
+        RequestLifecycle.Report(Settings, info, error, Log, Self);
     });
 
     /// <summary>Compares addresses by their used bytes only: <see cref="SocketAddress"/>'s own hash

@@ -61,7 +61,7 @@ internal abstract partial class ListenerActor<TRequest>
             return true;
         }
         Settings.Counters.Count(ServerEvent.DescriptorLimit);
-        Settings.Metrics.ConnectionRejected(Metrics.ServerMetrics.ErrorDescriptorLimit);
+        Settings.Metrics.ConnectionRejected(ServerMetrics.ErrorDescriptorLimit);
         if (_descriptors.BeginShortage())
             Log.Warning("Server on {Address}: the process holds all the {Capacity} client sockets its open-file limit ({Limit}) allows "
                 + "besides a reserve for the runtime; closing new connections at once until some end", _boundDescription,

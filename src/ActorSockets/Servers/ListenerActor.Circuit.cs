@@ -15,7 +15,7 @@ internal abstract partial class ListenerActor<TRequest>
     private void RefuseByCircuit(TRequest request)
     {
         Settings.Counters.Count(ServerEvent.CircuitOpen);
-        Settings.Metrics.ConnectionRejected(Metrics.ServerMetrics.ErrorCircuitOpen);
+        Settings.Metrics.ConnectionRejected(ServerMetrics.ErrorCircuitOpen);
         RefuseOpen(request);
         if (HoldsDescriptors) _descriptors.Release();
     }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
-using ActorSockets.Metrics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -110,7 +109,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     protected virtual void DrainRequests(IReadOnlyCollection<IActorRef> requests) { }
 
     /// <summary>Whether the listener watches each request's actor. A subclass that does not must
-    /// deliver its end as a <see cref="Terminated"/> (streams: their connections are children,
+    /// deliver its end as a <see cref="ChildStopped"/> (streams: their connections are children,
     /// whose stop the supervisor strategy reports without death-watch).</summary>
     protected virtual bool WatchesRequests => true;
 
@@ -203,7 +202,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                 if (TookArrival(arrived) && !Defer(arrived.Request)) Serve(arrived.Request);
                 ReceiveNext();
                 break;
-            case Terminated t when RequestEnded(t.ActorRef):
+            case Terminated or ChildStopped when RequestEnded(ChildStopped.ActorOf(message)!):
                 ReceiveNext();
                 break;
             case ServiceTick:
@@ -242,8 +241,8 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                 if (_oneRequestActor is null) FinishOneRequest(RequestOutcome.Refused);
                 else if (Options.Mode == ServerMode.Threading) FinishOneRequest(RequestOutcome.Served);
                 break;
-            case Terminated t when RequestEnded(t.ActorRef):
-                if (t.ActorRef.Equals(_oneRequestActor)) FinishOneRequest(RequestOutcome.Served);
+            case Terminated or ChildStopped when RequestEnded(ChildStopped.ActorOf(message)!):
+                if (ChildStopped.ActorOf(message)!.Equals(_oneRequestActor)) FinishOneRequest(RequestOutcome.Served);
                 else if (_receiveCancel is not null) ReceiveNext(); // a slot freed while still waiting for the one
                 break;
             case OneRequestTimedOut:
@@ -269,7 +268,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     {
         switch (message)
         {
-            case Terminated t when RequestEnded(t.ActorRef):
+            case Terminated or ChildStopped when RequestEnded(ChildStopped.ActorOf(message)!):
                 if (_requests.Count == 0) FinishClose();
                 break;
             case CloseDeadline:
@@ -306,8 +305,8 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                 _receiveInFlight = false;
                 OnReceiveFailed(failed.Error);
                 break;
-            case Terminated t:
-                RequestEnded(t.ActorRef);
+            case Terminated or ChildStopped:
+                RequestEnded(ChildStopped.ActorOf(message)!);
                 break;
             case RetryReceive:
                 if (_receiveCancel is not null) ReceiveNext();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ActorSockets.Metrics;
 using Akka.Event;
 
 namespace ActorSockets.Servers;

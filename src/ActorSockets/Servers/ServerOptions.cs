@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using ActorSockets.Handlers;
 
 namespace ActorSockets.Servers;
 
@@ -186,8 +187,8 @@ public sealed record ServerOptions
         int maxPacket = Endpoint is UnixDomainSocketEndPoint ? MaxUnixPacketSize : MaxUdpPacketSize;
         if (MaxPacketSize < 1 || MaxPacketSize > maxPacket)
             throw Bad(nameof(MaxPacketSize), $"must be between 1 and {maxPacket} bytes");
-        if (Kind == SocketKind.Datagram && Mode == ServerMode.Forking && MaxPacketSize > Connections.ReadBuffer.MaxChunk)
-            throw Bad(nameof(MaxPacketSize), $"must be at most {Connections.ReadBuffer.MaxChunk} bytes in forking mode, to reach a worker in one message");
+        if (Kind == SocketKind.Datagram && Mode == ServerMode.Forking && MaxPacketSize > ConnectionContract.MaxChunk)
+            throw Bad(nameof(MaxPacketSize), $"must be at most {ConnectionContract.MaxChunk} bytes in forking mode, to reach a worker in one message");
         if (UnixSocketMode is not null && Endpoint is not UnixDomainSocketEndPoint)
             throw Bad(nameof(UnixSocketMode), "applies only to a Unix socket path");
         if (Backlog < 1) throw Bad(nameof(Backlog), "must be at least 1");
@@ -228,8 +229,7 @@ public sealed record ServerOptions
     private const int MaxUdpPacketSize = 65535;
     private const int MaxUnixPacketSize = 4 * 1024 * 1024;
 
-    internal static ArgumentException Bad(string setting, string why)
-        => new($"Invalid server setting '{setting}': {why}.", setting);
+    internal static ArgumentException Bad(string setting, string why) => InvalidSetting.Error(setting, why);
 }
 
 /// <summary>Whether a TCP server reads a PROXY protocol header before serving a connection.</summary>

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using ActorSockets.Metrics;
 using ActorSockets.Tls;
 using Akka.Actor;
 using Akka.Event;

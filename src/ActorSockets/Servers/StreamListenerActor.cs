@@ -42,15 +42,12 @@ internal sealed partial class StreamListenerActor(ServerOptions options, ServerH
     }
 
     /// <summary>Connections are children: the supervisor strategy reports each one's stop, which
-    /// arrives as the Terminated the states expect. Death-watch would keep a set in every
+    /// arrives as a <see cref="ChildStopped"/>. Death-watch would keep a set in every
     /// connection actor, held as long as the connection (measured with a heap dump of 10,000
     /// idle connections: about 0.4 KB each with both watches).</summary>
     protected override bool WatchesRequests => false;
 
-    protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.DefaultTellingChildStopped();
-
-    protected override bool AroundReceive(Receive receive, object message)
-        => base.AroundReceive(receive, RequestLifecycle.AsTerminated(message));
+    protected override SupervisorStrategy SupervisorStrategy() => ChildStopTelling.Default();
 
     protected override void DrainRequests(IReadOnlyCollection<IActorRef> requests)
     {

@@ -111,7 +111,7 @@ public sealed record TlsOptions
             : null;
 
     internal static ArgumentException Bad(string property, string why)
-        => Servers.ServerOptions.Bad($"Tls.{property}", why);
+        => InvalidSetting.Error($"Tls.{property}", why);
 
     /// <summary>Parses "tls12, tls13" (empty: the system's choice).</summary>
     public static SslProtocols ParseProtocols(string text)

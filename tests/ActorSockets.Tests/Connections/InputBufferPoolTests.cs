@@ -1,4 +1,5 @@
 using ActorSockets.Connections;
+using ActorSockets.Handlers;
 using ActorSockets.Tests.Support;
 using Xunit;
 

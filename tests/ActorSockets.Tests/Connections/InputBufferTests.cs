@@ -1,5 +1,6 @@
 using System.Text;
 using ActorSockets.Connections;
+using ActorSockets.Handlers;
 using ActorSockets.Tests.Support;
 using Xunit;
 
@@ -134,19 +135,19 @@ public class InputBufferTests
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]
-    [InlineData(InputBuffer.MaxChunk + 1)]
+    [InlineData(ConnectionContract.MaxChunk + 1)]
     public void Available_outside_one_to_a_chunk_is_misuse(int size)
     {
         using var buffer = With("data");
         var failed = Assert.IsType<IoFailed>(buffer.TryTakeAvailable(size));
         Assert.Equal(IoFailure.Misuse, failed.Reason);
-        Assert.Equal($"a single read must ask for 1..{InputBuffer.MaxChunk} bytes, not {size}", failed.Message);
+        Assert.Equal($"a single read must ask for 1..{ConnectionContract.MaxChunk} bytes, not {size}", failed.Message);
         Assert.Equal(4, buffer.Buffered); // nothing was taken
     }
 
     [Theory]
     [InlineData(-1)]
-    [InlineData(InputBuffer.MaxChunk + 1)]
+    [InlineData(ConnectionContract.MaxChunk + 1)]
     public void Exactly_outside_zero_to_a_chunk_is_misuse(int size)
     {
         using var buffer = With("data");
@@ -157,13 +158,13 @@ public class InputBufferTests
     [Fact]
     public void A_whole_chunk_may_be_asked_for()
     {
-        var chunk = new byte[InputBuffer.MaxChunk];
+        var chunk = new byte[ConnectionContract.MaxChunk];
         Random.Shared.NextBytes(chunk);
         using var buffer = new InputBuffer(16);
         buffer.Append(chunk);
         buffer.Append(chunk);
-        Assert.Equal(chunk, Assert.IsType<ReadResult>(buffer.TryTakeAvailable(InputBuffer.MaxChunk)).Data);
-        Assert.Equal(chunk, Assert.IsType<ReadResult>(buffer.TryTakeExactly(InputBuffer.MaxChunk)).Data);
+        Assert.Equal(chunk, Assert.IsType<ReadResult>(buffer.TryTakeAvailable(ConnectionContract.MaxChunk)).Data);
+        Assert.Equal(chunk, Assert.IsType<ReadResult>(buffer.TryTakeExactly(ConnectionContract.MaxChunk)).Data);
         Assert.Equal(0, buffer.Buffered);
     }
 
@@ -208,7 +209,7 @@ public class InputBufferTests
             Assert.Equal(at - got.Count, buffer.Buffered);
             if (at % 2 == 0) got.AddRange(Assert.IsType<ReadResult>(buffer.TryTakeAvailable(1000)).Data);
         }
-        while (buffer.Buffered > 0) got.AddRange(Assert.IsType<ReadResult>(buffer.TryTakeAvailable(InputBuffer.MaxChunk)).Data);
+        while (buffer.Buffered > 0) got.AddRange(Assert.IsType<ReadResult>(buffer.TryTakeAvailable(ConnectionContract.MaxChunk)).Data);
         Assert.Equal(sent, got.ToArray());
     }
 

@@ -1,7 +1,9 @@
 using System.Net.Sockets;
 using System.Text;
 using ActorSockets.Connections;
+using ActorSockets.Handlers;
 using ActorSockets.Metrics;
+using ActorSockets.Servers;
 using ActorSockets.Tests.Support;
 using Akka.Actor;
 using Xunit;
@@ -212,14 +214,14 @@ public class ReadBufferTests
         using var pair = await SocketPair.ConnectAsync(serverReceiveBuffer: 1024 * 1024);
         pair.Server.Blocking = false;
         using var buffer = new ReadBuffer(pair.Server, 1024, ServerMetrics.Unnamed);
-        var sent = new byte[ReadBuffer.MaxChunk + 100];
+        var sent = new byte[ConnectionContract.MaxChunk + 100];
         Random.Shared.NextBytes(sent);
         await pair.Client.SendAsync(sent);
         await pair.ServerHasAsync(sent.Length);
-        buffer.FillNow(ReadBuffer.MaxChunk); // receives of 4, 4, 8, 16 and 32 KiB: the buffer's growth
+        buffer.FillNow(ConnectionContract.MaxChunk); // receives of 4, 4, 8, 16 and 32 KiB: the buffer's growth
         Assert.Equal(100, pair.Server.Available); // stopped at the chunk, the rest left in the kernel
-        var first = Assert.IsType<ReadResult>(buffer.TryAnswer(new ReadExactly(ReadBuffer.MaxChunk))).Data;
-        Assert.Equal(sent.AsSpan(0, ReadBuffer.MaxChunk).ToArray(), first);
+        var first = Assert.IsType<ReadResult>(buffer.TryAnswer(new ReadExactly(ConnectionContract.MaxChunk))).Data;
+        Assert.Equal(sent.AsSpan(0, ConnectionContract.MaxChunk).ToArray(), first);
         Assert.Null(buffer.TryAnswer(new ReadAvailable(1)));
     }
 

@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using ActorSockets.Connections;
+using ActorSockets.Handlers;
 using ActorSockets.Metrics;
+using ActorSockets.Servers;
 using ActorSockets.Tests.Support;
 using Xunit;
 

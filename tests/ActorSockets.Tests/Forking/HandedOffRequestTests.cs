@@ -28,7 +28,7 @@ public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(out
         var id = ReceiveConnection(worker);
 
         link.OnEnded(new HandoffProtocol.EndReport(id, false, [], new HandlerFailed(typeof(InvalidOperationException).FullName!, "boom", "trace")));
-        Assert.Same(request, ExpectMsg<RequestLifecycle.ChildStopped>(Deadline).Child);
+        Assert.Same(request, ExpectMsg<ChildStopped>(Deadline).Child);
         Assert.IsType<RemoteHandlerException>(Assert.Single(hooks.Errors).Error);
         Assert.Equal(1, settings.Counters.Snapshot(0, null, false).HandlerFailures);
 
@@ -49,7 +49,7 @@ public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(out
         Assert.Equal((HandoffProtocol.Drain, id), ReceiveId(worker));
         request.Stop(); // the drain deadline passed
         Assert.Equal((HandoffProtocol.Close, id), ReceiveId(worker));
-        Assert.Same(request, ExpectMsg<RequestLifecycle.ChildStopped>(Deadline).Child);
+        Assert.Same(request, ExpectMsg<ChildStopped>(Deadline).Child);
 
         link.OnEnded(new HandoffProtocol.EndReport(id, true, [], null)); // the worker's answer to the Close
         link.OnDown("the worker exited");
@@ -68,7 +68,7 @@ public class HandedOffRequestTests(ITestOutputHelper output) : ServerTestKit(out
         ReceiveConnection(worker);
 
         link.OnDown("the link to worker process 4242 closed (the worker exited)");
-        var told = new[] { ExpectMsg<RequestLifecycle.ChildStopped>(Deadline).Child, ExpectMsg<RequestLifecycle.ChildStopped>(Deadline).Child };
+        var told = new[] { ExpectMsg<ChildStopped>(Deadline).Child, ExpectMsg<ChildStopped>(Deadline).Child };
         Assert.Equal(new HashSet<IActorRef> { first, second }, told.ToHashSet());
         Assert.Equal(2, hooks.Errors.Count);
         Assert.All(hooks.Errors, e => Assert.IsType<WorkerLostException>(e.Error));

@@ -41,7 +41,7 @@ public class BoundedMemoryTests(ITestOutputHelper output) : ServerTestKit(output
         Assert.Contains(options.MaxLineLength.ToString(), error.Message);
         // The connection's input buffer may grow to the longest line (or read chunk) plus one
         // byte, and no further: a server that buffers more before failing asks the pool for more.
-        int mostNeeded = Math.Max(options.MaxLineLength, ActorSockets.Connections.InputBuffer.MaxChunk) + 1;
+        int mostNeeded = Math.Max(options.MaxLineLength, ActorSockets.Handlers.ConnectionContract.MaxChunk) + 1;
         Assert.InRange(pool.LargestAsked, 1, mostNeeded);
         // At most the grown buffer and the one it grows from are out at once (pool arrays are
         // powers of two), nowhere near the 10 MiB sent.

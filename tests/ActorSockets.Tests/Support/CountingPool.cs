@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using ActorSockets.Connections;
+using ActorSockets.Handlers;
 
 namespace ActorSockets.Tests.Support;
 
@@ -20,8 +21,8 @@ public sealed class CountingPool : ArrayPool<byte>, IDisposable
 
     public static CountingPool Install()
     {
-        var pool = new CountingPool(InputBuffer.Pool);
-        InputBuffer.Pool = pool;
+        var pool = new CountingPool(ConnectionContract.Pool);
+        ConnectionContract.Pool = pool;
         return pool;
     }
 
@@ -75,7 +76,7 @@ public sealed class CountingPool : ArrayPool<byte>, IDisposable
 
     public void Dispose()
     {
-        if (ReferenceEquals(InputBuffer.Pool, this)) InputBuffer.Pool = _inner;
+        if (ReferenceEquals(ConnectionContract.Pool, this)) ConnectionContract.Pool = _inner;
     }
 
     private static void Raise(ref long field, long value)

@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using ActorSockets.Servers;
 using static ActorSockets.Metrics.ActorSocketsMetrics;
 
-namespace ActorSockets.Metrics;
+namespace ActorSockets.Servers;
 
 /// <summary>
 /// One server's measurements. Its tag arrays are built once (again when the server binds, to
