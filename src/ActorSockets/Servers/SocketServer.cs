@@ -62,7 +62,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
         Name = name;
         var forking = options.Mode == ServerMode.Forking ? ForkingMode.Load() : null;
         _system = system ?? DefaultActorSystem.Create(config: forking?.ListenerConfig(options));
-        HandlerPlacement launcher = new ChildHandlerPlacement(handlerProps, dispatcher: options.Tls is null ? null : IoDispatcher.TlsId);
+        HandlerPlacement launcher = new ChildHandlerPlacement(handlerProps, dispatcher: IoDispatcher.HandlersOf(options));
         if (forking is not null)
         {
             _forking = forking.Start(_system, options, name);
@@ -281,11 +281,11 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
 
     private static ObjectDisposedException Gone() => new(nameof(SocketServer), "The server is closed.");
 
-    /// <summary>The listener runs on the <see cref="IoDispatcher"/>, with the connections: every
-    /// accept and every datagram passes through it (measured: UDP and one-request connections
-    /// both faster than on the default dispatcher).</summary>
+    /// <summary>A stream listener runs on the <see cref="IoDispatcher"/>, with the connections: every
+    /// accept passes through it (measured: one-request connections faster than on the default
+    /// dispatcher). A datagram listener runs beside its handlers (<see cref="IoDispatcher.ListenerOf"/>).</summary>
     internal static Props ListenerProps(ServerOptions options, ServerHooks hooks, HandlerPlacement launcher)
         => (options.Kind == SocketKind.Datagram
             ? Props.Create(() => new DatagramListenerActor(options, hooks, launcher))
-            : Props.Create(() => new StreamListenerActor(options, hooks, launcher))).WithDispatcher(IoDispatcher.Id);
+            : Props.Create(() => new StreamListenerActor(options, hooks, launcher))).WithDispatcher(IoDispatcher.ListenerOf(options));
 }
