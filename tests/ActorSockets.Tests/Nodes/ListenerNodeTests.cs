@@ -24,7 +24,7 @@ public class ListenerNodeTests(ITestOutputHelper output)
         output.WriteLine($"three nodes up on every node {formation.Elapsed.TotalSeconds:F1} s after the first started");
         foreach (var node in nodes)
         {
-            Assert.Contains($"CLUSTER {addresses[Array.IndexOf(nodes, node)]}", node!.Stderr);
+            Assert.Equal(addresses[Array.IndexOf(nodes, node)], await node!.ClusterAddressAsync());
             Assert.Equal("hi\n", await TestClient.RequestLineAsync(node.Port, "hi\n"));
         }
 
