@@ -25,6 +25,9 @@ public class ListenerNodeTests(ITestOutputHelper output)
         foreach (var node in nodes)
         {
             Assert.Equal(addresses[Array.IndexOf(nodes, node)], await node!.ClusterAddressAsync());
+            // A normal start logs, at Information, only ActorSockets' own lines, each with its event id.
+            Assert.All(node.Stderr.Split('\n').Where(line => line.StartsWith("info:", StringComparison.Ordinal)),
+                line => Assert.Matches(@"^info: ActorSockets\.\w+\[[1-9]\d*\] ", line));
             Assert.Equal("hi\n", await TestClient.RequestLineAsync(node.Port, "hi\n"));
         }
 
