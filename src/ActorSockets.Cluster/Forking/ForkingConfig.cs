@@ -30,7 +30,7 @@ internal static class ForkingConfig
     /// <exception cref="ArgumentException">It is not, with one line that says why.</exception>
     public static void CheckSeedNode(string seed)
     {
-        const string form = "akka.tcp://actorsockets@HOST:PORT, as the listener prints after CLUSTER";
+        const string form = "akka.tcp://actorsockets@HOST:PORT, as the listener logs it: Cluster address of this listener";
         Akka.Actor.Address address;
         try
         {

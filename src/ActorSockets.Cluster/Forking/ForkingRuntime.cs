@@ -2,6 +2,7 @@ using ActorSockets.Handlers;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Event;
 
 namespace ActorSockets.Forking;
 
@@ -56,7 +57,10 @@ internal sealed class ForkingRuntime : IForkingRuntime
             ? new HandoffLinks(pool, HandoffProtocol.ServerSettings.Of(options, name), Akka.Event.Logging.GetLogger(system, typeof(HandoffLinks)))
             : null;
         var handoff = links is not null && forking.SocketHandoff && options.Kind == SocketKind.Stream ? placement : null;
-        return new ForkingRuntime(system, name, forking, pool, options.MaxLineLength, links, handoff) { ClusterAddress = cluster.SelfAddress.ToString() };
+        var address = cluster.SelfAddress.ToString();
+        Logging.GetLogger(system, typeof(ForkingRuntime))
+            .Info("Cluster address of this listener: {Address} (worker nodes join it with --worker --seed-nodes)", address);
+        return new ForkingRuntime(system, name, forking, pool, options.MaxLineLength, links, handoff) { ClusterAddress = address };
     }
 
     /// <summary>The listener's cluster address: the seed node workers join.</summary>

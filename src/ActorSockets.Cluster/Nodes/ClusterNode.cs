@@ -4,6 +4,7 @@ using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
+using Akka.Event;
 
 namespace ActorSockets.Nodes;
 
@@ -45,15 +46,19 @@ public static class ClusterNode
            && Akka.Cluster.Cluster.Get(system).SelfRoles.Contains(Role);
 
     /// <summary>Joins the cluster: the configured seed nodes, or, without any, this node itself
-    /// (the first node of a new cluster). Each member that joins or leaves is logged once, from
-    /// here on. Serving need not wait for it: a node alone still serves its own clients.</summary>
+    /// (the first node of a new cluster). Logs this node's address (what the others name as a
+    /// seed node), then each member that joins or leaves, once. Serving need not wait for it: a
+    /// node alone still serves its own clients.</summary>
     /// <returns>This node's cluster address (what the others give as a seed node).</returns>
     public static string Join(ActorSystem system)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         system.ActorOf(Props.Create(() => new Membership()), "actorsockets-cluster-members");
         if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
-        return cluster.SelfAddress.ToString();
+        var address = cluster.SelfAddress.ToString();
+        Logging.GetLogger(system, typeof(ClusterNode))
+            .Info("Cluster address of this node: {Address} (other nodes list it in their seed nodes)", address);
+        return address;
     }
 
     /// <summary>hocon/nodes.conf, compiled in.</summary>

@@ -111,7 +111,7 @@ public static partial class ServerCommandLine
         {
             if (ClusterFlags.Seeds(parsed) is not { Length: > 0 } seeds)
             {
-                Console.Error.WriteLine("--worker needs --seed-nodes ADDRESS (the listener prints it as 'CLUSTER <address>').");
+                Console.Error.WriteLine("--worker needs --seed-nodes ADDRESS (the listener logs it: 'Cluster address of this listener: <address>').");
                 return UsageError;
             }
             try
@@ -196,11 +196,11 @@ public static partial class ServerCommandLine
         else if (nodes.Enabled) // a listener node: joins (or seeds) the cluster while the server binds
             systemConfig = systemConfig.WithFallback(ClusterNode.Config(nodes));
         system = ServerActorSystem.Create(loggerFactory: loggerFactory, config: systemConfig);
-        var nodeAddress = nodes.Enabled ? ClusterNode.Join(system) : null;
+        if (nodes.Enabled) ClusterNode.Join(system); // logs its cluster address
         var exitCode = 1;
         try
         {
-            return exitCode = await ServeAsync(system, parsed, options, nodeAddress, handlerProps, server =>
+            return exitCode = await ServeAsync(system, parsed, options, handlerProps, server =>
             {
                 started = server;
                 onStarted?.Invoke(server);
@@ -237,7 +237,7 @@ public static partial class ServerCommandLine
         }
     }
 
-    private static async Task<int> ServeAsync(ActorSystem system, ParseResult parsed, ServerOptions options, string? nodeAddress,
+    private static async Task<int> ServeAsync(ActorSystem system, ParseResult parsed, ServerOptions options,
         Props handlerProps, Action<SocketServer>? onStarted, Handover handover, CancellationToken stop)
     {
         SocketServer server;
@@ -270,7 +270,6 @@ public static partial class ServerCommandLine
                 Console.Error.WriteLine($"Could not start serving: {e.Message}");
                 return RuntimeFailure;
             }
-            if ((server.ClusterAddress ?? nodeAddress) is { } cluster) Console.Error.WriteLine($"CLUSTER {cluster}");
             Stdout.WriteLine($"LISTENING {bound}");
             Stdout.Flush();
             var serving = server.ServeForeverAsync(stop);

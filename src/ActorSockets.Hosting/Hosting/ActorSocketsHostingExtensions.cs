@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using ActorSockets.Configuration;
+using ActorSockets.Nodes;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Configuration;
@@ -105,6 +106,41 @@ public static class ActorSocketsHostingExtensions
             loggers.ClearLoggers();
             loggers.AddLogger<ActorSocketsLogger>();
         });
+
+    /// <summary>
+    /// Makes the actor system a listener node: a member of a cluster of servers that each accept
+    /// their own clients and share state through Akka.Cluster, with the settings the standard
+    /// command line gives a node (<c>hocon/nodes.conf</c>: remoting, role <c>node</c>, Akka's
+    /// split-brain resolver with keep-majority). Its options are <c>actorsockets.cluster</c> from
+    /// the HOCON added before this call, with <c>enabled</c> turned on, then
+    /// <paramref name="configure"/> on top (which may turn it off again: then nothing is added).
+    /// When the actor system starts, the node joins its seed nodes (without any, it forms a new
+    /// cluster) and logs each member that joins or leaves. Start shard regions and pub/sub beside it
+    /// with Akka.Cluster.Hosting's <c>WithShardRegion&lt;TKey&gt;</c> and <c>WithDistributedPubSub</c>
+    /// (not its <c>WithClustering</c>: this call configures the cluster), and reach them from a
+    /// handler through the <see cref="ActorRegistry"/> (<c>IRequiredActor&lt;TKey&gt;</c>) or
+    /// <c>Context.System.ShardRegion(typeName)</c>. Seed node addresses carry the actor system's
+    /// name: <c>akka.tcp://&lt;name given to AddAkka&gt;@HOST:PORT</c>, the same on every node.
+    /// </summary>
+    /// <param name="builder">The Akka.Hosting builder.</param>
+    /// <param name="configure">Changes made in code, e.g. <c>node =&gt; node with { Port = 4051, SeedNodes = [...] }</c>.</param>
+    /// <exception cref="ServerConfigurationException">A bad or unknown <c>actorsockets.cluster</c> setting, its path named.</exception>
+    /// <exception cref="ArgumentException">A bad option set in <paramref name="configure"/>.</exception>
+    public static AkkaConfigurationBuilder WithActorSocketsNode(this AkkaConfigurationBuilder builder,
+        Func<ClusterNodeOptions, ClusterNodeOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = ClusterNodeOptions.Read(builder.Configuration.GetOrElse(Config.Empty)) with { Enabled = true };
+        if (configure is not null)
+        {
+            options = configure(options);
+            options.Validate();
+        }
+        if (!options.Enabled) return builder;
+        // Appended: HOCON of the program's own, added before or after, wins over the node's defaults.
+        return builder.AddHocon(ClusterNode.Config(options), HoconAddMode.Append)
+            .WithActors((system, _) => ClusterNode.Join(system));
+    }
 
     private static AkkaConfigurationBuilder Add(AkkaConfigurationBuilder builder, HostedServer server)
     {

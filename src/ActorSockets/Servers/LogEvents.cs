@@ -71,6 +71,7 @@ public static class LogEvents
         ["Worker node {Worker} (pid {Pid}) left the cluster"] = (3042, "WorkerNodeLeft"),
         ["Worker {Pid} cannot use the listener's link {Link}: {Reason}; exiting"] = (3043, "WorkerLinkFailed"),
         ["Worker {Pid} cannot reach seed node {Seeds} after {Seconds} s; still trying"] = (3044, "SeedUnreachable"),
+        ["Cluster address of this listener: {Address} (worker nodes join it with --worker --seed-nodes)"] = (3045, "ListenerClusterAddress"),
         ["Accepting a worker link failed: {Reason}"] = (3050, "LinkAcceptFailed"),
         ["Link to worker process {Pid} failed: {Reason}"] = (3051, "LinkFailed"),
 
@@ -86,6 +87,7 @@ public static class LogEvents
         ["Node {Node} joined the cluster; {Nodes} nodes up"] = (5000, "NodeJoined"),
         ["Node {Node} left the cluster ({How}); {Nodes} nodes up"] = (5001, "NodeLeft"),
         ["Node {Node} is unreachable; the split-brain resolver decides in {Seconds} s if it stays so"] = (5002, "NodeUnreachable"),
+        ["Cluster address of this node: {Address} (other nodes list it in their seed nodes)"] = (5003, "NodeClusterAddress"),
     };
 
     /// <summary>The id and name of the event logged with <paramref name="template"/>, if it is one of ActorSockets'.</summary>

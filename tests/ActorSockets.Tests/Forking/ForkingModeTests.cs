@@ -139,7 +139,7 @@ public class ForkingModeTests(ITestOutputHelper output)
     public async Task A_worker_node_started_by_hand_with_stdin_at_eof_joins_and_serves_beside_a_local_worker()
     {
         using var server = await ForkingServers.StartAsync(Handoff, "", "--workers", "1", "--max-children", "64");
-        var cluster = Regex.Match(server.Stderr, @"CLUSTER (\S+)").Groups[1].Value;
+        var cluster = await server.ClusterAddressAsync();
         Assert.StartsWith("akka.tcp://", cluster);
         // stdin from /dev/null (at end of file from the start), as under systemd, nohup or a script.
         using var extra = SampleProcess.Launch(Program, stdinFromDevNull: true, "--worker", "--seed-nodes", cluster);

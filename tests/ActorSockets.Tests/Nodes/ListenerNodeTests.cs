@@ -24,7 +24,10 @@ public class ListenerNodeTests(ITestOutputHelper output)
         output.WriteLine($"three nodes up on every node {formation.Elapsed.TotalSeconds:F1} s after the first started");
         foreach (var node in nodes)
         {
-            Assert.Contains($"CLUSTER {addresses[Array.IndexOf(nodes, node)]}", node!.Stderr);
+            Assert.Equal(addresses[Array.IndexOf(nodes, node)], await node!.ClusterAddressAsync());
+            // A normal start logs, at Information, only ActorSockets' own lines, each with its event id.
+            Assert.All(node.Stderr.Split('\n').Where(line => line.StartsWith("info:", StringComparison.Ordinal)),
+                line => Assert.Matches(@"^info: ActorSockets\.\w+\[[1-9]\d*\] ", line));
             Assert.Equal("hi\n", await TestClient.RequestLineAsync(node.Port, "hi\n"));
         }
 

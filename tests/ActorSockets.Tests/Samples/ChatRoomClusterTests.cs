@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using ActorSockets.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -21,7 +20,7 @@ public class ChatRoomClusterTests(ITestOutputHelper output)
         try
         {
             first = await SampleProcess.StartAsync("ChatRoom", "--port", "0", "--cluster-port", "0"); // seeds itself
-            var seed = Regex.Match(first.Stderr, @"CLUSTER (\S+)").Groups[1].Value;
+            var seed = await first.ClusterAddressAsync();
             Assert.StartsWith("akka.tcp://actorsockets@127.0.0.1:", seed);
             second = await SampleProcess.StartAsync("ChatRoom", "--port", "0", "--cluster-port", "0", "--seed-nodes", seed);
             await first.WaitForStderrAsync("2 nodes up", Deadline);

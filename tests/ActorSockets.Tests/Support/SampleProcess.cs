@@ -30,6 +30,16 @@ public sealed class SampleProcess : IDisposable
         => Eventually.Until(() => Stderr.Contains(text, StringComparison.Ordinal), within ?? TimeSpan.FromSeconds(10),
             $"stderr to contain \"{text}\"");
 
+    /// <summary>The cluster address the process logs (a forking listener's, or a listener node's), once it has.</summary>
+    public async Task<string> ClusterAddressAsync(TimeSpan? within = null)
+    {
+        var pattern = new System.Text.RegularExpressions.Regex(@"Cluster address of this (?:listener|node): (\S+)");
+        var address = "";
+        await Eventually.Until(() => pattern.Match(Stderr) is { Success: true } found && (address = found.Groups[1].Value).Length > 0,
+            within ?? TimeSpan.FromSeconds(10), "the logged cluster address");
+        return address;
+    }
+
     /// <summary>Starts sample <paramref name="name"/> and waits until it prints LISTENING.</summary>
     public static Task<SampleProcess> StartAsync(string name, params string[] args) => StartAsync(name, null, args);
 
