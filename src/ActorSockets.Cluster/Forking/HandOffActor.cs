@@ -18,7 +18,8 @@ namespace ActorSockets.Forking;
 /// <item>to one of the listener's own worker processes: the descriptor is handed over the
 /// worker's link and this process closes its copy; the worker serves the connection with the
 /// same connection and handler actors as threading mode, and reports the end here, where it is
-/// counted (limits, timeouts, the handler's failure through <c>HandleError</c>) and measured;</item>
+/// counted (limits, timeouts, the handler's failure through <c>HandleError</c>) and measured, in
+/// this actor's <see cref="RequestScope"/>;</item>
 /// <item>to a worker node started by hand: the request is relayed as messages, through a
 /// <see cref="StreamConnectionActor"/> child whose handler is a <see cref="HandlerProxy"/>.</item>
 /// </list>
@@ -28,14 +29,12 @@ namespace ActorSockets.Forking;
 internal sealed class HandOffActor(Socket client, RequestInfo info, ServerContext settings, IActorRef pool, LocalPlacement placement)
     : UntypedActor
 {
-    private readonly long _started = Stopwatch.GetTimestamp();
     private Socket? _client = client; // ours until handed off or given to the relay
     private WorkerLink? _link;
     private long _id;
     private bool _draining; // the server is closing: the connection, wherever it is, drains
-    private bool _measured; // this actor, not a relay connection, reports the connection's metrics
+    private RequestScope _scope; // begun once handed off or failed here: a relay connection keeps its own
     private bool _ended;
-    private string? _errorType; // error.type of the connection's duration: null when it did not fail
     private IActorRef? _relay;
     private ILoggingAdapter? _log;
     private int _attempts; // hand-offs that failed: a worker that died just then
@@ -94,7 +93,7 @@ internal sealed class HandOffActor(Socket client, RequestInfo info, ServerContex
 
     private void HandOff(WorkerLink link)
     {
-        Measure();
+        _scope.Begin(settings.Metrics);
         try
         {
             _id = link.HandOff(Self, _client!, info);
@@ -131,23 +130,16 @@ internal sealed class HandOffActor(Socket client, RequestInfo info, ServerContex
     private void Ended(HandoffProtocol.EndReport report)
     {
         _ended = true;
-        _errorType = HandedOffAccounting.Ended(settings, info, report, _link?.ProcessId, Log, Self);
+        HandedOffAccounting.Ended(settings, info, report, _link?.ProcessId, Log, Self, ref _scope);
         Context.Stop(Self);
     }
 
     private void Fail(Exception error)
     {
-        Measure();
+        _scope.Begin(settings.Metrics);
         _ended = true;
-        _errorType = HandedOffAccounting.Lost(settings, info, error, Log, Self);
+        HandedOffAccounting.Lost(settings, info, error, Log, Self, ref _scope);
         Context.Stop(Self);
-    }
-
-    private void Measure()
-    {
-        if (_measured) return;
-        _measured = true;
-        settings.Metrics.ConnectionOpened();
     }
 
     /// <summary>Stops the supervised relay connection rather than restarting it.</summary>
@@ -162,7 +154,7 @@ internal sealed class HandOffActor(Socket client, RequestInfo info, ServerContex
             socket.Dispose();
         }
         if (_link is not null && !_ended) _link.Close(_id); // the drain deadline or the listener stopping
-        if (_measured) settings.Metrics.ConnectionClosed(_ended ? _errorType : ServerMetrics.ErrorAborted, _started);
+        _scope.End(settings, _ended ? null : ServerMetrics.ErrorAborted);
     }
 }
 

@@ -10,8 +10,9 @@ namespace ActorSockets.Forking;
 /// <summary>
 /// What the listener records of a request handed to a worker process, whichever stands in for it
 /// here (a <see cref="HandedOffRef"/>, or a <see cref="HandOffActor"/> when the pool
-/// placed it): the hand-off, and at the end the worker's counts and the handler's failure, as
-/// the listener's own connection would record them.
+/// placed it): the hand-off, and at the end the worker's counts and the handler's failure,
+/// replayed into the request's <see cref="RequestScope"/> as the listener's own connection
+/// would record them.
 /// </summary>
 internal static class HandedOffAccounting
 {
@@ -23,12 +24,13 @@ internal static class HandedOffAccounting
             log.Debug("{0} ({1}) handed off to worker process {2} (path=handoff)", info.HandlerName, info.ClientAddress, link.ProcessId);
     }
 
-    /// <summary>Records how the request ended in worker process <paramref name="processId"/>;
-    /// returns the error.type of the connection's duration (null: it did not fail).</summary>
-    public static string? Ended(ServerContext settings, RequestInfo info, HandoffProtocol.EndReport report, int? processId, ILoggingAdapter log,
-        IActorRef request)
+    /// <summary>Replays how the request ended in worker process <paramref name="processId"/> into
+    /// its <paramref name="scope"/> here (the caller then ends it): the limits that gave up on it,
+    /// and the handler's failure.</summary>
+    public static void Ended(ServerContext settings, RequestInfo info, HandoffProtocol.EndReport report, int? processId, ILoggingAdapter log,
+        IActorRef request, ref RequestScope scope)
     {
-        string? errorType = null;
+        bool tlsFailed = false;
         settings.Metrics.BytesIn(report.BytesIn); // the worker moved them; the server's metrics are here
         settings.Metrics.BytesOut(report.BytesOut);
         bool abandoned = false;
@@ -44,29 +46,24 @@ internal static class HandedOffAccounting
                 continue;
             }
             for (int i = 0; i < count; i++) // counted and logged here, as the listener's own connection would
-                RequestLifecycle.Abandoned(settings, info, what, $"{Detail(settings.Options, what)} in worker process {processId}", log);
+                scope.Abandon(settings, info, what, $"{Detail(settings.Options, what)} in worker process {processId}", log, errorType: null);
             abandoned |= what is ServerEvent.RequestDeadline or ServerEvent.IdleTimeout or ServerEvent.FirstByteTimeout or ServerEvent.WriteLimit;
             if (what == ServerEvent.TlsHandshakeFailure)
             {
                 settings.Metrics.ConnectionRejected("tls_handshake"); // as the listener's own TLS connection measures it
-                errorType = ServerMetrics.ErrorHandler;
+                tlsFailed = true;
             }
         }
-        if (report.Cut || abandoned) errorType ??= ServerMetrics.ErrorAborted;
-        if (report.Error is { } error)
-        {
-            errorType = ServerMetrics.ErrorHandler;
-            RequestLifecycle.Report(settings, info, Rebuild(error), log, request);
-        }
-        return errorType;
+        // error.type: the handler's failure, else a failed handshake, else a cut or abandoned connection.
+        if (tlsFailed) scope.MarkFailed(ServerMetrics.ErrorHandler);
+        if (report.Cut || abandoned) scope.MarkFailed(ServerMetrics.ErrorAborted);
+        if (report.Error is { } error) scope.Fail(settings, info, Rebuild(error), log, request);
     }
 
-    /// <summary>The worker went away under the request: counted and reported as a failure; returns its error.type.</summary>
-    public static string Lost(ServerContext settings, RequestInfo info, Exception error, ILoggingAdapter log, IActorRef request)
-    {
-        RequestLifecycle.Report(settings, info, error, log, request);
-        return ServerMetrics.ErrorAborted;
-    }
+    /// <summary>The worker went away under the request: counted and reported as a failure, and
+    /// measured as cut off.</summary>
+    public static void Lost(ServerContext settings, RequestInfo info, Exception error, ILoggingAdapter log, IActorRef request, ref RequestScope scope)
+        => scope.Fail(settings, info, error, log, request, ServerMetrics.ErrorAborted);
 
     /// <summary>What the limit was, in the words the listener's own connections log it with.</summary>
     private static string Detail(ServerOptions options, ServerEvent what) => what switch

@@ -23,7 +23,7 @@ internal sealed class HandedOffRef : StandInRef
     private readonly ServerContext _settings;
     private readonly WorkerLink _link;
     private readonly ILoggingAdapter _log;
-    private readonly long _started = Stopwatch.GetTimestamp();
+    private RequestScope _scope; // driven by whoever wins the end (TryEnd), after the hand-off began it
     private long _id;
 
     private HandedOffRef(IActorContext listener, string name, RequestInfo info, ServerContext settings, WorkerLink link, ILoggingAdapter log)
@@ -33,6 +33,7 @@ internal sealed class HandedOffRef : StandInRef
         _settings = settings;
         _link = link;
         _log = log;
+        _scope.StartClock(); // its end may arrive on the link's thread before the listener's run counts it open
     }
 
     /// <summary>Hands <paramref name="client"/> to the least busy linked worker, if one can take it
@@ -52,7 +53,7 @@ internal sealed class HandedOffRef : StandInRef
         {
             return null;
         }
-        settings.Metrics.ConnectionOpened();
+        request._scope.Begin(settings.Metrics);
         client.Dispose(); // the worker has its own descriptor now
         HandedOffAccounting.HandedOff(settings, info, link, log);
         return request;
@@ -63,10 +64,12 @@ internal sealed class HandedOffRef : StandInRef
         switch (message)
         {
             case HandedOffEnded ended when TryEnd(): // on the link's thread
-                Finish(HandedOffAccounting.Ended(_settings, _info, ended.Report, _link.ProcessId, _log, this));
+                HandedOffAccounting.Ended(_settings, _info, ended.Report, _link.ProcessId, _log, this, ref _scope);
+                Finish(null);
                 break;
             case WorkerLost lost when TryEnd(): // on the link's thread
-                Finish(HandedOffAccounting.Lost(_settings, _info, new WorkerLostException(lost.Reason), _log, this));
+                HandedOffAccounting.Lost(_settings, _info, new WorkerLostException(lost.Reason), _log, this, ref _scope);
+                Finish(null);
                 break;
             case Drain: // from the listener: the connection finishes what it has read, then ends
                 _link.Drain(_id);
@@ -80,9 +83,11 @@ internal sealed class HandedOffRef : StandInRef
         Finish(ServerMetrics.ErrorAborted);
     }
 
-    private void Finish(string? errorType)
+    /// <summary>Ends the request's scope (<paramref name="unfinished"/>: its error.type when it did
+    /// not fail otherwise) and tells the listener.</summary>
+    private void Finish(string? unfinished)
     {
-        _settings.Metrics.ConnectionClosed(errorType, _started);
+        _scope.End(_settings, unfinished);
         TellEnded();
     }
 }

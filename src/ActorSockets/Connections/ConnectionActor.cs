@@ -37,13 +37,13 @@ internal sealed class ConnectionTotals
 
 /// <summary>
 /// A per-request actor that owns its client's socket (a stream connection): runs the handler
-/// through <see cref="RequestLifecycle"/>, and ends the request when
-/// <see cref="ServerOptions.RequestDeadline"/> passes or a limit gives up on it. Subclasses own the
-/// socket side and serve the handler's I/O messages.
+/// through <see cref="RequestLifecycle"/>, keeps the request's <see cref="RequestScope"/>, and
+/// ends the request when <see cref="ServerOptions.RequestDeadline"/> passes or a limit gives up
+/// on it. Subclasses own the socket side and serve the handler's I/O messages.
 /// </summary>
 internal abstract class ConnectionActor(RequestInfo info, ServerContext settings) : UntypedActor, IWithTimers
 {
-    private sealed record DeadlinePassed;
+    private const string DeadlineKey = "deadline";
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -59,26 +59,37 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
     /// <summary>The handler actor; <c>Nobody</c> until started.</summary>
     protected IActorRef Handler { get; private set; } = ActorRefs.Nobody;
 
-    /// <summary>Whether the handler threw and was stopped by supervision.</summary>
-    protected bool HandlerFailed { get; private set; }
+    /// <summary>The request's bookkeeping (<see cref="RequestScope"/>), driven by this actor from
+    /// <c>PreStart</c> to <c>PostStop</c>.</summary>
+    private RequestScope _scope;
+
+    /// <summary>Whether the request failed: its handler threw and was stopped, or the connection failed it.</summary>
+    protected bool HandlerFailed => _scope.Failed;
 
     /// <summary>The request did not complete normally (for the metrics): the connection failed it.</summary>
-    protected void MarkFailed() => HandlerFailed = true;
+    protected void MarkFailed() => _scope.MarkFailed(ServerMetrics.ErrorHandler);
+
+    /// <summary>The connection is served from now: counted open and measured.</summary>
+    protected void BeginRequest() => _scope.Begin(Settings.Metrics);
+
+    /// <summary>The connection is over: its metrics close, as cut off when <paramref name="finished"/>
+    /// is false and it did not fail otherwise.</summary>
+    protected void EndRequest(bool finished) => _scope.End(Settings, finished ? null : ServerMetrics.ErrorAborted);
 
     /// <summary>The handler is supervised as on every path (<see cref="RequestLifecycle"/>). A
     /// local child handler is not watched: its supervision tells this actor when it stops.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision(Context, (_, error) =>
     {
-        RequestLifecycle.Report(Settings, Info, error, Log, Self);
-        if (HandlerIsChild && MayRestart && (_restarts ??= new HandlerRestarts(Settings.Options.Supervision)).Allow(DateTime.UtcNow))
+        bool restart = HandlerIsChild && MayRestart && (_restarts ??= new HandlerRestarts(Settings.Options.Supervision)).Allow(DateTime.UtcNow);
+        _scope.Fail(Settings, Info, error, Log, Self, restart ? null : ServerMetrics.ErrorHandler);
+        if (restart)
         {
             _restartAfter = error;
             Settings.Counters.Count(ServerEvent.HandlerRestart);
             Settings.Metrics.HandlerRestarted();
             Log.Warning("Handler {Handler} for client {Client} restarted on its connection ({Restarts} of {MaxRestarts} within {Within})",
-                Info.HandlerName, Info.ClientAddress, _restarts.Count, Settings.Options.Supervision.MaxRestarts, Settings.Options.Supervision.Within);
+                Info.HandlerName, Info.ClientAddress, _restarts!.Count, Settings.Options.Supervision.MaxRestarts, Settings.Options.Supervision.Within);
         }
-        else HandlerFailed = true;
     }, tellChildStopped: HandlerIsChild);
 
     private HandlerRestarts? _restarts;
@@ -110,8 +121,7 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
     {
         Handler = RequestLifecycle.Start(Context, Settings.Launcher, new Setup(Info, Self, Settings.Options.WriteBufferLimit), Self,
             watch: !HandlerIsChild);
-        if (Settings.Options.RequestDeadline is { } deadline)
-            Timers.StartSingleTimer(nameof(DeadlinePassed), new DeadlinePassed(), deadline);
+        _scope.StartDeadline(Settings.Options, Timers, DeadlineKey);
     }
 
     /// <summary>Stops the handler and ends the request at once, dropping output not yet sent:
@@ -121,7 +131,7 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
     /// <summary>Counts and logs why the request is given up on, then stops it.</summary>
     protected void Abandon(ServerEvent reason, string why)
     {
-        RequestLifecycle.Abandoned(Settings, Info, reason, why, Log);
+        _scope.Abandon(Settings, Info, reason, why, Log, ServerMetrics.ErrorHandler);
         StopRequest();
     }
 
@@ -129,8 +139,8 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
     /// default branch, so subclasses need not list them.</summary>
     protected override void Unhandled(object message)
     {
-        if (message is DeadlinePassed)
-            Abandon(ServerEvent.RequestDeadline, RequestLifecycle.DeadlineWhy(Settings.Options));
+        if (message is RequestScope.DeadlinePassed)
+            Abandon(ServerEvent.RequestDeadline, RequestScope.DeadlineWhy(Settings.Options));
         else base.Unhandled(message);
     }
 }

@@ -78,6 +78,10 @@ internal sealed class DatagramReply : ActorlessRef, IQueuedRequest
     /// <inheritdoc cref="Slot"/>
     public bool Ended { get; set; }
 
+    /// <summary>The request's bookkeeping (<see cref="RequestScope"/>): its deadline, giving it up,
+    /// its handler's failure and its end. Driven by the listener only.</summary>
+    public RequestScope Scope;
+
     /// <summary>A kept handler has taken this request up (its Setup arrived).</summary>
     public bool Started => Volatile.Read(ref _started);
 

@@ -13,13 +13,10 @@ namespace ActorSockets.Connections;
 /// parent supervises it with <see cref="Supervision"/>, and a failure is counted and reported to
 /// <see cref="ServerHooks.HandleError"/> by <see cref="Report"/> (socketserver's <c>handle_error</c>).
 /// <para>
-/// These are the request scope's steps, as Kestrel's <c>KestrelConnection.ExecuteAsync</c> does
-/// them in one try/finally: start, give up (<see cref="Abandoned"/>, with the deadline's words in
-/// <see cref="DeadlineWhy"/>), report a failure, end. The request's owner calls them, because it
-/// alone knows when each happens: the connection actor (stream, and the relay's connection), the
-/// datagram listener for its replies, a worker's stand-in for the connection, and the listener's
-/// record of a socket handed to a worker (which replays the worker's end report through them).
-/// What they all serve to the handler is <see cref="ConnectionContract"/>.
+/// The request's bookkeeping around these — metrics, deadline, giving up, the failure report and
+/// the end — is <see cref="RequestScope"/>'s, which says which owner drives it on each path; the
+/// two primitives below are the words and counts it uses. What every path serves to the handler
+/// is <see cref="ConnectionContract"/>.
 /// </para>
 /// </summary>
 internal static class RequestLifecycle
@@ -56,18 +53,17 @@ internal static class RequestLifecycle
         return tellChildStopped ? new ChildStopTelling(Decide, loggingEnabled: false) : new OneForOneStrategy(Decide, loggingEnabled: false);
     }
 
-    /// <summary>Counts and logs that a limit or timeout gave up on <paramref name="request"/>
-    /// (the caller then ends it), in the words every path uses.</summary>
+    /// <summary>Counts and logs that a limit or timeout gave up on <paramref name="request"/>, in
+    /// the words every path uses; called through <see cref="RequestScope.Abandon"/>.</summary>
     public static void Abandoned(ServerContext settings, RequestInfo request, ServerEvent reason, string why, ILoggingAdapter log)
         => settings.Counters.Record(reason, log, Describe(request), why);
 
     /// <summary>How a request is named in the log: its handler and client.</summary>
     private static string Describe(RequestInfo request) => $"{request.HandlerName} ({request.ClientAddress})";
 
-    /// <summary>Why a request whose <see cref="ServerOptions.RequestDeadline"/> passed is closed.</summary>
-    public static string DeadlineWhy(ServerOptions options) => $"request deadline of {options.RequestDeadline} passed; closing";
-
-    /// <summary>Counts a handler's failure and reports it to the server's <c>HandleError</c>;
+    /// <summary>Counts a handler's failure and reports it to the server's <c>HandleError</c>
+    /// (through <see cref="RequestScope.Fail"/>, or directly for a kept datagram handler's failure
+    /// between requests);
     /// <paramref name="reporter"/> is the actor that served the request, which the listener's
     /// circuit breaker counts the failure against.</summary>
     public static void Report(ServerContext settings, RequestInfo request, Exception error, ILoggingAdapter log, IActorRef reporter)

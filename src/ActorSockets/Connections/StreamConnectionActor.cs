@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using ActorSockets.Handlers;
 using ActorSockets.Servers;
@@ -27,7 +26,6 @@ internal sealed partial class StreamConnectionActor : ConnectionActor
     private bool _closing;
     private bool _draining; // the server is closing: no new bytes are taken from the kernel
     private bool _socketClosed;
-    private readonly long _started = Stopwatch.GetTimestamp();
 
     private readonly PendingRead _pending = new();
     private int _readGeneration;
@@ -50,7 +48,7 @@ internal sealed partial class StreamConnectionActor : ConnectionActor
 
     protected override void PreStart()
     {
-        Settings.Metrics.ConnectionOpened();
+        BeginRequest();
         if (_tls is null) base.PreStart();
         else StartHandshake(); // the handler starts once it succeeded
         _timeouts.Start(Timers);
@@ -266,8 +264,7 @@ internal sealed partial class StreamConnectionActor : ConnectionActor
 
     protected override void PostStop()
     {
-        Settings.Metrics.ConnectionClosed(HandlerFailed ? ServerMetrics.ErrorHandler // not closing: cut off
-            : !_closing ? ServerMetrics.ErrorAborted : null, _started);
+        EndRequest(finished: _closing); // not closing: cut off
         _readTimer?.Cancel();
         _pending.Answer(new IoFailed(IoFailure.ConnectionLost, "the connection closed"), Self);
         _writer.FailWaiters();

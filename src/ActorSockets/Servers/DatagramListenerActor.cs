@@ -35,8 +35,6 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     /// <summary>A pooled request was stopped (the server closing): end it, sending what it wrote.</summary>
     internal sealed record StopRequest(DatagramReply Reply);
 
-    private sealed record DeadlinePassed(IActorRef Request);
-
     // One byte more than the limit: a datagram that fills it was larger than the limit (the
     // kernel cuts it to the buffer), so it is recognised instead of passing for a whole one.
     private readonly byte[] _buffer;
@@ -133,8 +131,7 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
         else reply.Handler = RequestLifecycle.Start(Context, Settings.Launcher, setup, reply);
         var request = reply.Request;
         _replies.Add(request, reply);
-        if (Options.RequestDeadline is { } deadline)
-            Timers.StartSingleTimer(request, new DeadlinePassed(request), deadline);
+        reply.Scope.StartDeadline(Options, Timers, request);
         return request;
     }
 
@@ -147,8 +144,8 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
             case GiveUp giveUp:
                 Abandon(giveUp.Handler, giveUp.Reason, giveUp.Why);
                 return true;
-            case DeadlinePassed passed:
-                Abandon(passed.Request, ServerEvent.RequestDeadline, RequestLifecycle.DeadlineWhy(Options));
+            case RequestScope.DeadlinePassed passed:
+                Abandon((IActorRef)passed.Key, ServerEvent.RequestDeadline, RequestScope.DeadlineWhy(Options));
                 return true;
             case StopRequest stop when _replies.ContainsKey(stop.Reply):
                 stop.Reply.Complete(send: true);
@@ -164,7 +161,7 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     private void Abandon(IActorRef request, ServerEvent reason, string why)
     {
         if (!_replies.TryGetValue(request, out var reply)) return; // already over
-        RequestLifecycle.Abandoned(Settings, reply.Info, reason, why, Log);
+        reply.Scope.Abandon(Settings, reply.Info, reason, why, Log, errorType: null); // no connection metrics to close
         reply.Complete(send: false);
         if (reply.Pooled) GiveUpPooled(reply);
         else Context.Stop(request);
@@ -183,7 +180,7 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     private bool EndPooled(Receive receive, DatagramReply reply)
     {
         if (!_replies.Remove(reply)) return true; // already over
-        if (Options.RequestDeadline is not null) Timers.Cancel(reply);
+        reply.Scope.End(Settings, null, Timers, reply);
         _pool!.Ended(reply);
         Context.Unwatch(reply);
         return base.AroundReceive(receive, new ChildStopped(reply));
@@ -208,7 +205,7 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
         }
         if (message is Terminated t && _replies.Remove(t.ActorRef, out var reply))
         {
-            if (Options.RequestDeadline is not null) Timers.Cancel(t.ActorRef);
+            reply.Scope.End(Settings, null, Timers, t.ActorRef);
             reply.Complete(send: true);
         }
         return base.AroundReceive(receive, message);
@@ -217,9 +214,14 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
     /// <summary>Handlers are supervised as on every path (<see cref="RequestLifecycle"/>); the server goes on.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision(Context, (handler, error) =>
     {
-        var info = _replies.TryGetValue(handler, out var reply) ? reply.Info
-            : _pool?.Current(handler) is { } current ? current.Info
-            : new RequestInfo("", Admission.Describe(BoundAddress), handler.Path.Name, Self);
+        var reply = _replies.TryGetValue(handler, out var own) ? own : _pool?.Current(handler);
+        if (reply is { Scope.Ended: false })
+        {
+            reply.Scope.Fail(Settings, reply.Info, error, Log, Self);
+            return;
+        }
+        // A kept handler between requests, or one whose request already ended.
+        var info = reply?.Info ?? new RequestInfo("", Admission.Describe(BoundAddress), handler.Path.Name, Self);
         RequestLifecycle.Report(Settings, info, error, Log, Self);
     });
 
