@@ -66,8 +66,9 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
     /// <summary>Whether the request failed: its handler threw and was stopped, or the connection failed it.</summary>
     protected bool HandlerFailed => _scope.Failed;
 
-    /// <summary>The request did not complete normally (for the metrics): the connection failed it.</summary>
-    protected void MarkFailed() => _scope.MarkFailed(ServerMetrics.ErrorHandler);
+    /// <summary>The request did not complete normally (for the metrics): the connection failed it
+    /// (<see cref="ServerMetrics.ErrorHandler"/>) or cut it off (<see cref="ServerMetrics.ErrorAborted"/>).</summary>
+    protected void MarkFailed(string errorType = ServerMetrics.ErrorHandler) => _scope.MarkFailed(errorType);
 
     /// <summary>The connection is served from now: counted open and measured.</summary>
     protected void BeginRequest() => _scope.Begin(Settings.Metrics);
@@ -131,7 +132,7 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
     /// <summary>Counts and logs why the request is given up on, then stops it.</summary>
     protected void Abandon(ServerEvent reason, string why)
     {
-        _scope.Abandon(Settings, Info, reason, why, Log, ServerMetrics.ErrorHandler);
+        _scope.Abandon(Settings, Info, reason, why, Log, ServerMetrics.ErrorAborted);
         StopRequest();
     }
 

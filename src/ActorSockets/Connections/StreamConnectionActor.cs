@@ -218,7 +218,7 @@ internal sealed partial class StreamConnectionActor : ConnectionActor
     /// closes now instead of waiting for the client to take what is queued.</summary>
     protected override void StopRequest()
     {
-        MarkFailed();
+        MarkFailed(ServerMetrics.ErrorAborted);
         Context.Stop(Handler);
         _writer.Discard();
         _closing = true;

@@ -51,6 +51,23 @@ public class ServerMetricsTests(ITestOutputHelper output) : ServerTestKit(output
         });
     }
 
+    /// <summary>A request cut off by a limit is measured as aborted, as a hand-off request's is
+    /// and as the drain deadline's: not as a handler error.</summary>
+    [Fact]
+    public async Task A_request_past_its_deadline_is_measured_as_aborted()
+    {
+        var options = ServerOptions.Tcp() with { RequestDeadline = TimeSpan.FromMilliseconds(300) };
+        var server = await ServeAsync(options, Props.Create(() => new GatedHandler(ActorRefs.Nobody, _ => Task.Delay(Timeout.Infinite))));
+        using var metrics = new MetricsCollector(server.Name);
+        using (var client = await TestClient.ConnectAsync(server.Port))
+        {
+            await client.SendAsync("forever\n");
+            Assert.True(await client.IsClosedByServerAsync());
+        }
+        await Eventually.Until(() => metrics.Count(ConnectionDuration) == 1, Deadline, "the connection's duration");
+        Assert.Equal(1, metrics.Count(ConnectionDuration, ErrorTypeTag, "aborted"));
+    }
+
     [Fact]
     public async Task Active_connections_go_up_while_clients_are_connected_and_back_down()
     {
