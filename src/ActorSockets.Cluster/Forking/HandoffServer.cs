@@ -37,16 +37,10 @@ internal static class WorkerLinkClient
         var settings = HandoffProtocol.DecodeSettings(payload);
         IoDispatcher.Register(system);
         var adopter = new Adopter(system, settings, handlerProps, log);
-        // With the connections as its children: a connection made with system.ActorOf from the link
-        // thread cost two runs of the user guardian (supervising and reaping the top-level actor) and
-        // one of this actor, on thread-pool threads, per connection. This actor, the connections and
-        // their handlers all run on the local-queue thread-pool dispatcher (IoDispatcher.TlsId, plain
-        // sockets too), so adopting a socket, its connection's and handler's runs and the end report
-        // follow on one pool thread instead of waking I/O-dispatcher and handler threads in turn.
-        // Measured (compare.sh, 16 clients one line each, 5 rounds of 3 s, JIT, against the I/O
-        // dispatcher): 742 -> 1,155 req/s, 0.27x -> 0.43x threading mode under a load average of 30;
-        // 64-connection pingpong 0.27x -> 0.81x threading mode.
-        var server = system.ActorOf(Props.Create(() => new HandoffServer(channel, adopter)).WithDispatcher(IoDispatcher.TlsId), "actorsockets-handoff");
+        // On the I/O dispatcher, with the connections as its children: a connection made with
+        // system.ActorOf from the link thread cost two runs of the user guardian (supervising and
+        // reaping the top-level actor) and one of this actor, on thread-pool threads, per connection.
+        var server = system.ActorOf(Props.Create(() => new HandoffServer(channel, adopter)).WithDispatcher(IoDispatcher.Id), "actorsockets-handoff");
         new Thread(() =>
         {
             string reason = "the listener closed the link";
@@ -91,8 +85,7 @@ internal static class WorkerLinkClient
     internal sealed class Adopter(ActorSystem system, HandoffProtocol.ServerSettings settings, Props handlerProps, ILoggingAdapter log)
     {
         private readonly ServerOptions _options = settings.ToOptions();
-        // Every connection of a worker and its handler on the local-queue dispatcher (see Start).
-        private readonly HandlerPlacement _launcher = new ChildHandlerPlacement(handlerProps, dispatcher: IoDispatcher.TlsId);
+        private readonly HandlerPlacement _launcher = new ChildHandlerPlacement(handlerProps, dispatcher: settings.Tls is null ? null : IoDispatcher.TlsId);
         private readonly ServerMetrics _metrics = new(settings.ServerName, settings.Transport);
         // One per worker, shared by its connections: it reads a renewed certificate once for all of them.
         private readonly Tls.ServerCertificate? _certificate = settings.Tls is null ? null : new Tls.ServerCertificate(settings.Tls);
@@ -123,7 +116,7 @@ internal static class WorkerLinkClient
             var requestSettings = new ServerContext(_options, hooks, _launcher) { Metrics = _metrics, Tls = _certificate, Totals = new() };
             var info = new RequestInfo(adopt.Client, adopt.Server, adopt.Handler, _listener) { RemoteEndPoint = adopt.Remote, LocalEndPoint = adopt.Local };
             var connection = server.ActorOf(
-                new Props(CompactMailbox.TlsConnectionDeployment, typeof(StreamConnectionActor), socket, info, requestSettings), $"handoff-{adopt.Id}");
+                new Props(CompactMailbox.ConnectionDeploymentFor(requestSettings), typeof(StreamConnectionActor), socket, info, requestSettings), $"handoff-{adopt.Id}");
             return new HandoffServer.Running(connection, adopt.Id, requestSettings, hooks);
         }
     }
