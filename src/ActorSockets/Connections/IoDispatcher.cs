@@ -37,24 +37,6 @@ internal static class IoDispatcher
     /// </summary>
     public const string TlsId = "actorsockets.tls-dispatcher";
 
-    /// <summary>
-    /// The listener's dispatcher. A datagram listener of a server whose handlers run in this
-    /// process (sync and threading mode) runs on <see cref="TlsId"/> with those handlers: the
-    /// receive completes on a pool thread, and the listener's run, the kept handler's run it
-    /// queues (which sends the reply) and the listener's run that ends the request follow on that
-    /// thread instead of waking an I/O-dispatcher thread, a handler thread and the I/O thread
-    /// again. Measured (compare.sh, UDP, 16 clients, 5 rounds of 3 s, JIT): 0.59× → 0.73× plain
-    /// .NET. Every other listener runs on <see cref="Id"/>.
-    /// </summary>
-    public static string ListenerOf(Servers.ServerOptions options)
-        => options.Kind == Servers.SocketKind.Datagram && options.Mode != Servers.ServerMode.Forking ? TlsId : Id;
-
-    /// <summary>The dispatcher of the handlers a server starts in this process: <see cref="TlsId"/>
-    /// beside a TLS connection or a datagram listener (<see cref="ListenerOf"/>); otherwise null,
-    /// as the handler's props say (Akka's default, the .NET thread pool).</summary>
-    public static string? HandlersOf(Servers.ServerOptions options)
-        => options.Tls is not null || options.Kind == Servers.SocketKind.Datagram ? TlsId : null;
-
     private static readonly Config Definition = ConfigurationFactory.ParseString($$"""
         {{Id}} {
           type = Dispatcher

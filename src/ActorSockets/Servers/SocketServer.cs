@@ -62,7 +62,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
         Name = name;
         var forking = options.Mode == ServerMode.Forking ? ForkingMode.Load() : null;
         _system = system ?? DefaultActorSystem.Create(config: forking?.ListenerConfig(options));
-        HandlerPlacement launcher = new ChildHandlerPlacement(handlerProps, dispatcher: IoDispatcher.HandlersOf(options));
+        HandlerPlacement launcher = new ChildHandlerPlacement(handlerProps, dispatcher: HandlerDispatcher(options));
         if (forking is not null)
         {
             _forking = forking.Start(_system, options, name);
@@ -283,9 +283,27 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
 
     /// <summary>A stream listener runs on the <see cref="IoDispatcher"/>, with the connections: every
     /// accept passes through it (measured: one-request connections faster than on the default
-    /// dispatcher). A datagram listener runs beside its handlers (<see cref="IoDispatcher.ListenerOf"/>).</summary>
+    /// dispatcher). A datagram listener runs beside its handlers (<see cref="ListenerDispatcher"/>).</summary>
     internal static Props ListenerProps(ServerOptions options, ServerHooks hooks, HandlerPlacement launcher)
         => (options.Kind == SocketKind.Datagram
             ? Props.Create(() => new DatagramListenerActor(options, hooks, launcher))
-            : Props.Create(() => new StreamListenerActor(options, hooks, launcher))).WithDispatcher(IoDispatcher.ListenerOf(options));
+            : Props.Create(() => new StreamListenerActor(options, hooks, launcher))).WithDispatcher(ListenerDispatcher(options));
+
+    /// <summary>
+    /// The listener's dispatcher. A datagram listener of a server whose handlers run in this
+    /// process (sync and threading mode) runs on <see cref="IoDispatcher.TlsId"/> with those handlers: the
+    /// receive completes on a pool thread, and the listener's run, the kept handler's run it
+    /// queues (which sends the reply) and the listener's run that ends the request follow on that
+    /// thread instead of waking an I/O-dispatcher thread, a handler thread and the I/O thread
+    /// again. Measured (compare.sh, UDP, 16 clients, 5 rounds of 3 s, JIT): 0.59× → 0.73× plain
+    /// .NET. Every other listener runs on <see cref="IoDispatcher.Id"/>.
+    /// </summary>
+    private static string ListenerDispatcher(ServerOptions options)
+        => options.Kind == SocketKind.Datagram && options.Mode != ServerMode.Forking ? IoDispatcher.TlsId : IoDispatcher.Id;
+
+    /// <summary>The dispatcher of the handlers a server starts in this process: <see cref="IoDispatcher.TlsId"/>
+    /// beside a TLS connection or a datagram listener (<see cref="ListenerDispatcher"/>); otherwise null,
+    /// as the handler's props say (Akka's default, the .NET thread pool).</summary>
+    private static string? HandlerDispatcher(ServerOptions options)
+        => options.Tls is not null || options.Kind == SocketKind.Datagram ? IoDispatcher.TlsId : null;
 }
