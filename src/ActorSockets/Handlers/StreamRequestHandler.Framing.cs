@@ -15,7 +15,7 @@ public abstract partial class StreamRequestHandler
     protected async Task<byte[]?> ReadFrameAsync(FrameFormat format, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(format);
-        var answer = await ReadAnswerAsync(new ReadFrame(format), cancellationToken);
+        var answer = IoErrors.ThrowIfFailed(await ReadAnswerUncheckedAsync(new ReadFrame(format), cancellationToken));
         return answer is FrameResult frame ? frame.Payload : null;
     }
 }

@@ -153,5 +153,5 @@ public abstract partial class StreamRequestHandler : RequestHandler
     }
 
     private async Task<byte[]> ReadAsync(object request, CancellationToken cancellationToken)
-        => ((ReadResult)await ReadAnswerAsync(request, cancellationToken)).Data;
+        => ((ReadResult)IoErrors.ThrowIfFailed(await ReadAnswerUncheckedAsync(request, cancellationToken))).Data;
 }
