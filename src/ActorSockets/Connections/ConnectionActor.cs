@@ -41,11 +41,13 @@ internal sealed class ConnectionTotals
 /// ends the request when <see cref="ServerOptions.RequestDeadline"/> passes or a limit gives up
 /// on it. Subclasses own the socket side and serve the handler's I/O messages.
 /// </summary>
-internal abstract class ConnectionActor(RequestInfo info, ServerContext settings) : UntypedActor, IWithTimers
+internal abstract class ConnectionActor(RequestInfo info, ServerContext settings) : UntypedActor
 {
     private const string DeadlineKey = "deadline";
 
-    public ITimerScheduler Timers { get; set; } = null!;
+    /// <summary>This actor's timers (<see cref="SelfTimers"/>: nothing is kept until one starts).</summary>
+    protected SelfTimers Timers => _timers ??= new SelfTimers(Context);
+    private SelfTimers? _timers;
 
     protected RequestInfo Info { get; set; } = info; // a TLS connection adds the client certificate before the handler starts
     protected ServerContext Settings { get; } = settings;
@@ -123,6 +125,16 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
         Handler = RequestLifecycle.Start(Context, Settings.Launcher, new Setup(Info, Self, Settings.Options.WriteBufferLimit), Self,
             watch: !HandlerIsChild);
         _scope.StartDeadline(Settings.Options, Timers, DeadlineKey);
+    }
+
+    /// <summary>A timer's message is handled as the message it carries; a stale one is dropped.</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+        => (message is SelfTimers.Fired ? _timers?.Take(message) : message) is not { } taken || base.AroundReceive(receive, taken);
+
+    public override void AroundPostStop()
+    {
+        _timers?.CancelAll();
+        base.AroundPostStop();
     }
 
     /// <summary>Stops the handler and ends the request at once, dropping output not yet sent:
