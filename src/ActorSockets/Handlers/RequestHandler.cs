@@ -31,6 +31,7 @@ public abstract partial class RequestHandler : UntypedActor
     // The request's steps (Setup, Handle, Finish) as one task, started by Setup. It runs on the
     // actor between messages; Finish completes the request once both it and the task are done.
     private Task? _steps;
+    private Task? _handle; // Handle's task while it stands for the steps (RunStepsAfterSetup)
     private bool _finishArrived;
     private Queue<Setup>? _nextRequests; // a kept handler's requests that came while one runs
 
@@ -89,11 +90,33 @@ public abstract partial class RequestHandler : UntypedActor
             : _asyncSteps.Setup ? RunStepsAsync(setup) : RunStepsAfterSetup(setup);
     }
 
-    /// <summary>A handler that left setup alone: it runs inline, so a failure in it throws here.</summary>
+    /// <summary>A handler that left setup alone: it runs inline, so a failure in it throws here.
+    /// Handle's own task stands for the steps until it ends (<see cref="OnStepsDone"/> then goes
+    /// on to Finish): an async step around it would be kept alive by every idle connection (a
+    /// box, its continuation and delegate: 216 B per connection in a heap dump of 10,000).</summary>
     private Task RunStepsAfterSetup(Setup setup)
     {
         SetupNow(setup);
-        return RunHandleAndFinishAsync();
+        Task handle;
+        try
+        {
+            handle = HandleAsync();
+        }
+        catch (Exception e)
+        {
+            handle = Task.FromException(e);
+        }
+        // Handle's code may end off the actor (a task of its own, ConfigureAwait(false)): then a
+        // message brings the actor back to see it ended. On the actor, the run that ends it does.
+        if (!handle.IsCompleted) handle.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onHandleEnded ??= OnHandleEnded);
+        return _handle = handle;
+    }
+
+    private Action? _onHandleEnded; // one per handler: a kept handler's requests share it
+
+    private void OnHandleEnded()
+    {
+        if (SynchronizationContext.Current != _context) _context!.Post(static _ => { }, null);
     }
 
     private async Task RunStepsAsync(Setup setup)
@@ -118,23 +141,62 @@ public abstract partial class RequestHandler : UntypedActor
         {
             await HandleAsync();
         }
-        catch (OperationCanceledException e) when (_aborted is { IsCancellationRequested: true } && e.CancellationToken == _aborted.Token)
+        catch (Exception e)
         {
+            OnHandleFailed(e);
+        }
+        if (_asyncSteps.Finish) await FinishAsync();
+    }
+
+    /// <summary>Handle threw <paramref name="e"/>: kept for Finish to report.</summary>
+    private void OnHandleFailed(Exception e)
+        => _handleFailure = ExceptionDispatchInfo.Capture(e is OperationCanceledException cancelled
+                && _aborted is { IsCancellationRequested: true } && cancelled.CancellationToken == _aborted.Token
             // The handler gave up because the request was aborted (mostly: the client left), which
             // is the client's doing: reported as a lost connection, at debug level.
-            _handleFailure = ExceptionDispatchInfo.Capture(new ConnectionLostException($"the request was aborted: {e.Message}"));
+            ? new ConnectionLostException($"the request was aborted: {e.Message}")
+            : e);
+
+    /// <summary>Handle's own task ended (<see cref="RunStepsAfterSetup"/>): its failure is kept as
+    /// <see cref="RunHandleAndFinishAsync"/> keeps it, and FinishAsync becomes the steps' task.</summary>
+    private void OnHandleDone(Task handle)
+    {
+        _handle = null;
+        if (!handle.IsCompletedSuccessfully)
+        {
+            try
+            {
+                handle.GetAwaiter().GetResult();
+            }
+            catch (Exception e)
+            {
+                OnHandleFailed(e);
+            }
+        }
+        if (!_asyncSteps.Finish)
+        {
+            _steps = Task.CompletedTask;
+            return;
+        }
+        try
+        {
+            _steps = FinishAsync();
         }
         catch (Exception e)
         {
-            _handleFailure = ExceptionDispatchInfo.Capture(e);
+            _steps = Task.FromException(e); // thrown to the supervisor once Finish has arrived, as from a step
         }
-        if (_asyncSteps.Finish) await FinishAsync();
     }
 
     /// <summary>The steps' task has ended: once Finish has arrived too, the request is complete.
     /// Runs in the message's run, outside the task, so a failure throws to the supervisor.</summary>
     private void OnStepsDone()
     {
+        if (_handle is { } handle)
+        {
+            OnHandleDone(handle);
+            if (!_steps!.IsCompleted) return;
+        }
         if (!_finishArrived) return;
         var steps = _steps!;
         _steps = null;

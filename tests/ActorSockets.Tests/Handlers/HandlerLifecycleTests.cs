@@ -101,4 +101,25 @@ public class HandlerLifecycleTests(ITestOutputHelper output) : ServerTestKit(out
         client.HalfClose();
         Assert.True(await client.IsClosedByServerAsync(), "the handler saw EOF, returned, and the server closed");
     }
+
+    [Fact]
+    public async Task A_handle_that_ends_off_the_actor_still_completes_the_request()
+    {
+        var server = await ServeAsync(ServerOptions.Tcp(), Props.Create<EndsOffActorHandler>());
+        using var client = await TestClient.ConnectAsync(server.Port);
+        await client.SendAsync("hello\n");
+
+        Assert.Equal("hello\n", await client.ReadLineAsync());
+        Assert.True(await client.IsClosedByServerAsync(), "the request completes once Handle's task ends, wherever it ends");
+    }
+
+    /// <summary>Echoes one line, then ends its Handle on a timer thread: no message of its own follows.</summary>
+    private sealed class EndsOffActorHandler : StreamRequestHandler
+    {
+        protected override async Task HandleAsync()
+        {
+            await WriteAsync(await ReadLineBytesAsync());
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+    }
 }
