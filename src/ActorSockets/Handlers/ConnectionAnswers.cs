@@ -14,7 +14,7 @@ namespace ActorSockets.Handlers;
 internal sealed class ConnectionAnswers
 {
     private readonly AnswerSlot _read = new();
-    private readonly AnswerSlot _flush = new();
+    private AnswerSlot? _flush; // made at the first flush: most idle connections have not flushed
     private Queue<TaskCompletionSource<object>>? _laterFlushes; // behind _flush, oldest first
 
     /// <summary>Sends <paramref name="request"/> to <paramref name="connection"/> as <paramref name="self"/>;
@@ -28,6 +28,7 @@ internal sealed class ConnectionAnswers
             return _read.Start();
         }
         connection.Tell(request, self);
+        _flush ??= new AnswerSlot();
         if (!_flush.Waiting && _laterFlushes is not { Count: > 0 }) return _flush.Start();
         var later = new TaskCompletionSource<object>(); // rare: a flush while another waits
         (_laterFlushes ??= new()).Enqueue(later);
@@ -59,7 +60,7 @@ internal sealed class ConnectionAnswers
 
     private void CompleteFlush(object answer)
     {
-        if (_flush.Waiting) _flush.Complete(answer);
+        if (_flush is { Waiting: true }) _flush.Complete(answer);
         else if (_laterFlushes?.TryDequeue(out var later) == true) later.SetResult(answer);
     }
 
