@@ -1,4 +1,5 @@
 using ActorSockets.Handlers;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ActorSockets.Handlers;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;

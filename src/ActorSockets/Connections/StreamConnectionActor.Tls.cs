@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;

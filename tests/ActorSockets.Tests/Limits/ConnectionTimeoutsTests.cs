@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using ActorSockets.Connections;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using ActorSockets.Tests.Support;
 using Xunit;
