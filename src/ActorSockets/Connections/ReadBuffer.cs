@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using ActorSockets.Handlers;
 using ActorSockets.Metrics;
-using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;
 

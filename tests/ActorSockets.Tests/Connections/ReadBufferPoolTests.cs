@@ -1,6 +1,5 @@
 using ActorSockets.Connections;
 using ActorSockets.Metrics;
-using ActorSockets.Servers;
 using ActorSockets.Tests.Support;
 using Xunit;
 
