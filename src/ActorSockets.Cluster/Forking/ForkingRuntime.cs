@@ -48,7 +48,7 @@ internal sealed class ForkingRuntime : IForkingRuntime
         var cluster = Cluster.Get(system);
         if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress); // the listener is its own seed
         var forking = options.Forking;
-        var metrics = ServerMetrics.For(name, options); // the listener's tags: one server, one set of series
+        var metrics = ServerMeasures.For(name, options); // the listener's tags: one server, one set of series
         var placement = new LocalPlacement();
         var pool = system.ActorOf(Props.Create(() => new WorkerPool(forking.WorkerWaitTimeout, metrics, placement)), $"actorsockets-workers-{name}");
         // Our own workers get a link: their lifetime (end of stream = the listener is gone) and,

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;
@@ -118,7 +119,7 @@ internal sealed class HandOffActor(Socket client, RequestInfo info, ServerContex
 
     private void Relay(IActorRef? preferred)
     {
-        var relaySettings = settings with { Launcher = new ForkingHandlerPlacement(pool, settings.Options.MaxLineLength, preferred) };
+        var relaySettings = settings with { Placement = new ForkingHandlerPlacement(pool, settings.Options.MaxLineLength, preferred) };
         _relay = Context.ActorOf(new Props(CompactMailbox.ConnectionDeploymentFor(relaySettings), typeof(StreamConnectionActor), _client!, info, relaySettings), "relay");
         _client = null; // the relay connection owns it now
         Context.Watch(_relay);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;

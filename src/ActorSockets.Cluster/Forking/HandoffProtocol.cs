@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using ActorSockets.Tls;
 
@@ -37,7 +38,7 @@ internal static class HandoffProtocol
         TlsOptions? Tls = null, SupervisionOptions? Supervision = null)
     {
         public static ServerSettings Of(ServerOptions options, string name) => new(
-            name, ServerMetrics.TransportOf(options), options.MaxLineLength, options.WriteBufferLimit,
+            name, ServerMeasures.TransportOf(options), options.MaxLineLength, options.WriteBufferLimit,
             options.ReadTimeout, options.IdleTimeout, options.FirstByteTimeout, options.RequestDeadline,
             options.Tls is { } tls ? tls with { Certificate = FullPath(tls.Certificate), Key = FullPath(tls.Key), Ca = FullPath(tls.Ca) } : null,
             new SupervisionOptions { OnFailure = options.Supervision.OnFailure, MaxRestarts = options.Supervision.MaxRestarts, Within = options.Supervision.Within });

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Akka.Actor;
 using Akka.Event;
@@ -85,6 +86,7 @@ internal static class WorkerLinkClient
     internal sealed class Adopter(ActorSystem system, HandoffProtocol.ServerSettings settings, Props handlerProps, ILoggingAdapter log)
     {
         private readonly ServerOptions _options = settings.ToOptions();
+        private ConnectionSettings? _limits; // made once, shared by the worker's connections
         private readonly HandlerPlacement _launcher = new ChildHandlerPlacement(handlerProps, dispatcher: settings.Tls is null ? null : IoDispatcher.TlsId);
         private readonly ServerMetrics _metrics = new(settings.ServerName, settings.Transport);
         // One per worker, shared by its connections: it reads a renewed certificate once for all of them.
@@ -113,7 +115,7 @@ internal static class WorkerLinkClient
                 _listener = ((ExtendedActorSystem)system).Provider.ResolveActorRef(adopt.ListenerPath);
             }
             var hooks = new HandoffServer.CapturingHooks();
-            var requestSettings = new ServerContext(_options, hooks, _launcher) { Metrics = _metrics, Tls = _certificate, Totals = new() };
+            var requestSettings = new ServerContext(_options, hooks, _launcher, _limits ??= ServerContext.ConnectionSettingsOf(_options)) { Metrics = _metrics, Tls = _certificate, Totals = new() };
             var info = new RequestInfo(adopt.Client, adopt.Server, adopt.Handler, _listener) { RemoteEndPoint = adopt.Remote, LocalEndPoint = adopt.Local };
             var connection = server.ActorOf(
                 new Props(CompactMailbox.ConnectionDeploymentFor(requestSettings), typeof(StreamConnectionActor), socket, info, requestSettings), $"handoff-{adopt.Id}");

@@ -1,4 +1,4 @@
-using ActorSockets.Servers;
+using ActorSockets.Connections;
 
 namespace ActorSockets.Forking;
 

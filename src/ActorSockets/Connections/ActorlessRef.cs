@@ -8,7 +8,7 @@ namespace ActorSockets.Connections;
 /// teller's thread. The only place this library goes below Akka's public actor API (an
 /// <see cref="MinimalActorRef"/>), because on two paths an actor per request was most of the cost:
 /// <list type="bullet">
-/// <item>a datagram's whole conversation is a few writes and one send (<see cref="DatagramReply"/>):
+/// <item>a datagram's whole conversation is a few writes and one send (<c>DatagramReply</c>):
 /// an actor per datagram was most of the cost of a request;</item>
 /// <item>a socket handed to a forking-mode worker in the listener's own run (the stand-in the
 /// listener keeps for it): an actor per handed-off socket cost the listener its creation, a run

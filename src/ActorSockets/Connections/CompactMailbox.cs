@@ -33,7 +33,7 @@ internal sealed class CompactMailbox(Settings settings, Config config)
     public static readonly Deploy TlsConnectionDeployment = Deployment.WithDispatcher(IoDispatcher.TlsId);
 
     /// <summary>The deployment of the connection actor of a request with <paramref name="settings"/>.</summary>
-    public static Deploy ConnectionDeploymentFor(ServerContext settings)
+    public static Deploy ConnectionDeploymentFor(ConnectionContext settings)
         => settings.Tls is null ? ConnectionDeployment : TlsConnectionDeployment;
 
     public override IMessageQueue Create(IActorRef owner, ActorSystem system) => new CompactMessageQueue();

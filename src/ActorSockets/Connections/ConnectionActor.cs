@@ -1,47 +1,17 @@
 using ActorSockets.Handlers;
-using ActorSockets.Servers;
+using ActorSockets.Metrics;
 using Akka.Actor;
 using Akka.Event;
 
 namespace ActorSockets.Connections;
 
-/// <summary>What every request of one server shares with it: its options and hooks, where handlers
-/// run, and its live counters and instruments (mutable, shared across threads).</summary>
-internal sealed record ServerContext(ServerOptions Options, ServerHooks Hooks, HandlerPlacement Launcher)
-{
-    /// <summary>The server's counters, shared by its listener and every request actor.</summary>
-    public ServerCounters Counters { get; } = new();
-
-    /// <summary>The server's instruments, tagged with its name and transport.</summary>
-    public ServerMetrics Metrics
-    {
-        get => Counters.Metrics;
-        init => Counters.Metrics = value; // limit events are measured where they are counted
-    }
-
-    /// <summary>The server's TLS certificate and handshake settings; null for plain servers.</summary>
-    public Tls.ServerCertificate? Tls { get; init; }
-
-    /// <summary>Where a connection leaves its byte counts when it stops, for a worker to report them
-    /// to the listener whose metrics count the server's bytes; null (the default): not kept.</summary>
-    public ConnectionTotals? Totals { get; init; }
-}
-
-/// <summary>A stopped connection's byte counts (<see cref="ServerContext.Totals"/>): written once by
-/// the connection actor as it stops, read after its Terminated.</summary>
-internal sealed class ConnectionTotals
-{
-    public long BytesIn { get; set; }
-    public long BytesOut { get; set; }
-}
-
 /// <summary>
 /// A per-request actor that owns its client's socket (a stream connection): runs the handler
 /// through <see cref="RequestLifecycle"/>, keeps the request's <see cref="RequestScope"/>, and
-/// ends the request when <see cref="ServerOptions.RequestDeadline"/> passes or a limit gives up
+/// ends the request when <see cref="ConnectionSettings.RequestDeadline"/> passes or a limit gives up
 /// on it. Subclasses own the socket side and serve the handler's I/O messages.
 /// </summary>
-internal abstract class ConnectionActor(RequestInfo info, ServerContext settings) : UntypedActor
+internal abstract class ConnectionActor(RequestInfo info, ConnectionContext settings) : UntypedActor
 {
     private const string DeadlineKey = "deadline";
 
@@ -50,7 +20,7 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
     private SelfTimers? _timers;
 
     protected RequestInfo Info { get; set; } = info; // a TLS connection adds the client certificate before the handler starts
-    protected ServerContext Settings { get; } = settings;
+    protected ConnectionContext Settings { get; } = settings;
     // Made on first use: a logger formats the actor's path, which most requests never log.
     protected ILoggingAdapter Log => _log ??= Context.GetLogger();
     private ILoggingAdapter? _log;
@@ -83,7 +53,7 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
     /// local child handler is not watched: its supervision tells this actor when it stops.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => RequestLifecycle.Supervision(Context, (_, error) =>
     {
-        bool restart = HandlerIsChild && MayRestart && (_restarts ??= new HandlerRestarts(Settings.Options.Supervision)).Allow(DateTime.UtcNow);
+        bool restart = HandlerIsChild && MayRestart && (_restarts ??= new HandlerRestarts(Settings.Limits)).Allow(DateTime.UtcNow);
         _scope.Fail(Settings, Info, error, Log, Self, restart ? null : ServerMetrics.ErrorHandler);
         if (restart)
         {
@@ -91,7 +61,7 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
             Settings.Counters.Count(ServerEvent.HandlerRestart);
             Settings.Metrics.HandlerRestarted();
             Log.Warning("Handler {Handler} for client {Client} restarted on its connection ({Restarts} of {MaxRestarts} within {Within})",
-                Info.HandlerName, Info.ClientAddress, _restarts!.Count, Settings.Options.Supervision.MaxRestarts, Settings.Options.Supervision.Within);
+                Info.HandlerName, Info.ClientAddress, _restarts!.Count, Settings.Limits.MaxRestarts, Settings.Limits.RestartsWithin);
         }
     }, tellChildStopped: HandlerIsChild);
 
@@ -110,11 +80,11 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
         if (_restartAfter is not { } failure) return false;
         _restartAfter = null;
         Handler = RequestLifecycle.Start(Context, Settings.Launcher,
-            new Setup(Info, Self, Settings.Options.WriteBufferLimit) { RestartedAfter = failure }, Self, watch: !HandlerIsChild);
+            new Setup(Info, Self, Settings.Limits.WriteBufferLimit) { RestartedAfter = failure }, Self, watch: !HandlerIsChild);
         return true;
     }
 
-    private bool HandlerIsChild => Settings.Launcher is ChildHandlerPlacement;
+    private bool HandlerIsChild => Settings.Launcher.LaunchesChildren;
 
     /// <summary>Whether <paramref name="message"/> tells the handler's stop: a <see cref="Terminated"/>
     /// when it is watched, the <see cref="ChildStopped"/> its supervision tells when it is a child.</summary>
@@ -122,9 +92,9 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
 
     protected override void PreStart()
     {
-        Handler = RequestLifecycle.Start(Context, Settings.Launcher, new Setup(Info, Self, Settings.Options.WriteBufferLimit), Self,
+        Handler = RequestLifecycle.Start(Context, Settings.Launcher, new Setup(Info, Self, Settings.Limits.WriteBufferLimit), Self,
             watch: !HandlerIsChild);
-        _scope.StartDeadline(Settings.Options, Timers, DeadlineKey);
+        _scope.StartDeadline(Settings.Limits, Timers, DeadlineKey);
     }
 
     /// <summary>A timer's message is handled as the message it carries; a stale one is dropped.</summary>
@@ -153,7 +123,7 @@ internal abstract class ConnectionActor(RequestInfo info, ServerContext settings
     protected override void Unhandled(object message)
     {
         if (message is RequestScope.DeadlinePassed)
-            Abandon(ServerEvent.RequestDeadline, RequestScope.DeadlineWhy(Settings.Options));
+            Abandon(ServerEvent.RequestDeadline, RequestScope.DeadlineWhy(Settings.Limits));
         else base.Unhandled(message);
     }
 }

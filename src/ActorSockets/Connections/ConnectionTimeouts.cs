@@ -1,22 +1,22 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using ActorSockets.Servers;
+using ActorSockets.Metrics;
 using Akka.Actor;
 
 namespace ActorSockets.Connections;
 
 /// <summary>
 /// The two clocks a stream connection keeps on its client, whatever its handler does:
-/// <see cref="ServerOptions.FirstByteTimeout"/> (the client must say something soon after
+/// <see cref="ConnectionSettings.FirstByteTimeout"/> (the client must say something soon after
 /// connecting: slowloris clients that connect and wait are let go) and
-/// <see cref="ServerOptions.IdleTimeout"/> (no byte received and no write completed for that
+/// <see cref="ConnectionSettings.IdleTimeout"/> (no byte received and no write completed for that
 /// long). Reads are pulled by the handler, so bytes the client sent that the handler has not
 /// asked for yet sit in the kernel; they count as the client having done its part. A write
 /// counts once the kernel has taken it, so a client that reads fewer than about half of
-/// <see cref="ServerOptions.WriteBufferLimit"/> per idle period is idle too (a minimum data
+/// <see cref="ConnectionSettings.WriteBufferLimit"/> per idle period is idle too (a minimum data
 /// rate, as Kestrel has). Used only from its connection actor.
 /// </summary>
-internal sealed class ConnectionTimeouts(ServerOptions options)
+internal sealed class ConnectionTimeouts(ConnectionSettings options)
 {
     /// <summary>A clock's timer fired; <paramref name="Kind"/> says which.</summary>
     internal sealed record Tick(ServerEvent Kind);

@@ -1,5 +1,3 @@
-using ActorSockets.Servers;
-
 namespace ActorSockets.Connections;
 
 /// <summary>
@@ -7,9 +5,9 @@ namespace ActorSockets.Connections;
 /// at most <c>MaxRestarts</c> restarts of its handler within <c>Within</c>. Used only from the
 /// connection actor.
 /// </summary>
-internal sealed class HandlerRestarts(SupervisionOptions options)
+internal sealed class HandlerRestarts(ConnectionSettings settings)
 {
-    private readonly RecentEvents _restarts = new(options.Within);
+    private readonly RecentEvents _restarts = new(settings.RestartsWithin);
 
     /// <summary>Restarts within the window now.</summary>
     public int Count => _restarts.Count;
@@ -17,7 +15,7 @@ internal sealed class HandlerRestarts(SupervisionOptions options)
     /// <summary>Whether a handler that failed at <paramref name="now"/> may be restarted; counts the restart when it may.</summary>
     public bool Allow(DateTime now)
     {
-        if (_restarts.CountAt(now) >= options.MaxRestarts) return false;
+        if (_restarts.CountAt(now) >= settings.MaxRestarts) return false;
         _restarts.Add(now);
         return true;
     }

@@ -1,5 +1,5 @@
 using ActorSockets.Handlers;
-using ActorSockets.Servers;
+using ActorSockets.Metrics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -8,10 +8,10 @@ namespace ActorSockets.Connections;
 /// <summary>
 /// The one way a request's handler is run, whichever path serves it — a stream connection, a
 /// datagram listener, a worker's stand-in for the connection: the handler is started through
-/// the server's <see cref="HandlerPlacement"/>, watched, and told <see cref="Setup"/>,
+/// the server's <see cref="IHandlerLauncher"/>, watched, and told <see cref="Setup"/>,
 /// <see cref="Handle"/> and <see cref="Finish"/> (socketserver's <c>finish_request</c>); its
 /// parent supervises it with <see cref="Supervision"/>, and a failure is counted and reported to
-/// <see cref="ServerHooks.HandleError"/> by <see cref="Report"/> (socketserver's <c>handle_error</c>).
+/// the server's <c>HandleError</c> by <see cref="Report"/> (socketserver's <c>handle_error</c>).
 /// <para>
 /// The request's bookkeeping around these — metrics, deadline, giving up, the failure report and
 /// the end — is <see cref="RequestScope"/>'s, which says which owner drives it on each path; the
@@ -26,7 +26,7 @@ internal static class RequestLifecycle
     /// <remarks><paramref name="watch"/> is false when the handler is a local child whose parent's
     /// strategy is <see cref="Supervision"/> with <c>tellChildStopped</c>: its end is then learnt
     /// without death-watch, which cost each idle connection about 0.4 KB of bookkeeping.</remarks>
-    public static IActorRef Start(IActorContext context, HandlerPlacement launcher, Setup setup, IActorRef connection, bool watch = true)
+    public static IActorRef Start(IActorContext context, IHandlerLauncher launcher, Setup setup, IActorRef connection, bool watch = true)
     {
         var handler = launcher.Launch(context, setup.Request);
         if (watch) context.Watch(handler);
@@ -55,7 +55,7 @@ internal static class RequestLifecycle
 
     /// <summary>Counts and logs that a limit or timeout gave up on <paramref name="request"/>, in
     /// the words every path uses; called through <see cref="RequestScope.Abandon"/>.</summary>
-    public static void Abandoned(ServerContext settings, RequestInfo request, ServerEvent reason, string why, ILoggingAdapter log)
+    public static void Abandoned(ConnectionContext settings, RequestInfo request, ServerEvent reason, string why, ILoggingAdapter log)
         => settings.Counters.Record(reason, log, Describe(request), why);
 
     /// <summary>How a request is named in the log: its handler and client.</summary>
@@ -66,13 +66,9 @@ internal static class RequestLifecycle
     /// between requests);
     /// <paramref name="reporter"/> is the actor that served the request, which the listener's
     /// circuit breaker counts the failure against.</summary>
-    public static void Report(ServerContext settings, RequestInfo request, Exception error, ILoggingAdapter log, IActorRef reporter)
+    public static void Report(ConnectionContext settings, RequestInfo request, Exception error, ILoggingAdapter log, IActorRef reporter)
     {
         settings.Counters.Count(ServerEvent.HandlerFailure);
-        // The listener's circuit breaker counts failures on the listener's own thread. In a worker
-        // process the listener is remote and knows of the failure from the connection's end report.
-        if (settings.Options.Supervision.CircuitBreaker.MaxFailures is not null && request.Server.Path.Address.HasLocalScope)
-            request.Server.Tell(HandlerFailureSeen.Instance, reporter);
-        settings.Hooks.HandleError(request, error, log);
+        settings.ReportError(request, error, log, reporter);
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using ActorSockets.Handlers;
-using ActorSockets.Servers;
+using ActorSockets.Metrics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -12,7 +12,7 @@ namespace ActorSockets.Connections;
 /// around the request, cut here into the steps its owner calls as they happen:
 /// <list type="bullet">
 /// <item><see cref="Begin"/>: the request is counted open and measured from now;
-/// <see cref="StartDeadline"/> starts <see cref="ServerOptions.RequestDeadline"/>;</item>
+/// <see cref="StartDeadline"/> starts <see cref="ConnectionSettings.RequestDeadline"/>;</item>
 /// <item><see cref="Abandon"/>: a limit or timeout gives up on it (counted and logged in the
 /// words every path uses);</item>
 /// <item><see cref="Fail"/>: the handler failed: counted and reported to the server's
@@ -26,7 +26,7 @@ namespace ActorSockets.Connections;
 /// <item>stream (TCP, Unix, TLS, and the relay to a worker node, whose handler is a
 /// <c>HandlerProxy</c> that throws the worker's failure): the <see cref="ConnectionActor"/>,
 /// from <c>PreStart</c> to <c>PostStop</c>;</item>
-/// <item>datagram: the datagram listener, in the request's <see cref="DatagramReply"/> (the
+/// <item>datagram: the datagram listener, in the request's <c>DatagramReply</c> (the
 /// datagram path keeps no connection metrics, so it never calls <see cref="Begin"/>);</item>
 /// <item>hand-off to a worker process: the listener's <c>HandedOffRef</c> (on the link's thread,
 /// once its end is won) or <c>HandOffActor</c>, which replay the worker's end report through
@@ -70,21 +70,21 @@ internal struct RequestScope
         if (_started == 0) _started = Stopwatch.GetTimestamp();
     }
 
-    /// <summary>Starts <see cref="ServerOptions.RequestDeadline"/>, if set: a <see cref="DeadlinePassed"/>
+    /// <summary>Starts <see cref="ConnectionSettings.RequestDeadline"/>, if set: a <see cref="DeadlinePassed"/>
     /// with <paramref name="key"/> arrives on the owner's <paramref name="timers"/>, and the owner
     /// then calls <see cref="Abandon"/> with <see cref="ServerEvent.RequestDeadline"/> and <see cref="DeadlineWhy"/>.</summary>
-    public readonly void StartDeadline(ServerOptions options, ITimerScheduler timers, object key)
+    public readonly void StartDeadline(ConnectionSettings options, ITimerScheduler timers, object key)
     {
         if (options.RequestDeadline is { } deadline) timers.StartSingleTimer(key, new DeadlinePassed(key), deadline);
     }
 
-    /// <summary>Why a request whose <see cref="ServerOptions.RequestDeadline"/> passed is closed.</summary>
-    public static string DeadlineWhy(ServerOptions options) => $"request deadline of {options.RequestDeadline} passed; closing";
+    /// <summary>Why a request whose <see cref="ConnectionSettings.RequestDeadline"/> passed is closed.</summary>
+    public static string DeadlineWhy(ConnectionSettings options) => $"request deadline of {options.RequestDeadline} passed; closing";
 
     /// <summary>A limit or timeout gave up on the request (the owner then ends it): counted and
     /// logged; <paramref name="errorType"/> is its duration's error.type unless it failed otherwise
     /// (null: a read that failed, which does not end the request by itself).</summary>
-    public void Abandon(ServerContext settings, RequestInfo request, ServerEvent reason, string why, ILoggingAdapter log, string? errorType)
+    public void Abandon(ConnectionContext settings, RequestInfo request, ServerEvent reason, string why, ILoggingAdapter log, string? errorType)
     {
         if (_ended) return;
         RequestLifecycle.Abandoned(settings, request, reason, why, log);
@@ -102,7 +102,7 @@ internal struct RequestScope
     /// <paramref name="errorType"/> is its duration's error.type (it overrides a limit's), or null
     /// when the request goes on (its handler restarted). <paramref name="reporter"/> is the actor
     /// the circuit breaker counts the failure against.</summary>
-    public void Fail(ServerContext settings, RequestInfo request, Exception error, ILoggingAdapter log, IActorRef reporter,
+    public void Fail(ConnectionContext settings, RequestInfo request, Exception error, ILoggingAdapter log, IActorRef reporter,
         string? errorType = ServerMetrics.ErrorHandler)
     {
         if (_ended) return;
@@ -113,11 +113,11 @@ internal struct RequestScope
     /// <summary>The request is over: stops its deadline (when <paramref name="timers"/> is given)
     /// and closes its metrics, with <paramref name="unfinished"/> as the error.type when it did not
     /// fail otherwise (the request was cut off). Returns whether this call ended it.</summary>
-    public bool End(ServerContext settings, string? unfinished, ITimerScheduler? timers = null, object? deadlineKey = null)
+    public bool End(ConnectionContext settings, string? unfinished, ITimerScheduler? timers = null, object? deadlineKey = null)
     {
         if (_ended) return false;
         _ended = true;
-        if (timers is not null && settings.Options.RequestDeadline is not null) timers.Cancel(deadlineKey!);
+        if (timers is not null && settings.Limits.RequestDeadline is not null) timers.Cancel(deadlineKey!);
         if (_started != 0) settings.Metrics.ConnectionClosed(_errorType ?? unfinished, _started);
         return true;
     }

@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using ActorSockets.Servers;
+using ActorSockets.Metrics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -27,7 +27,7 @@ internal sealed partial class StreamConnectionActor
         var options = certificate.Current(); // a certificate renewed on disk is read here
         if (certificate.TakeNewReloadError() is { } reloadError)
             Log.Warning("TLS certificate not reloaded, the previous one is served: {0}", reloadError);
-        var timeout = Settings.Options.Tls!.HandshakeTimeout;
+        var timeout = certificate.HandshakeTimeout;
         var cancel = new CancellationTokenSource(timeout);
         _tls!.AuthenticateAsServerAsync(options, cancel.Token).ContinueWith(static (t, state) =>
         {

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using ActorSockets.Handlers;
-using ActorSockets.Servers;
+using ActorSockets.Metrics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -32,19 +32,19 @@ internal sealed partial class StreamConnectionActor : ConnectionActor
     private ICancelable? _readTimer;
     private CancellationTokenSource? _clientGone; // the handler's RequestAborted, once it asked for it
 
-    public StreamConnectionActor(Socket socket, RequestInfo info, ServerContext settings) : base(info, settings)
+    public StreamConnectionActor(Socket socket, RequestInfo info, ConnectionContext settings) : base(info, settings)
     {
         _socket = socket;
         _tls = settings.Tls is null ? null : NewTlsStream(socket); // TLS: reads and writes go through it
         // Non-blocking: reads and writes first try to complete at once, on this actor's thread,
         // and only wait (asynchronously) when the kernel cannot take or give anything yet.
         if (_tls is null) _socket.Blocking = false;
-        _reader = new ReadBuffer(socket, settings.Options.MaxLineLength, settings.Metrics, _tls);
-        _writer = new WriteQueue(socket, settings.Options.WriteBufferLimit, settings.Metrics, _tls);
-        _timeouts = new ConnectionTimeouts(settings.Options);
+        _reader = new ReadBuffer(socket, settings.Limits.MaxLineLength, settings.Metrics, _tls);
+        _writer = new WriteQueue(socket, settings.Limits.WriteBufferLimit, settings.Metrics, _tls);
+        _timeouts = new ConnectionTimeouts(settings.Limits);
     }
 
-    protected override bool MayRestart => Settings.Options.Supervision.OnFailure == FailurePolicy.Restart && !_closing && !_draining;
+    protected override bool MayRestart => Settings.Limits.RestartFailedHandlers && !_closing && !_draining;
 
     protected override void PreStart()
     {
@@ -81,7 +81,7 @@ internal sealed partial class StreamConnectionActor : ConnectionActor
                 if (_pending.Request is not null) ReplyRead(CancelRead.Answer);
                 break;
             case ReadTimedOut timedOut when timedOut.Generation == _readGeneration && _pending.Request is not null:
-                ReplyRead(new IoFailed(IoFailure.Timeout, $"no data within {Settings.Options.ReadTimeout}"));
+                ReplyRead(new IoFailed(IoFailure.Timeout, $"no data within {Settings.Limits.ReadTimeout}"));
                 break;
             case Write write:
                 Enqueue(write.Data);
@@ -141,7 +141,7 @@ internal sealed partial class StreamConnectionActor : ConnectionActor
     private void StartRead(object request)
     {
         if (!_pending.TryStart(request, Sender, Self)) return;
-        if (TryCompleteRead() || Settings.Options.ReadTimeout is not { } timeout) return;
+        if (TryCompleteRead() || Settings.Limits.ReadTimeout is not { } timeout) return;
         _readTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
             timeout, Self, new ReadTimedOut(++_readGeneration), Self);
     }
@@ -174,13 +174,13 @@ internal sealed partial class StreamConnectionActor : ConnectionActor
         }
     }
 
-    /// <summary>Queues bytes for the client; past <see cref="ServerOptions.WriteBufferLimit"/> the
+    /// <summary>Queues bytes for the client; past <see cref="ConnectionSettings.WriteBufferLimit"/> the
     /// connection is given up on.</summary>
     private void Enqueue(byte[] data)
     {
         int unsent = _writer.PendingBytes + data.Length;
         if (!_writer.Enqueue(data, Self))
-            Abandon(ServerEvent.WriteLimit, $"handler queued more than {Settings.Options.WriteBufferLimit} unsent bytes; closing");
+            Abandon(ServerEvent.WriteLimit, $"handler queued more than {Settings.Limits.WriteBufferLimit} unsent bytes; closing");
         else if (_writer.PendingBytes < unsent) _timeouts.OnBytesSent(); // the kernel took some at once
     }
 

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using ActorSockets.Handlers;
-using ActorSockets.Servers;
+using ActorSockets.Metrics;
 using Akka.Actor;
 
 namespace ActorSockets.Connections;

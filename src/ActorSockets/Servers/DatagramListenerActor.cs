@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
+using ActorSockets.Metrics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -119,19 +120,19 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
 
     protected override IActorRef StartRequest(Datagram datagram, Socket socket, RequestInfo info, long id)
     {
-        bool pooled = Settings.Launcher.Reusable;
+        bool pooled = Settings.Placement.Reusable;
         var reply = new DatagramReply(socket, datagram.Client, datagram.Address, info, Settings, Self, Log, _provider) { Pooled = pooled };
         var setup = new Setup(info, reply, Options.WriteBufferLimit) { Datagram = datagram.Data, KeepHandler = pooled };
         if (pooled)
         {
-            _pool ??= new DatagramHandlerPool(Context, Settings.Launcher, info, Environment.ProcessorCount);
+            _pool ??= new DatagramHandlerPool(Context, Settings.Placement, info, Environment.ProcessorCount);
             reply.Setup = setup;
             reply.Handler = _pool.Dispatch(reply);
         }
-        else reply.Handler = RequestLifecycle.Start(Context, Settings.Launcher, setup, reply);
+        else reply.Handler = RequestLifecycle.Start(Context, Settings.Placement, setup, reply);
         var request = reply.Request;
         _replies.Add(request, reply);
-        reply.Scope.StartDeadline(Options, Timers, request);
+        reply.Scope.StartDeadline(Settings.Limits, Timers, request);
         return request;
     }
 
@@ -145,7 +146,7 @@ internal sealed class DatagramListenerActor : ListenerActor<DatagramListenerActo
                 Abandon(giveUp.Handler, giveUp.Reason, giveUp.Why);
                 return true;
             case RequestScope.DeadlinePassed passed:
-                Abandon((IActorRef)passed.Key, ServerEvent.RequestDeadline, RequestScope.DeadlineWhy(Options));
+                Abandon((IActorRef)passed.Key, ServerEvent.RequestDeadline, RequestScope.DeadlineWhy(Settings.Limits));
                 return true;
             case StopRequest stop when _replies.ContainsKey(stop.Reply):
                 stop.Reply.Complete(send: true);

@@ -1,3 +1,4 @@
+using ActorSockets.Connections;
 using ActorSockets.Handlers;
 using Akka.Actor;
 
@@ -8,10 +9,13 @@ namespace ActorSockets.Servers;
 /// connection in sync and threading modes, a worker process in forking mode, which may take the
 /// whole socket). The connection talks to whatever reference comes back.
 /// </summary>
-internal abstract class HandlerPlacement
+internal abstract class HandlerPlacement : IHandlerLauncher
 {
-    /// <summary>Starts a handler for <paramref name="request"/>, supervised by <paramref name="connection"/>'s context when local.</summary>
+    /// <inheritdoc/>
     public abstract IActorRef Launch(IActorContext connection, RequestInfo request);
+
+    /// <inheritdoc/>
+    public virtual bool LaunchesChildren => false;
 
     /// <summary>Whether the handler declares <see cref="ReusableHandlerAttribute"/> and is started
     /// locally, so a datagram listener may keep it for many requests.</summary>
@@ -19,9 +23,9 @@ internal abstract class HandlerPlacement
 
     /// <summary>The props of the actor that serves an accepted stream socket, when this launcher
     /// serves whole connections elsewhere (forking mode hands the socket to a worker process);
-    /// null, the default: a <see cref="Connections.StreamConnectionActor"/> in this process.</summary>
+    /// null, the default: a <see cref="StreamConnectionActor"/> in this process.</summary>
     public virtual Props? StreamRequestProps(System.Net.Sockets.Socket client, RequestInfo request,
-        Connections.ServerContext settings) => null;
+        ServerContext settings) => null;
 
     /// <summary>Serves an accepted stream socket elsewhere at once, with no actor in this process
     /// (forking mode hands it to one of the listener's own worker processes, when one can take it
@@ -30,7 +34,7 @@ internal abstract class HandlerPlacement
     /// Called from the listener's own run; when it returns a reference, the socket is no longer the
     /// listener's to close.</summary>
     public virtual StandInRef? TryServeElsewhere(IActorContext listener, string name, System.Net.Sockets.Socket client,
-        RequestInfo request, Connections.ServerContext settings) => null;
+        RequestInfo request, ServerContext settings) => null;
 }
 
 /// <summary>Sync and threading modes: the handler is a child of its connection actor, so the
@@ -56,6 +60,8 @@ internal sealed class ChildHandlerPlacement(Props handlerProps, bool compactMail
 
     public override IActorRef Launch(IActorContext connection, RequestInfo request)
         => connection.ActorOf(_handlerProps, request.HandlerName);
+
+    public override bool LaunchesChildren => true;
 
     public override bool Reusable { get; } =
         handlerProps.Type is { } type && Attribute.IsDefined(type, typeof(ReusableHandlerAttribute), inherit: true);

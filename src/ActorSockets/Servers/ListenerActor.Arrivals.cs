@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using ActorSockets.Connections;
 using ActorSockets.Handlers;
+using ActorSockets.Metrics;
 using Akka.Actor;
 using Akka.Event;
 

@@ -1,3 +1,4 @@
+using ActorSockets.Metrics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -33,7 +34,7 @@ internal abstract partial class ListenerActor<TRequest>
             case CircuitResetTimeout:
                 _circuit.ResetTimeoutPassed();
                 Log.Info("Server on {Address}: circuit breaker half-open; the next connection is served as a probe", _boundDescription);
-                Settings.Metrics.CircuitChanged(_circuit.State);
+                Settings.Metrics.CircuitChanged((int)_circuit.State);
                 return true;
             default:
                 return false;
@@ -46,7 +47,7 @@ internal abstract partial class ListenerActor<TRequest>
         {
             case CircuitState.Closed:
                 Log.Info("Server on {Address}: circuit breaker closed; the probe connection ended without a failure", _boundDescription);
-                Settings.Metrics.CircuitChanged(_circuit.State);
+                Settings.Metrics.CircuitChanged((int)_circuit.State);
                 break;
             case CircuitState.Open:
                 CircuitOpened("Server on {Address}: circuit breaker open again: the probe connection's handler failed; "
@@ -59,7 +60,7 @@ internal abstract partial class ListenerActor<TRequest>
     {
         var reset = Options.Supervision.CircuitBreaker.ResetTimeout;
         Log.Warning(template, [_boundDescription, .. details, reset]);
-        Settings.Metrics.CircuitChanged(_circuit.State);
+        Settings.Metrics.CircuitChanged((int)_circuit.State);
         Timers.StartSingleTimer(nameof(CircuitResetTimeout), new CircuitResetTimeout(), reset);
     }
 }

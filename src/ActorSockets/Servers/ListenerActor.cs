@@ -54,7 +54,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
     {
         Settings = new ServerContext(options, hooks, launcher)
         {
-            Metrics = ServerMetrics.For(SocketServer.ServerNameOf(Self.Path.Name), options),
+            Metrics = ServerMeasures.For(SocketServer.ServerNameOf(Self.Path.Name), options),
             Tls = options.Tls is null ? null : new Tls.ServerCertificate(options.Tls),
         };
         _gate = new AcceptGate(options);
@@ -130,7 +130,7 @@ internal abstract partial class ListenerActor<TRequest> : UntypedActor, IWithTim
                     BoundAddress = _socket.LocalEndPoint;
                     _boundDescription = Admission.Describe(BoundAddress);
                     Settings.Metrics.Bound(BoundAddress);
-                    if (_circuit.Enabled) Settings.Metrics.CircuitChanged(_circuit.State);
+                    if (_circuit.Enabled) Settings.Metrics.CircuitChanged((int)_circuit.State);
                     Log.Info(Options.ListenDescriptor is null ? "Server bound to {Address} ({Kind}, {Mode} mode)"
                         : "Server took the passed socket on {Address} ({Kind}, {Mode} mode)", Admission.Describe(BoundAddress), Options.Kind, Options.Mode);
                     if (HoldsDescriptors) CheckDescriptors();

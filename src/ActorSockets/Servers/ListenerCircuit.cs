@@ -1,3 +1,4 @@
+using ActorSockets.Connections;
 using Akka.Actor;
 using Akka.Event;
 

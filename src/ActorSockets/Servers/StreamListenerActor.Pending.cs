@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using ActorSockets.Metrics;
 using ActorSockets.Tls;
 using Akka.Actor;
 using Akka.Event;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using ActorSockets.Connections;
+using ActorSockets.Metrics;
 using Akka.Event;
 
 namespace ActorSockets.Servers;

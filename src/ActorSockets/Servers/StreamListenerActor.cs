@@ -35,8 +35,8 @@ internal sealed partial class StreamListenerActor(ServerOptions options, ServerH
         if (Options.NoDelay && client.ProtocolType == ProtocolType.Tcp) client.NoDelay = true;
         Settings.Metrics.ConnectionQueued(); // until the connection actor starts (ConnectionOpened)
         var name = $"conn-{id}";
-        if (Settings.Launcher.TryServeElsewhere(Context, name, client, info, Settings) is { } elsewhere) return elsewhere;
-        var props = Settings.Launcher.StreamRequestProps(client, info, Settings) // forking: a worker takes the socket
+        if (Settings.Placement.TryServeElsewhere(Context, name, client, info, Settings) is { } elsewhere) return elsewhere;
+        var props = Settings.Placement.StreamRequestProps(client, info, Settings) // forking: a worker takes the socket
             ?? new Props(CompactMailbox.ConnectionDeploymentFor(Settings), typeof(StreamConnectionActor), client, info, Settings);
         return Context.ActorOf(props, name);
     }

@@ -29,6 +29,9 @@ internal sealed class ServerCertificate
         _current = Build(LoadDefault(options));
     }
 
+    /// <summary>How long a client has to finish its handshake.</summary>
+    public TimeSpan HandshakeTimeout => _options.HandshakeTimeout;
+
     /// <summary>The last reload that failed; null when the files loaded.</summary>
     public string? ReloadError { get; private set; }
 

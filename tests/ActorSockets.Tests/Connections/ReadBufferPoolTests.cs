@@ -1,5 +1,5 @@
 using ActorSockets.Connections;
-using ActorSockets.Servers;
+using ActorSockets.Metrics;
 using ActorSockets.Tests.Support;
 using Xunit;
 

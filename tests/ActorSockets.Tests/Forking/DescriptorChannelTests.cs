@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using ActorSockets.Forking;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using Xunit;
 

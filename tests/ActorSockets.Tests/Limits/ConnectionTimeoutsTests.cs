@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using ActorSockets.Connections;
+using ActorSockets.Metrics;
 using ActorSockets.Servers;
 using ActorSockets.Tests.Support;
 using Xunit;
@@ -16,6 +17,9 @@ public class ConnectionTimeoutsTests
     private static ConnectionTimeouts.Tick FirstByte => new(ServerEvent.FirstByteTimeout);
     private static ConnectionTimeouts.Tick Idle => new(ServerEvent.IdleTimeout);
 
+    /// <summary>A connection's clocks, with what it reads of <paramref name="options"/>.</summary>
+    private static ConnectionTimeouts Timeouts(ServerOptions options) => new(ServerContext.ConnectionSettingsOf(options));
+
     /// <summary>Waits until at least <paramref name="span"/> has passed on the stopwatch clock the
     /// connection uses (the clock under test; nothing else is waited for).</summary>
     private static Task PassedAsync(Stopwatch since, TimeSpan span) => Eventually.Until(() => since.Elapsed > span, TimeSpan.FromSeconds(10), $"{span} to pass");
@@ -24,17 +28,17 @@ public class ConnectionTimeoutsTests
     public void Start_arms_only_the_clocks_that_are_set()
     {
         var none = new RecordingTimers();
-        new ConnectionTimeouts(ServerOptions.Tcp()).Start(none);
+        Timeouts(ServerOptions.Tcp()).Start(none);
         Assert.Empty(none.Started);
 
         var both = new RecordingTimers();
-        new ConnectionTimeouts(ServerOptions.Tcp() with { FirstByteTimeout = TimeSpan.FromSeconds(5), IdleTimeout = Hour }).Start(both);
+        Timeouts(ServerOptions.Tcp() with { FirstByteTimeout = TimeSpan.FromSeconds(5), IdleTimeout = Hour }).Start(both);
         Assert.Equal([
             (ServerEvent.FirstByteTimeout, FirstByte, TimeSpan.FromSeconds(5)),
             (ServerEvent.IdleTimeout, Idle, Hour)], both.Started);
 
         var idleOnly = new RecordingTimers();
-        new ConnectionTimeouts(ServerOptions.Tcp() with { IdleTimeout = Hour }).Start(idleOnly);
+        Timeouts(ServerOptions.Tcp() with { IdleTimeout = Hour }).Start(idleOnly);
         Assert.Equal([(ServerEvent.IdleTimeout, Idle, Hour)], idleOnly.Started);
     }
 
@@ -43,7 +47,7 @@ public class ConnectionTimeoutsTests
     {
         using var pair = await SocketPair.ConnectAsync();
         var timers = new RecordingTimers();
-        var timeouts = new ConnectionTimeouts(ServerOptions.Tcp() with { FirstByteTimeout = TimeSpan.FromSeconds(5) });
+        var timeouts = Timeouts(ServerOptions.Tcp() with { FirstByteTimeout = TimeSpan.FromSeconds(5) });
         Assert.Equal("no byte within the first-byte timeout of 00:00:05; closing", timeouts.Expired(FirstByte, pair.Server, timers));
         Assert.Empty(timers.Started);
     }
@@ -53,7 +57,7 @@ public class ConnectionTimeoutsTests
     {
         using var pair = await SocketPair.ConnectAsync();
         var timers = new RecordingTimers();
-        var timeouts = new ConnectionTimeouts(ServerOptions.Tcp() with { FirstByteTimeout = TimeSpan.FromSeconds(5) });
+        var timeouts = Timeouts(ServerOptions.Tcp() with { FirstByteTimeout = TimeSpan.FromSeconds(5) });
         timeouts.OnClientActivity(timers);
         timeouts.OnClientActivity(timers);
         Assert.Equal([ServerEvent.FirstByteTimeout], timers.Cancelled);
@@ -65,7 +69,7 @@ public class ConnectionTimeoutsTests
     {
         using var pair = await SocketPair.ConnectAsync();
         var timers = new RecordingTimers();
-        var timeouts = new ConnectionTimeouts(ServerOptions.Tcp() with { FirstByteTimeout = TimeSpan.FromSeconds(5) });
+        var timeouts = Timeouts(ServerOptions.Tcp() with { FirstByteTimeout = TimeSpan.FromSeconds(5) });
         await pair.Client.SendAsync("GET"u8.ToArray());
         await pair.ServerHasAsync(3);
         Assert.Null(timeouts.Expired(FirstByte, pair.Server, timers));
@@ -78,7 +82,7 @@ public class ConnectionTimeoutsTests
     {
         using var pair = await SocketPair.ConnectAsync();
         var timers = new RecordingTimers();
-        var timeouts = new ConnectionTimeouts(ServerOptions.Tcp() with { FirstByteTimeout = TimeSpan.FromSeconds(5) });
+        var timeouts = Timeouts(ServerOptions.Tcp() with { FirstByteTimeout = TimeSpan.FromSeconds(5) });
         timeouts.OnClientActivity(timers);
         await pair.Client.SendAsync("more"u8.ToArray());
         await pair.ServerHasAsync(4);
@@ -93,7 +97,7 @@ public class ConnectionTimeoutsTests
         await pair.Client.SendAsync("GET"u8.ToArray());
         await pair.ServerHasAsync(3);
         pair.Dispose();
-        var timeouts = new ConnectionTimeouts(ServerOptions.Tcp() with { FirstByteTimeout = TimeSpan.FromSeconds(5) });
+        var timeouts = Timeouts(ServerOptions.Tcp() with { FirstByteTimeout = TimeSpan.FromSeconds(5) });
         Assert.NotNull(timeouts.Expired(FirstByte, pair.Server, new RecordingTimers()));
     }
 
@@ -102,7 +106,7 @@ public class ConnectionTimeoutsTests
     {
         using var pair = await SocketPair.ConnectAsync();
         var timers = new RecordingTimers();
-        var timeouts = new ConnectionTimeouts(ServerOptions.Tcp() with { IdleTimeout = Hour });
+        var timeouts = Timeouts(ServerOptions.Tcp() with { IdleTimeout = Hour });
         var tick = Idle;
         Assert.Null(timeouts.Expired(tick, pair.Server, timers));
         var (key, message, left) = Assert.Single(timers.Started);
@@ -118,7 +122,7 @@ public class ConnectionTimeoutsTests
         var timers = new RecordingTimers();
         var idle = TimeSpan.FromMilliseconds(50);
         var clock = Stopwatch.StartNew();
-        var timeouts = new ConnectionTimeouts(ServerOptions.Tcp() with { IdleTimeout = idle });
+        var timeouts = Timeouts(ServerOptions.Tcp() with { IdleTimeout = idle });
         await PassedAsync(clock, idle);
         Assert.Equal("idle: no byte received or sent for 00:00:00.0500000; closing", timeouts.Expired(Idle, pair.Server, timers));
         Assert.Empty(timers.Started);
@@ -130,7 +134,7 @@ public class ConnectionTimeoutsTests
         using var pair = await SocketPair.ConnectAsync();
         var idle = TimeSpan.FromMilliseconds(200);
         var clock = Stopwatch.StartNew();
-        var timeouts = new ConnectionTimeouts(ServerOptions.Tcp() with { IdleTimeout = idle });
+        var timeouts = Timeouts(ServerOptions.Tcp() with { IdleTimeout = idle });
         await PassedAsync(clock, idle);
         var timers = new RecordingTimers();
         timeouts.OnClientActivity(timers);
@@ -144,7 +148,7 @@ public class ConnectionTimeoutsTests
         using var pair = await SocketPair.ConnectAsync();
         var idle = TimeSpan.FromMilliseconds(200);
         var clock = Stopwatch.StartNew();
-        var timeouts = new ConnectionTimeouts(ServerOptions.Tcp() with { IdleTimeout = idle });
+        var timeouts = Timeouts(ServerOptions.Tcp() with { IdleTimeout = idle });
         await PassedAsync(clock, idle);
         timeouts.OnBytesSent();
         var timers = new RecordingTimers();
@@ -158,7 +162,7 @@ public class ConnectionTimeoutsTests
         using var pair = await SocketPair.ConnectAsync();
         var idle = TimeSpan.FromMilliseconds(200);
         var clock = Stopwatch.StartNew();
-        var timeouts = new ConnectionTimeouts(ServerOptions.Tcp() with { IdleTimeout = idle });
+        var timeouts = Timeouts(ServerOptions.Tcp() with { IdleTimeout = idle });
         await pair.Client.SendAsync("x"u8.ToArray());
         await pair.ServerHasAsync(1);
         await PassedAsync(clock, idle);

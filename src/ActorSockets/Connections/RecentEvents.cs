@@ -1,4 +1,4 @@
-namespace ActorSockets.Servers;
+namespace ActorSockets.Connections;
 
 /// <summary>
 /// The times of events within a sliding window: OTP's restart intensity (a handler's restarts, a

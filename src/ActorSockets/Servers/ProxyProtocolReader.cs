@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using ActorSockets.Servers;
+using ActorSockets.Connections;
 
-namespace ActorSockets.Connections;
+namespace ActorSockets.Servers;
 
 /// <summary>
 /// Reads a PROXY protocol header from a just-accepted socket, asynchronously and bounded by a

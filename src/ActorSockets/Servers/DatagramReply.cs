@@ -1,12 +1,13 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using ActorSockets.Connections;
 using ActorSockets.Handlers;
-using ActorSockets.Servers;
+using ActorSockets.Metrics;
 using Akka.Actor;
 using Akka.Event;
 
-namespace ActorSockets.Connections;
+namespace ActorSockets.Servers;
 
 /// <summary>
 /// The connection of one datagram request as its handler sees it (socketserver's

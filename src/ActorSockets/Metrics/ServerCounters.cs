@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Akka.Event;
 
-namespace ActorSockets.Servers;
+namespace ActorSockets.Metrics;
 
-/// <summary>What a server counts (<see cref="ServerStats"/>).</summary>
+/// <summary>What a server counts (its <c>ServerStats</c>).</summary>
 internal enum ServerEvent
 {
     Received,
@@ -57,25 +57,8 @@ internal sealed class ServerCounters
         if (log.IsEnabled(level)) log.Log(level, "{Subject}: {Detail} ({Event} #{Count})", [subject, detail, what, total]);
     }
 
-    public ServerStats Snapshot(int active, int? maxConnections, bool suspended, int pendingHandshakes = 0,
-        CircuitState circuit = CircuitState.Closed) => new(
-        active, maxConnections, suspended,
-        Get(ServerEvent.Received), Get(ServerEvent.Accepted), Get(ServerEvent.Refused),
-        Get(ServerEvent.IdleTimeout), Get(ServerEvent.FirstByteTimeout), Get(ServerEvent.ReadTimeout),
-        Get(ServerEvent.RequestDeadline), Get(ServerEvent.WriteLimit), Get(ServerEvent.LineTooLong),
-        Get(ServerEvent.OversizeDatagram), Get(ServerEvent.HandlerFailure))
-    {
-        TlsHandshakeFailures = Get(ServerEvent.TlsHandshakeFailure),
-        ProxyHeaderFailures = Get(ServerEvent.ProxyHeaderFailure),
-        PendingHandshakes = pendingHandshakes,
-        PendingHandshakesClosed = Get(ServerEvent.PendingHandshakeLimit),
-        DescriptorLimitRejections = Get(ServerEvent.DescriptorLimit),
-        CircuitRefusals = Get(ServerEvent.CircuitOpen),
-        HandlerRestarts = Get(ServerEvent.HandlerRestart),
-        CircuitState = circuit,
-    };
-
-    private long Get(ServerEvent what) => Interlocked.Read(ref _counts[(int)what]);
+    /// <summary>How many <paramref name="what"/> were counted so far.</summary>
+    public long Total(ServerEvent what) => Interlocked.Read(ref _counts[(int)what]);
 
     /// <summary>Whether this event may log at its own level now (once a second per kind).</summary>
     private bool TakeLogTurn(ServerEvent what)

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using static ActorSockets.Metrics.ActorSocketsMetrics;
 
-namespace ActorSockets.Servers;
+namespace ActorSockets.Metrics;
 
 /// <summary>
 /// One server's measurements. Its tag arrays are built once (again when the server binds, to
@@ -42,14 +42,6 @@ internal sealed class ServerMetrics
 
     public string ServerName { get; }
 
-    /// <summary>The tags for a server named <paramref name="serverName"/> with <paramref name="options"/>.</summary>
-    public static ServerMetrics For(string serverName, ServerOptions options)
-        => new(serverName, TransportOf(options), options.Endpoint);
-
-    /// <summary>OpenTelemetry's <c>network.transport</c> value for a server's socket.</summary>
-    public static string TransportOf(ServerOptions options)
-        => options.Endpoint is UnixDomainSocketEndPoint ? "unix" : options.Kind == SocketKind.Datagram ? "udp" : "tcp";
-
     /// <summary>The server is bound to <paramref name="address"/>: later measurements carry it (port 0 resolved).</summary>
     public void Bound(EndPoint? address)
     {
@@ -72,8 +64,8 @@ internal sealed class ServerMetrics
     /// <summary>A failed handler was replaced on its connection.</summary>
     public void HandlerRestarted() => Restarts.Add(1, _tags.Base);
 
-    /// <summary>The circuit breaker is in <paramref name="state"/> now.</summary>
-    public void CircuitChanged(CircuitState state) => Circuit.Record((int)state, _tags.Base);
+    /// <summary>The circuit breaker is in <paramref name="state"/> now (a <c>CircuitState</c>'s value).</summary>
+    public void CircuitChanged(int state) => Circuit.Record(state, _tags.Base);
 
     /// <summary>A connection failed before a handler ran; <paramref name="errorType"/> says how
     /// (<c>tls_handshake</c>, <c>proxy_header</c>, <see cref="ErrorPendingHandshakeLimit"/>, <see cref="ErrorDescriptorLimit"/>).</summary>
