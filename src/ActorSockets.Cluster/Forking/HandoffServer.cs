@@ -87,7 +87,7 @@ internal static class WorkerLinkClient
     {
         private readonly ServerOptions _options = settings.ToOptions();
         private ConnectionSettings? _limits; // made once, shared by the worker's connections
-        private readonly HandlerPlacement _launcher = new ChildHandlerPlacement(handlerProps, dispatcher: settings.Tls is null ? null : IoDispatcher.TlsId);
+        private readonly HandlerPlacement _launcher = new ChildHandlerPlacement(handlerProps, dispatcher: settings.Tls is null ? null : IoDispatcher.RequestId);
         private readonly ServerMetrics _metrics = new(settings.ServerName, settings.Transport);
         // One per worker, shared by its connections: it reads a renewed certificate once for all of them.
         private readonly Tls.ServerCertificate? _certificate = settings.Tls is null ? null : new Tls.ServerCertificate(settings.Tls);

@@ -213,7 +213,7 @@ public static partial class ServerConfig
         string[] known =
         [
             .. Section(ActorSocketsConfig.Reference, root).AsEnumerable().Select(item => item.Key),
-            .. new[] { Connections.IoDispatcher.Id, Connections.IoDispatcher.TlsId, Connections.CompactMailbox.Id }.Select(id => id[(root.Length + 1)..].Split('.')[0]),
+            .. new[] { Connections.IoDispatcher.Id, Connections.IoDispatcher.RequestId, Connections.CompactMailbox.Id }.Select(id => id[(root.Length + 1)..].Split('.')[0]),
         ];
         foreach (var (key, _) in Section(config, root).AsEnumerable())
             if (!known.Contains(key))

@@ -3,7 +3,7 @@ using Akka.Dispatch;
 
 namespace ActorSockets.Connections;
 
-/// <summary>Akka's executor for <see cref="IoDispatcher.TlsId"/>: mailbox runs go to the .NET thread
+/// <summary>Akka's executor for <see cref="IoDispatcher.RequestId"/>: mailbox runs go to the .NET thread
 /// pool with <c>preferLocal</c>, so a run queued from a pool thread stays on that thread unless
 /// an idle one steals it. Akka creates it by type name from the dispatcher's configuration.</summary>
 internal sealed class LocalQueueExecutorConfigurator(Config config, IDispatcherPrerequisites prerequisites)

@@ -21,6 +21,9 @@ internal abstract class HandlerPlacement : IHandlerLauncher
     /// locally, so a datagram listener may keep it for many requests.</summary>
     public virtual bool Reusable => false;
 
+    /// <inheritdoc/>
+    public virtual bool OnRequestDispatcher => false;
+
     /// <summary>The props of the actor that serves an accepted stream socket, when this launcher
     /// serves whole connections elsewhere (forking mode hands the socket to a worker process);
     /// null, the default: a <see cref="StreamConnectionActor"/> in this process.</summary>
@@ -42,8 +45,8 @@ internal abstract class HandlerPlacement : IHandlerLauncher
 /// <param name="handlerProps">How to create the handler.</param>
 /// <param name="compactMailbox">Give it the per-request <see cref="Connections.CompactMailbox"/>, which the
 /// server registers in its actor system.</param>
-/// <param name="dispatcher">Run it on this dispatcher unless its props chose one (TLS servers: the
-/// <see cref="Connections.IoDispatcher.TlsId"/>, beside their connections); null: as its props say.</param>
+/// <param name="dispatcher">Run it on this dispatcher unless its props chose one (in the listener's
+/// process: <see cref="Connections.IoDispatcher.RequestId"/>, beside its connection); null: as its props say.</param>
 internal sealed class ChildHandlerPlacement(Props handlerProps, bool compactMailbox = true, string? dispatcher = null) : HandlerPlacement
 {
     private readonly Props _handlerProps = OnDispatcher(compactMailbox && !RequiresOwnMailbox(handlerProps)
@@ -62,6 +65,8 @@ internal sealed class ChildHandlerPlacement(Props handlerProps, bool compactMail
         => connection.ActorOf(_handlerProps, request.HandlerName);
 
     public override bool LaunchesChildren => true;
+
+    public override bool OnRequestDispatcher => dispatcher == Connections.IoDispatcher.RequestId;
 
     public override bool Reusable { get; } =
         handlerProps.Type is { } type && Attribute.IsDefined(type, typeof(ReusableHandlerAttribute), inherit: true);

@@ -62,7 +62,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
         Name = name;
         var forking = options.Mode == ServerMode.Forking ? ForkingMode.Load() : null;
         _system = system ?? DefaultActorSystem.Create(config: forking?.ListenerConfig(options));
-        HandlerPlacement launcher = new ChildHandlerPlacement(handlerProps, dispatcher: HandlerDispatcher(options));
+        HandlerPlacement launcher = new ChildHandlerPlacement(handlerProps, dispatcher: HandlerDispatcher);
         if (forking is not null)
         {
             _forking = forking.Start(_system, options, name);
@@ -291,7 +291,7 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// The listener's dispatcher. A datagram listener of a server whose handlers run in this
-    /// process (sync and threading mode) runs on <see cref="IoDispatcher.TlsId"/> with those handlers: the
+    /// process (sync and threading mode) runs on <see cref="IoDispatcher.RequestId"/> with those handlers: the
     /// receive completes on a pool thread, and the listener's run, the kept handler's run it
     /// queues (which sends the reply) and the listener's run that ends the request follow on that
     /// thread instead of waking an I/O-dispatcher thread, a handler thread and the I/O thread
@@ -299,11 +299,9 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     /// .NET. Every other listener runs on <see cref="IoDispatcher.Id"/>.
     /// </summary>
     private static string ListenerDispatcher(ServerOptions options)
-        => options.Kind == SocketKind.Datagram && options.Mode != ServerMode.Forking ? IoDispatcher.TlsId : IoDispatcher.Id;
+        => options.Kind == SocketKind.Datagram && options.Mode != ServerMode.Forking ? IoDispatcher.RequestId : IoDispatcher.Id;
 
-    /// <summary>The dispatcher of the handlers a server starts in this process: <see cref="IoDispatcher.TlsId"/>
-    /// beside a TLS connection or a datagram listener (<see cref="ListenerDispatcher"/>); otherwise null,
-    /// as the handler's props say (Akka's default, the .NET thread pool).</summary>
-    private static string? HandlerDispatcher(ServerOptions options)
-        => options.Tls is not null || options.Kind == SocketKind.Datagram ? IoDispatcher.TlsId : null;
+    /// <summary>The dispatcher of the handlers a server starts in this process, and of their
+    /// connections (<see cref="IoDispatcher.RequestId"/>), unless the handler's props chose one.</summary>
+    private const string HandlerDispatcher = IoDispatcher.RequestId;
 }

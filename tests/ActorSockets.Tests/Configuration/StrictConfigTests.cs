@@ -99,7 +99,7 @@ public class StrictConfigTests : IDisposable
             }
             actorsockets.servers.upper.max-line-length = 4KiB
             actorsockets.io-dispatcher.throughput = 10 # the library's dispatchers, documented as overridable
-            actorsockets.tls-dispatcher.throughput = 10
+            actorsockets.request-dispatcher.throughput = 10
             text = """multi
             line"""
             joined = ${akka.loglevel} "and more"

@@ -50,19 +50,19 @@ public class TlsTests(ITestOutputHelper output) : ServerTestKit(output)
     }
 
     [Fact]
-    public async Task Tls_handlers_run_on_the_tls_dispatcher_unless_their_props_choose_one()
+    public async Task Handlers_run_on_the_request_dispatcher_unless_their_props_choose_one()
     {
         Track(_certs);
         var tls = await ServeAsync(TlsServer(), Props.Create<DispatcherReportingHandler>());
         await using (var client = await TlsClient.ConnectAsync(tls.Port))
-            Assert.Equal("actorsockets.tls-dispatcher", await client.RequestLineAsync("where"));
+            Assert.Equal("actorsockets.request-dispatcher", await client.RequestLineAsync("where"));
 
         var chosen = await ServeAsync(TlsServer(), Props.Create<DispatcherReportingHandler>().WithDispatcher("akka.actor.default-blocking-io-dispatcher"));
         await using (var client = await TlsClient.ConnectAsync(chosen.Port))
             Assert.Equal("akka.actor.default-blocking-io-dispatcher", await client.RequestLineAsync("where"));
 
         var plain = await ServeAsync(ServerOptions.Tcp(), Props.Create<DispatcherReportingHandler>());
-        Assert.Equal("akka.actor.default-dispatcher\n", await TestClient.RequestLineAsync(plain.Port, "where"));
+        Assert.Equal("actorsockets.request-dispatcher\n", await TestClient.RequestLineAsync(plain.Port, "where"));
     }
 
     [Fact]
