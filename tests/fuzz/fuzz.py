@@ -151,9 +151,13 @@ class Lines:
     def line(self):
         return self.file.readline().decode("utf-8", "replace").rstrip("\n")
 
-    def until(self, predicate, limit=200):
-        """Reads lines until one satisfies predicate (others may be other clients' traffic)."""
-        for _ in range(limit):
+    def until(self, predicate, seconds=10.0):
+        """Reads lines until one satisfies predicate, for at most `seconds`. The lines before it
+        are other clients' traffic: a fuzzed client's "repeat" mutation says tens of thousands of
+        lines just before, and the room answers in the order it heard them, so the number of
+        lines to skip has no bound, only the time to read them."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
             got = self.line()
             if predicate(got):
                 return got
