@@ -26,18 +26,15 @@ internal sealed class CompactMailbox(Settings settings, Config config)
     /// <summary>The deployment of an actor with this mailbox, for props built per request.</summary>
     public static readonly Deploy Deployment = new Deploy().WithMailbox(Id);
 
-    /// <summary>The deployment of a connection actor whose handler runs elsewhere: this mailbox, on
-    /// the <see cref="IoDispatcher"/>.</summary>
+    /// <summary>The deployment of a plain connection actor: this mailbox, on <see cref="IoDispatcher.Id"/>.</summary>
     public static readonly Deploy ConnectionDeployment = Deployment.WithDispatcher(IoDispatcher.Id);
 
-    /// <summary>The deployment of a connection actor that runs beside its handler: this mailbox, on
-    /// <see cref="IoDispatcher.RequestId"/>.</summary>
-    public static readonly Deploy RequestDeployment = Deployment.WithDispatcher(IoDispatcher.RequestId);
+    /// <summary>The deployment of a TLS connection actor: this mailbox, on <see cref="IoDispatcher.RequestId"/>.</summary>
+    public static readonly Deploy TlsConnectionDeployment = Deployment.WithDispatcher(IoDispatcher.RequestId);
 
-    /// <summary>The deployment of the connection actor of a request with <paramref name="settings"/>:
-    /// on the handlers' dispatcher when they run on <see cref="IoDispatcher.RequestId"/>, and over TLS.</summary>
+    /// <summary>The deployment of the connection actor of a request with <paramref name="settings"/>.</summary>
     public static Deploy ConnectionDeploymentFor(ConnectionContext settings)
-        => settings.Tls is not null || settings.Launcher.OnRequestDispatcher ? RequestDeployment : ConnectionDeployment;
+        => settings.Tls is null ? ConnectionDeployment : TlsConnectionDeployment;
 
     public override IMessageQueue Create(IActorRef owner, ActorSystem system) => new CompactMessageQueue();
 

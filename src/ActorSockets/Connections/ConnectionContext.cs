@@ -83,10 +83,6 @@ internal interface IHandlerLauncher
     /// <summary>Whether the handler is a child of its connection (sync and threading modes):
     /// the connection's supervision then tells it the handler stopped, and may restart it there.</summary>
     bool LaunchesChildren { get; }
-
-    /// <summary>Whether the handlers it starts run on <see cref="IoDispatcher.RequestId"/>, so
-    /// their connections run there too (<see cref="CompactMailbox.ConnectionDeploymentFor"/>).</summary>
-    bool OnRequestDispatcher { get; }
 }
 
 /// <summary>A stopped connection's byte counts (<see cref="ConnectionContext.Totals"/>): written once by

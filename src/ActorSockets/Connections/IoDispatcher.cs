@@ -5,42 +5,34 @@ namespace ActorSockets.Connections;
 
 /// <summary>
 /// The two dispatchers of a server's actors.
-/// <para><see cref="RequestId"/>, for the requests whose handlers run in this process (sync and
-/// threading mode, TLS, datagrams): the connection actor and its handler on the .NET thread pool,
-/// each mailbox run queued on the local queue of the thread that queued it
-/// (<see cref="LocalQueueExecutorConfigurator"/>). A socket's completion runs on a pool thread;
-/// queued locally, the connection's run, the handler's run it starts and the connection's write
-/// after it follow on that same thread, as in a plain .NET socket echo, instead of waking an
-/// I/O-dispatcher thread, then a handler thread, then the I/O thread again. Measured (compare.sh,
-/// JIT builds, 3 rounds of 3 s, BENCHMARKS.md): pingpong with one connection 0.80× → 0.99× plain
-/// .NET, unpinned and pinned alike (21 → 11 context switches per request, all threads); TLS
-/// pingpong with 64 connections 0.65× → 0.86× a plain .NET SslStream echo (5.9 → 1.7 context
-/// switches per request); UDP with 16 clients 0.59× → 0.73× plain .NET. The cost: pinned to one
-/// core, 64 connections run at 0.83-0.91× the layout before (connections on <see cref="Id"/>,
-/// handlers on Akka's default dispatcher), which batched many connections' runs per wake-up.</para>
-/// <para><see cref="Id"/>, for the actors that own sockets without running a handler beside them
-/// (stream listeners, and in forking mode the listener's hand-off and relay actors and a worker's
-/// plain connections): a dedicated pool of one thread per core, apart from the .NET thread pool.
-/// Every accept passes through a listener, and these actors never block, so a small fixed pool
-/// suits them. Override either at the top level of the actor system's configuration.</para>
+/// <para><see cref="Id"/>, for the actors that own plain sockets: listeners and stream
+/// connections. Its <see cref="IoExecutor"/> runs a mailbox on the pool thread that queued it when
+/// the process is quiet, and on its own I/O threads (one per core) when work waits: a lone
+/// request is served on one thread, and under load the I/O threads batch many connections per
+/// wake-up. These actors never block.</para>
+/// <para><see cref="RequestId"/>, for the handlers a server starts in this process (sync and
+/// threading mode), TLS connections and datagram listeners: the .NET thread pool, each mailbox
+/// run queued on the local queue of the thread that queued it
+/// (<see cref="LocalQueueExecutorConfigurator"/>), so a handler's run follows its connection's on
+/// the same thread. A handler that blocks holds a pool thread, as any blocking code on the pool
+/// does. Measured (BENCHMARKS.md): TLS pingpong with 64 connections 0.65× → 0.86× a plain .NET
+/// SslStream echo (5.9 → 1.7 context switches per request); UDP with 16 clients 0.59× → 0.73×
+/// plain .NET.</para>
+/// Override either at the top level of the actor system's configuration.
 /// </summary>
 internal static class IoDispatcher
 {
-    /// <summary>The dispatcher of listeners and of connections whose handler runs elsewhere.</summary>
+    /// <summary>The dispatcher of listeners and plain stream connections.</summary>
     public const string Id = "actorsockets.io-dispatcher";
 
-    /// <summary>The dispatcher of the handlers that run in this process and their connections.</summary>
+    /// <summary>The dispatcher of the handlers that run in this process, of TLS connections and of datagram listeners.</summary>
     public const string RequestId = "actorsockets.request-dispatcher";
 
     private static readonly Config Definition = ConfigurationFactory.ParseString($$"""
         {{Id}} {
           type = Dispatcher
-          executor = fork-join-executor
-          fork-join-executor {
-            parallelism-min = 1
-            parallelism-factor = 1.0
-            parallelism-max = 64
-          }
+          executor = "{{typeof(IoExecutorConfigurator).FullName}}, {{typeof(IoExecutorConfigurator).Assembly.GetName().Name}}"
+          threads = 0
           throughput = 30
         }
         """);

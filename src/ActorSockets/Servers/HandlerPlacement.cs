@@ -21,9 +21,6 @@ internal abstract class HandlerPlacement : IHandlerLauncher
     /// locally, so a datagram listener may keep it for many requests.</summary>
     public virtual bool Reusable => false;
 
-    /// <inheritdoc/>
-    public virtual bool OnRequestDispatcher => false;
-
     /// <summary>The props of the actor that serves an accepted stream socket, when this launcher
     /// serves whole connections elsewhere (forking mode hands the socket to a worker process);
     /// null, the default: a <see cref="StreamConnectionActor"/> in this process.</summary>
@@ -65,8 +62,6 @@ internal sealed class ChildHandlerPlacement(Props handlerProps, bool compactMail
         => connection.ActorOf(_handlerProps, request.HandlerName);
 
     public override bool LaunchesChildren => true;
-
-    public override bool OnRequestDispatcher => dispatcher == Connections.IoDispatcher.RequestId;
 
     public override bool Reusable { get; } =
         handlerProps.Type is { } type && Attribute.IsDefined(type, typeof(ReusableHandlerAttribute), inherit: true);
