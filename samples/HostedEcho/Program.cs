@@ -44,6 +44,7 @@ try
     ServiceOptions.CheckedMetricsPort(parsed);
     ServerConfig.Read(config, "echo").Validate(); // every setting checked before anything starts
     ServerConfig.Read(config, "upper").Validate();
+    ServerConfig.CheckServerNames(config, ["echo", "upper"]); // a misspelt server section, too
 }
 catch (Exception e) when (e is ArgumentException or ConfigurationException)
 {

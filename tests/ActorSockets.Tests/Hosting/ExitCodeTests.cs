@@ -34,6 +34,22 @@ public class ExitCodeTests
         Assert.Single(sample.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)); // one line, no stack trace
     }
 
+    [Fact]
+    public async Task HostedEcho_with_a_config_naming_no_server_of_it_exits_2_with_one_line()
+    {
+        var conf = Path.Combine(Path.GetTempPath(), $"actorsockets-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(conf, "actorsockets.servers.ecko.port = 0\n");
+        try
+        {
+            using var sample = SampleProcess.Launch("HostedEcho", "--config", conf);
+            Assert.Equal(2, await sample.WaitForExitAsync());
+            Assert.Equal("", sample.Stdout);
+            var line = Assert.Single(sample.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("Invalid setting actorsockets.servers.ecko: no server of this program is named 'ecko'", line);
+        }
+        finally { File.Delete(conf); }
+    }
+
     [Theory]
     [InlineData("Invalid setting --tls-cert: TLS needs a stream server", "--udp", "--tls-cert", "/tmp/no-such-cert.pem")]
     [InlineData("Invalid setting --proxy-protocol-trusted: names no peer", "--proxy-protocol", "On")]
