@@ -50,13 +50,16 @@ internal static class IoDispatcher
     /// per-request actors and the listener name them.</summary>
     public static void Register(ActorSystem system)
     {
-        InjectOnce(system, Id, Definition);
-        InjectOnce(system, RequestId, RequestDefinition);
-        InjectOnce(system, CompactMailbox.Id, CompactMailbox.Definition);
+        InjectOnce(system, $"{Id}.type", Definition);
+        InjectOnce(system, $"{RequestId}.type", RequestDefinition);
+        InjectOnce(system, $"{CompactMailbox.Id}.mailbox-type", CompactMailbox.Definition);
     }
 
-    private static void InjectOnce(ActorSystem system, string path, Config definition)
+    /// <summary>Adds <paramref name="definition"/> unless the system's configuration already has
+    /// <paramref name="key"/>: a definition of its own replaces ours, while a single setting
+    /// (<c>actorsockets.io-dispatcher.threads = 4</c>) overrides ours and keeps the rest of it.</summary>
+    private static void InjectOnce(ActorSystem system, string key, Config definition)
     {
-        if (!system.Settings.Config.HasPath(path)) system.Settings.InjectTopLevelFallback(definition);
+        if (!system.Settings.Config.HasPath(key)) system.Settings.InjectTopLevelFallback(definition);
     }
 }

@@ -1,4 +1,6 @@
 using ActorSockets.Connections;
+using Akka.Actor;
+using Akka.Configuration;
 using Akka.Dispatch;
 using Xunit;
 
@@ -49,6 +51,20 @@ public class IoExecutorTests
             Assert.True(sameThread);
         }
         finally { executor.Shutdown(); }
+    }
+
+    [Fact]
+    public async Task A_single_setting_overrides_the_dispatcher_and_keeps_its_executor()
+    {
+        var system = ActorSystem.Create("io-config", ConfigurationFactory.ParseString("actorsockets.io-dispatcher.threads = 3"));
+        try
+        {
+            IoDispatcher.Register(system);
+            var settings = system.Settings.Config.GetConfig(IoDispatcher.Id);
+            Assert.Equal(3, settings.GetInt("threads"));
+            Assert.Contains(nameof(IoExecutorConfigurator), settings.GetString("executor"));
+        }
+        finally { await system.Terminate(); }
     }
 
     private sealed class Probe : IRunnable
