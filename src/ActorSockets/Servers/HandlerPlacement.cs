@@ -43,7 +43,7 @@ internal abstract class HandlerPlacement : IHandlerLauncher
 /// <param name="compactMailbox">Give it the per-request <see cref="Connections.CompactMailbox"/>, which the
 /// server registers in its actor system.</param>
 /// <param name="dispatcher">Run it on this dispatcher unless its props chose one (in the listener's
-/// process: <see cref="Connections.IoDispatcher.RequestId"/>, beside its connection); null: as its props say.</param>
+/// process: <see cref="Connections.IoDispatcher.RequestId"/>, on the thread its connection ran on); null: as its props say.</param>
 internal sealed class ChildHandlerPlacement(Props handlerProps, bool compactMailbox = true, string? dispatcher = null) : HandlerPlacement
 {
     private readonly Props _handlerProps = OnDispatcher(compactMailbox && !RequiresOwnMailbox(handlerProps)

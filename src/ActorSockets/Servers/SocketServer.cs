@@ -301,7 +301,8 @@ public sealed class SocketServer : IAsyncDisposable, IDisposable
     private static string ListenerDispatcher(ServerOptions options)
         => options.Kind == SocketKind.Datagram && options.Mode != ServerMode.Forking ? IoDispatcher.RequestId : IoDispatcher.Id;
 
-    /// <summary>The dispatcher of the handlers a server starts in this process, and of their
-    /// connections (<see cref="IoDispatcher.RequestId"/>), unless the handler's props chose one.</summary>
+    /// <summary>The dispatcher of the handlers a server starts in this process
+    /// (<see cref="IoDispatcher.RequestId"/>: a handler's run follows its connection's on the
+    /// thread that ran it), unless the handler's props chose one.</summary>
     private const string HandlerDispatcher = IoDispatcher.RequestId;
 }
